@@ -1,0 +1,26 @@
+"""hamilton_nb: dataframes from functions, live in a notebook.
+
+``from hamilton_nb import driver`` for scripts; ``%load_ext hamilton_nb`` in IPython.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+
+def get_session():
+    """The process-wide live session (the Python twin of the magics)."""
+    from .session import get_session as _get
+
+    return _get()
+
+
+def load_ipython_extension(ipython) -> None:
+    from .notebook.magics import load_ipython_extension as _load
+
+    _load(ipython)
+
+
+def unload_ipython_extension(ipython) -> None:
+    from .notebook.magics import unload_ipython_extension as _unload
+
+    _unload(ipython)

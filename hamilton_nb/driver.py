@@ -1,0 +1,109 @@
+"""``Driver``: the seed's API over the same graph and engine the notebook uses."""
+from __future__ import annotations
+
+import types
+from typing import Any, Mapping, Sequence
+
+
+from .execution import Engine
+from .graph import FunctionGraph, functions_of_module, nodes_from_functions
+
+_RESULTS = ("dataframe", "dict")
+
+
+class Driver:
+    """Build a validated graph from modules; execute requested outputs.
+
+    ``config`` holds configuration and inputs alike (as in Hamilton). Pass
+    ``result="dict"`` to get ``{name: value}`` instead of a DataFrame. Values are
+    cached by version, so executing again recomputes only what changed.
+    """
+
+    def __init__(self, config: Mapping[str, Any] | None, *modules: types.ModuleType,
+                 result: str = "dataframe") -> None:
+        if result not in _RESULTS:
+            raise ValueError(f"result must be one of {_RESULTS}, not {result!r}")
+        self.config = dict(config or {})
+        self.result = result
+        self.graph = FunctionGraph()
+        for module in modules:
+            nodes = nodes_from_functions(functions_of_module(module), module.__name__, self.config)
+            self.graph.replace_module(module.__name__, nodes)
+        self.engine = Engine(self.graph, self.config)
+
+    def execute(self, final_vars: Sequence[str], overrides: Mapping[str, Any] | None = None,
+                display_graph: bool = False, inputs: Mapping[str, Any] | None = None) -> Any:
+        """Compute ``final_vars`` (and only what they need) → DataFrame, or dict with ``result="dict"``."""
+        out = self.engine.execute(list(final_vars), inputs=inputs, overrides=overrides, result=self.result)
+        if display_graph:
+            self.display_graph(final_vars)
+        return out
+
+    def raw_execute(self, final_vars: Sequence[str], overrides: Mapping[str, Any] | None = None,
+                    inputs: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Like :meth:`execute` but always a ``{name: value}`` dict."""
+        return self.engine.execute(list(final_vars), inputs=inputs, overrides=overrides, result="dict")
+
+    @property
+    def last_report(self):
+        """Which nodes the last execute computed (with seconds) and which it reused."""
+        return self.engine.last_report
+
+    # ---- introspection ----------------------------------------------------------------------
+    def list_available_variables(self, tag_filter: Mapping[str, Any] | None = None) -> list[dict]:
+        """Every node and external input: name, type, doc, tags, origin, is_external_input."""
+        found = []
+        for name in self.graph.topological_order():
+            node = self.graph.get(name)
+            if tag_filter and not _matches(node.tags, tag_filter):
+                continue
+            found.append({"name": name, "type": node.type, "doc": node.doc, "tags": dict(node.tags),
+                          "origin": node.module, "is_external_input": node.is_external_input})
+        return found
+
+    def what_is_upstream_of(self, *node_names: str) -> list[str]:
+        return sorted(self.graph.upstream_of(*node_names))
+
+    def what_is_downstream_of(self, *node_names: str) -> list[str]:
+        return sorted(self.graph.downstream_of(*node_names))
+
+    def what_is_the_path_between(self, upstream_node_name: str, downstream_node_name: str) -> list[str]:
+        return sorted(self.graph.path_between(upstream_node_name, downstream_node_name))
+
+    def validate_execution(self, final_vars: Sequence[str], overrides: Mapping[str, Any] | None = None,
+                           inputs: Mapping[str, Any] | None = None) -> None:
+        """Raise the error :meth:`execute` would raise for missing/unknown names, without computing."""
+        needed, steps = self.engine.plan(list(final_vars), overrides or {})
+        supplied = {**self.config, **(inputs or {}), **(overrides or {})}
+        required = {dep.node for s in steps for dep in self.graph.nodes[s.name].dependencies.values()
+                    if dep.required}
+        missing = [n for n in needed if n not in supplied and n in required]
+        if missing:
+            from .errors import InputError
+
+            lines = [f"  {n}  (needed by {', '.join(sorted(self.graph.consumers_of(n)))})" for n in missing]
+            raise InputError("Missing inputs:\n" + "\n".join(lines) +
+                             "\nFix: pass them in the Driver's config or `inputs=`.")
+
+    def display_graph(self, final_vars: Sequence[str] | None = None):
+        from .notebook.render import display_graph
+
+        return display_graph(self.graph, self.engine, nodes=final_vars)
+
+    def display_all_functions(self):
+        return self.display_graph(None)
+
+
+def _matches(tags: Mapping[str, Any], tag_filter: Mapping[str, Any]) -> bool:
+    for key, wanted in tag_filter.items():
+        if key not in tags:
+            return False
+        if wanted is None:
+            continue
+        options = wanted if isinstance(wanted, (list, tuple, set)) else [wanted]
+        if tags[key] not in options:
+            return False
+    return True
+
+
+__all__ = ["Driver"]

@@ -1,0 +1,35 @@
+"""Errors users see: each names what went wrong, where, and how to fix it.
+
+They render without framework frames in IPython (``_render_traceback_``), so a
+notebook shows the message and, for a failing node, the user's own frames only.
+"""
+from __future__ import annotations
+
+
+class HamiltonError(Exception):
+    """Base class; the message is the whole story."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {line}" if i == 0 else line
+                for i, line in enumerate(str(self).splitlines())]
+
+
+class GraphError(HamiltonError):
+    """The functions do not form a valid graph (nothing was changed)."""
+
+
+class InputError(HamiltonError):
+    """Inputs, overrides, config or requested outputs are missing or wrong."""
+
+
+class NodeExecutionError(HamiltonError):
+    """A node raised; carries the node name and the user's traceback text."""
+
+    def __init__(self, message: str, node: str, user_traceback: str = ""):
+        super().__init__(message + (f"\n\n{user_traceback.rstrip()}" if user_traceback else ""))
+        self.node = node
+        self.user_traceback = user_traceback
+
+
+class ResultError(HamiltonError):
+    """Computed values cannot be combined into the requested result."""

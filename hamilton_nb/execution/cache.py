@@ -1,0 +1,46 @@
+"""Computed values by node name, each stored with the version it was computed at."""
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any, Iterator
+
+
+@dataclasses.dataclass(slots=True)
+class Entry:
+    version: str
+    value: Any
+    seconds: float
+    computed_at: float = dataclasses.field(default_factory=time.time)
+
+
+class ValueCache:
+    """In-memory cache; a value is only ever served when its version matches."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, Entry] = {}
+
+    def get(self, name: str) -> Entry | None:
+        return self._entries.get(name)
+
+    def fresh_value(self, name: str, version: str) -> Entry | None:
+        entry = self._entries.get(name)
+        return entry if entry is not None and entry.version == version else None
+
+    def put(self, name: str, version: str, value: Any, seconds: float) -> None:
+        self._entries[name] = Entry(version, value, seconds)
+
+    def discard(self, name: str) -> None:
+        self._entries.pop(name, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)

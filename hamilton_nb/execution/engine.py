@@ -1,0 +1,310 @@
+"""The engine: plan the upstream closure, reuse fresh values, compute the rest once each."""
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+import traceback
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from ..errors import InputError, NodeExecutionError, ResultError
+from ..graph import FunctionGraph
+from ..graph.build import where
+from ..graph.fingerprint import data_token
+from ..graph.types import describe, runtime_check_type
+from .cache import ValueCache
+from .results import as_dict, build_dataframe, protect, update_dataframe
+from .versions import UNBOUND, Versioner
+
+
+@dataclasses.dataclass
+class ExecutionReport:
+    """What one execute did: which nodes ran (with seconds) and which were reused."""
+
+    outputs: list[str]
+    computed: dict[str, float] = dataclasses.field(default_factory=dict)
+    cached: list[str] = dataclasses.field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        lines = [f"{len(self.computed)} computed, {len(self.cached)} from cache "
+                 f"in {self.seconds * 1000:.1f} ms"]
+        for name, seconds in self.computed.items():
+            lines.append(f"  computed  {name}  ({seconds * 1000:.2f} ms)")
+        if self.cached:
+            shown = ", ".join(self.cached[:20]) + (" …" if len(self.cached) > 20 else "")
+            lines.append(f"  cached    {shown}")
+        return "\n".join(lines)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Step:
+    name: str
+    callable: Callable
+    args: tuple  # (param, dependency node, required)
+    check: Any
+    type: Any
+
+
+class Listener:
+    """Observer hooks (progress bars, the graph widget); all optional."""
+
+    def node_started(self, name: str) -> None: ...
+
+    def node_finished(self, name: str, ok: bool) -> None: ...
+
+
+class Engine:
+    """Executes a :class:`FunctionGraph` with versioned caching; shared by Driver and session."""
+
+    def __init__(self, graph: FunctionGraph, config: Mapping[str, Any] | None = None) -> None:
+        self.graph = graph
+        self.versions = Versioner(graph)
+        self.cache = ValueCache()
+        self.config: dict[str, Any] = {}
+        self.inputs: dict[str, Any] = {}
+        self._tokens: dict[str, str] = {}  # token of each bound input/config value
+        self.errors: dict[str, tuple[str | None, str]] = {}  # node -> (version, message)
+        self.listeners: list[Listener] = []
+        self.running: set[str] = set()
+        self.last_report: ExecutionReport | None = None
+        self._plans: dict[tuple, tuple[list[str], list[_Step]]] = {}
+        self._frames: dict[tuple, tuple[dict[str, str], Any]] = {}
+        self._overridden: set[str] = set()
+        if config:
+            self.set_config(config)
+
+    # ---- bindings -----------------------------------------------------------------------
+    def set_inputs(self, values: Mapping[str, Any]) -> None:
+        for name, value in values.items():
+            self.inputs[name] = protect(value)
+            self._tokens[name] = f"input:{data_token(value)}"
+
+    def remove_input(self, name: str) -> None:
+        self.inputs.pop(name, None)
+        self._tokens.pop(name, None)
+        self.versions.bind(name, None)
+
+    def set_config(self, config: Mapping[str, Any]) -> None:
+        for name, value in config.items():
+            self.config[name] = value
+            if name not in self.inputs:
+                self._tokens[name] = f"input:{data_token(value)}"
+
+    def graph_changed(self, touched: Iterable[str]) -> None:
+        self.versions.graph_changed(touched)
+        self._plans.clear()
+
+    def reset_cache(self) -> None:
+        self.cache.clear()
+        self._frames.clear()
+        self.errors.clear()
+
+    # ---- planning -----------------------------------------------------------------------
+    def plan(self, outputs: Sequence[str], overrides: Iterable[str] = ()) -> tuple[list[str], list[_Step]]:
+        """(external inputs needed, steps in dependency order) for ``outputs``; memoised."""
+        key = (self.graph.generation, tuple(outputs), frozenset(overrides))
+        found = self._plans.get(key)
+        if found is not None:
+            return found
+        graph, dag = self.graph, self.graph.dag
+        overridden = set(key[2])
+        for name in outputs:
+            if name not in dag:
+                raise graph.unknown(name, "output")
+        needed, stack = set(), list(outputs)
+        while stack:
+            name = stack.pop()
+            if name in needed:
+                continue
+            needed.add(name)
+            if name not in overridden:
+                stack.extend(dag.predecessors(name))
+        order = [n for n in graph.topological_order() if n in needed]
+        inputs = [n for n in order if n not in graph.nodes and n not in overridden]
+        steps = []
+        for name in order:
+            node = graph.nodes.get(name)
+            if node is None or name in overridden:
+                continue
+            args = tuple((param, dep.node, dep.required) for param, dep in node.dependencies.items())
+            steps.append(_Step(name, node.callable, args, runtime_check_type(node.type), node.type))
+        found = self._plans[key] = (inputs, steps)
+        return found
+
+    # ---- executing ----------------------------------------------------------------------
+    def execute(self, outputs: Sequence[str], inputs: Mapping[str, Any] | None = None,
+                overrides: Mapping[str, Any] | None = None, result: str = "dataframe") -> Any:
+        """Values of ``outputs`` as a DataFrame (or dict); recompute only what is stale."""
+        started = time.perf_counter()
+        outputs = list(dict.fromkeys(outputs))
+        overrides = dict(overrides or {})
+        for name in overrides:
+            if name not in self.graph.dag:
+                raise self.graph.unknown(name, "override")
+        needed_inputs, steps = self.plan(outputs, overrides)
+        values = self._bind(needed_inputs, steps, inputs or {}, overrides)
+        versions = self.versions
+        versions.refresh_globals([s.name for s in steps])
+        versions.compute([*needed_inputs, *overrides, *(s.name for s in steps)])
+        memo = versions._memo
+        report = ExecutionReport(outputs)
+        frame_key = (tuple(outputs), result)
+        wanted = {name: memo[name] for name in outputs}
+        reusable = self._frames.get(frame_key)
+        if reusable is not None and reusable[0] == wanted and result == "dataframe":
+            report.cached = [s.name for s in steps]
+            report.seconds = time.perf_counter() - started
+            self.last_report = report
+            return reusable[1].copy(deep=False)
+        self._run(steps, values, memo, report)
+        if result == "dict":
+            out = as_dict(values, outputs)
+        else:
+            out = self._frame(frame_key, values, wanted, reusable)
+        report.seconds = time.perf_counter() - started
+        self.last_report = report
+        return out
+
+    def _frame(self, key, values, wanted, reusable):
+        frame = None
+        if reusable is not None and list(reusable[0]) == list(wanted):
+            changed = [n for n in wanted if reusable[0][n] != wanted[n]]
+            frame = update_dataframe(reusable[1], values, changed, list(wanted))
+        if frame is None:
+            frame = build_dataframe(values, list(wanted))
+        self._frames[key] = (wanted, frame)
+        return frame.copy(deep=False)
+
+    def _bind(self, needed_inputs, steps, call_inputs, overrides) -> dict[str, Any]:
+        versions = self.versions
+        values: dict[str, Any] = {}
+        missing = []
+        for name in needed_inputs:
+            if name in call_inputs:
+                value = call_inputs[name]
+                versions.bind(name, f"input:{data_token(value)}")
+            elif name in self.inputs:
+                value = self.inputs[name]
+                versions.bind(name, self._tokens[name])
+            elif name in self.config:
+                value = self.config[name]
+                versions.bind(name, self._tokens[name])
+            else:
+                versions.bind(name, None)
+                if any(self.graph.nodes[c].dependencies[name].required if name in
+                       self.graph.nodes[c].dependencies else True
+                       for c in self.graph.consumers_of(name) if c in {s.name for s in steps}):
+                    missing.append(name)
+                continue
+            self._check_input_type(name, value)
+            values[name] = value
+        if missing:
+            lines = [f"  {name}  (needed by {', '.join(sorted(self.graph.consumers_of(name)))})"
+                     for name in missing]
+            raise InputError("Missing inputs:\n" + "\n".join(lines) +
+                             "\nFix: supply them, e.g. `%hamilton_inputs " +
+                             " ".join(f"{m}=..." for m in missing) + "` or `execute(..., inputs={...})`.")
+        for name in self._overridden - set(overrides):
+            versions.bind(name, None)
+        for name, value in overrides.items():
+            versions.bind(name, f"override:{data_token(value)}")
+            values[name] = value
+        self._overridden = set(overrides)
+        return values
+
+    def _check_input_type(self, name: str, value: Any) -> None:
+        node = self.graph.input_node(name)
+        check = runtime_check_type(node.type)
+        if check is not None and not isinstance(value, check):
+            consumers = ", ".join(sorted(self.graph.consumers_of(name)))
+            raise InputError(f"Input `{name}` is a {type(value).__name__}, but {consumers} "
+                             f"expect{'s' if ',' not in consumers else ''} {describe(node.type)}.\n"
+                             f"Fix: pass a {describe(node.type)} for `{name}`.")
+
+    def _run(self, steps: list[_Step], values: dict[str, Any], memo: dict, report: ExecutionReport) -> None:
+        cache_get = self.cache._entries.get
+        cache_put = self.cache.put
+        listeners = self.listeners
+        clock = time.perf_counter
+        for step in steps:
+            name = step.name
+            version = memo[name]
+            entry = cache_get(name)
+            if entry is not None and entry.version == version:
+                values[name] = entry.value
+                report.cached.append(name)
+                continue
+            kwargs = {param: protect(values[dep]) for param, dep, required in step.args
+                      if dep in values}
+            for listener in listeners:
+                listener.node_started(name)
+            self.running.add(name)
+            t0 = clock()
+            try:
+                value = step.callable(**kwargs)
+            except Exception as exc:
+                self.running.discard(name)
+                self._failed(step, version, exc)
+            except BaseException:
+                self.running.discard(name)
+                for listener in listeners:
+                    listener.node_finished(name, False)
+                raise
+            seconds = clock() - t0
+            self.running.discard(name)
+            if step.check is not None and not isinstance(value, step.check):
+                self._failed(step, version, None, value)
+            cache_put(name, version, value, seconds)
+            self.errors.pop(name, None)
+            values[name] = value
+            report.computed[name] = seconds
+            for listener in listeners:
+                listener.node_finished(name, True)
+
+    def _failed(self, step: _Step, version: str, exc: BaseException | None, value: Any = None):
+        node = self.graph.nodes[step.name]
+        if exc is None:
+            message = (f"`{step.name}` ({where(node.module)}) returned a {type(value).__name__}, "
+                       f"but its return type hint says {describe(step.type)}.\n"
+                       f"Fix: return a {describe(step.type)}, or correct the hint.")
+            user_tb = ""
+        else:
+            tb = exc.__traceback__.tb_next if exc.__traceback__ else None  # drop the engine's frame
+            user_tb = "".join(traceback.format_exception(type(exc), exc, tb))
+            message = (f"`{step.name}` ({where(node.module)}) raised {type(exc).__name__}: {exc}\n"
+                       f"Fix: correct `{step.name}` and execute again; other cached values are kept.")
+        self.errors[step.name] = (version, message)
+        for listener in self.listeners:
+            listener.node_finished(step.name, False)
+        raise NodeExecutionError(message, step.name, user_tb) from None
+
+    # ---- states ---------------------------------------------------------------------------
+    def state(self, name: str) -> str:
+        """input, fresh, stale, not computed, running or error."""
+        if name in self.running:
+            return "running"
+        if name not in self.graph.nodes:
+            return "input"
+        version = self.versions.version(name)
+        error = self.errors.get(name)
+        if error is not None and error[0] == version and version is not UNBOUND:
+            return "error"
+        entry = self.cache.get(name)
+        if entry is None:
+            return "not computed"
+        return "fresh" if entry.version == version else "stale"
+
+    def states(self) -> dict[str, str]:
+        order = self.graph.topological_order()
+        self._bind_all()
+        self.versions.refresh_globals(self.graph.nodes)
+        self.versions.compute(order)
+        return {name: self.state(name) for name in order}
+
+    def _bind_all(self) -> None:
+        """Bring input bindings up to date with session inputs/config (for state display)."""
+        for name in self.graph.input_names:
+            token = self._tokens.get(name) if (name in self.inputs or name in self.config) else None
+            if name not in self._overridden:
+                self.versions.bind(name, token)

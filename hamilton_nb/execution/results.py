@@ -1,0 +1,95 @@
+"""Result builders: computed values → what the caller asked for (DataFrame or dict)."""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+
+from ..errors import ResultError
+
+
+def protect(value: Any) -> Any:
+    """A view of a cached pandas value that the receiver can mutate without touching the cache.
+
+    Copy-on-write makes this a shallow copy: data is shared until someone writes.
+    """
+    if isinstance(value, (pd.Series, pd.DataFrame)):
+        return value.copy(deep=False)
+    return value
+
+
+def as_dict(values: Mapping[str, Any], outputs: Sequence[str]) -> dict[str, Any]:
+    return {name: protect(values[name]) for name in outputs}
+
+
+def _describe_index(index: pd.Index) -> str:
+    if len(index) == 0:
+        return f"{type(index).__name__} (empty)"
+    return f"{type(index).__name__} of {len(index)} ({index[0]!r} … {index[-1]!r})"
+
+
+def check_aligned(values: Mapping[str, Any], outputs: Sequence[str]) -> pd.Index | None:
+    """The shared index of the pandas outputs; a clear error naming the odd one out."""
+    first_name, first = None, None
+    for name in outputs:
+        value = values[name]
+        if not isinstance(value, (pd.Series, pd.DataFrame)):
+            continue
+        index = value.index
+        if first is None:
+            first_name, first = name, index
+        elif index is not first and not index.equals(first):
+            raise ResultError(
+                f"Cannot put `{name}` and `{first_name}` in one DataFrame: their indexes differ.\n"
+                f"  {first_name}: {_describe_index(first)}\n  {name}: {_describe_index(index)}\n"
+                f"Fix: make `{name}` return a value on the same index (e.g. `.reset_index(drop=True)` "
+                "or `.reindex(...)`), or ask for a dict result instead.")
+    return first
+
+
+def _columns(values: Mapping[str, Any], outputs: Sequence[str]) -> dict[str, Any]:
+    columns: dict[str, Any] = {}
+    for name in outputs:
+        value = values[name]
+        if isinstance(value, pd.DataFrame) and len(outputs) > 1:
+            for column in value.columns:
+                key = column if column not in columns and column not in outputs else f"{name}.{column}"
+                columns[key] = value[column]
+        else:
+            columns[name] = value
+    return columns
+
+
+def build_dataframe(values: Mapping[str, Any], outputs: Sequence[str]) -> pd.DataFrame:
+    """Series side by side on their shared index; scalars broadcast; DataFrames expand."""
+    if len(outputs) == 1 and isinstance(values[outputs[0]], pd.DataFrame):
+        return values[outputs[0]].copy(deep=False)
+    index = check_aligned(values, outputs)
+    columns = _columns(values, outputs)
+    if index is None:
+        return pd.DataFrame({k: [v] for k, v in columns.items()})
+    for key, value in columns.items():
+        if not isinstance(value, (pd.Series, pd.DataFrame)) and hasattr(value, "__len__") \
+                and not isinstance(value, str) and len(value) != len(index):
+            raise ResultError(f"`{key}` has length {len(value)} but the other outputs have "
+                              f"{len(index)} rows.\nFix: return a pd.Series on the same index, or a scalar.")
+    return pd.DataFrame(columns, index=index, copy=False)
+
+
+def update_dataframe(previous: pd.DataFrame, values: Mapping[str, Any],
+                     changed: Sequence[str], outputs: Sequence[str]) -> pd.DataFrame | None:
+    """Reuse the last frame for the same outputs, replacing only changed columns.
+
+    Returns None when that is not possible (shape or index changed): build anew.
+    """
+    if any(isinstance(values[name], pd.DataFrame) for name in changed):
+        return None
+    for name in changed:
+        value = values[name]
+        if isinstance(value, pd.Series) and not (value.index is previous.index
+                                                  or value.index.equals(previous.index)):
+            return None
+    frame = previous.copy(deep=False)
+    for name in changed:
+        frame[name] = values[name]
+    return frame

@@ -1,0 +1,113 @@
+"""Functions → nodes: the paradigm's rules, and the hook where modifiers expand them."""
+from __future__ import annotations
+
+import inspect
+import types
+import typing
+from typing import Any, Callable, Iterable, Mapping
+
+from ..errors import GraphError
+from . import fingerprint as fp
+from .node import Dependency, Node
+
+# Decorators in ``hamilton_nb.function_modifiers`` append themselves to this attribute.
+MODIFIERS_ATTR = "__hamilton_nb_modifiers__"
+
+_CO_VARARGS, _CO_VARKEYWORDS, _CO_GENERATOR = 0x04, 0x08, 0x20
+_CO_COROUTINE, _CO_ASYNC_GENERATOR = 0x80, 0x200
+
+
+def where(module: str) -> str:
+    return f"module `{module}`" if module else "the session"
+
+
+def candidate_functions(namespace: Mapping[str, Any], module_name: str | None) -> list[Callable]:
+    """Public functions defined in ``namespace`` (imported ones and ``_private`` ones are not nodes)."""
+    found = []
+    for name, value in namespace.items():
+        if name.startswith("_") or not isinstance(value, types.FunctionType):
+            continue
+        if value.__name__ != name:  # an alias of another function
+            continue
+        if module_name is not None and value.__module__ != module_name:
+            continue
+        found.append(value)
+    return found
+
+
+def functions_of_module(module: types.ModuleType) -> list[Callable]:
+    return candidate_functions(vars(module), module.__name__)
+
+
+def _annotations(fn: Callable) -> dict[str, Any]:
+    annotations = getattr(fn, "__annotations__", {}) or {}
+    if any(isinstance(a, str) for a in annotations.values()):
+        try:
+            return typing.get_type_hints(fn)
+        except Exception as exc:
+            raise GraphError(
+                f"Function `{fn.__name__}`: cannot resolve its type hints ({exc}).\n"
+                "Fix: import the names used in the hints before defining the function."
+            ) from None
+    return annotations
+
+
+def signature_of(fn: Callable, module: str) -> tuple[dict[str, Dependency], Any]:
+    """Parameters as dependencies ({param: Dependency}) and the return type; strict about hints."""
+    code = fn.__code__
+    name = fn.__name__
+    if code.co_flags & (_CO_COROUTINE | _CO_ASYNC_GENERATOR):
+        raise GraphError(f"Function `{name}` in {where(module)} is `async`; nodes must be plain functions.\n"
+                         f"Fix: make `{name}` a regular `def`, or prefix it with `_` to keep it out of the graph.")
+    if code.co_flags & _CO_GENERATOR:
+        raise GraphError(f"Function `{name}` in {where(module)} is a generator (it uses `yield`); "
+                         "a node must return its value.\n"
+                         f"Fix: `return` the value instead of yielding it, or rename it `_{name}`.")
+    if code.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS):
+        raise GraphError(f"Function `{name}` in {where(module)} takes *args/**kwargs; every input of a "
+                         "node must be a named parameter.\n"
+                         f"Fix: list the inputs `{name}` needs as named, annotated parameters.")
+    n_pos, n_kw = code.co_argcount, code.co_kwonlyargcount
+    params = code.co_varnames[: n_pos + n_kw]
+    defaults = fn.__defaults__ or ()
+    optional = set(params[n_pos - len(defaults): n_pos]) | set((fn.__kwdefaults__ or {}).keys())
+    hints = _annotations(fn)
+    deps = {}
+    for param in params:
+        if param not in hints:
+            raise GraphError(
+                f"Function `{name}` in {where(module)} has no type hint for parameter `{param}`.\n"
+                f"Fix: annotate it, e.g. `def {name}(..., {param}: pd.Series, ...)` — the hints say "
+                "how functions connect.")
+        deps[param] = Dependency(node=param, type=hints[param], required=param not in optional)
+    if "return" not in hints:
+        raise GraphError(f"Function `{name}` in {where(module)} has no return type hint.\n"
+                         f"Fix: annotate what it returns, e.g. `def {name}(...) -> pd.Series:`.")
+    return deps, hints["return"]
+
+
+def function_node(fn: Callable, module: str, name: str | None = None) -> Node:
+    """The plain paradigm: the function's name is the output, its parameters the inputs."""
+    deps, return_type = signature_of(fn, module)
+    return Node(name=name or fn.__name__, callable=fn, type=return_type, dependencies=deps,
+                doc=inspect.cleandoc(fn.__doc__) if fn.__doc__ else "", module=module, function=fn,
+                fingerprint=fp.function_fingerprint(fn))
+
+
+def nodes_from_function(fn: Callable, module: str, config: Mapping[str, Any]) -> list[Node]:
+    """All nodes one function contributes under ``config`` (modifiers may add, rename or drop)."""
+    modifiers = getattr(fn, MODIFIERS_ATTR, ())
+    if not modifiers:
+        return [function_node(fn, module)]
+    from ..function_modifiers.base import resolve  # modifiers live above the plain rules
+
+    return resolve(fn, module, config, modifiers)
+
+
+def nodes_from_functions(functions: Iterable[Callable], module: str,
+                         config: Mapping[str, Any] | None = None) -> list[Node]:
+    config = config or {}
+    nodes: list[Node] = []
+    for fn in functions:
+        nodes.extend(nodes_from_function(fn, module, config))
+    return nodes

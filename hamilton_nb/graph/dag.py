@@ -1,0 +1,231 @@
+"""The graph of named modules: validated, incremental replacement, lineage queries.
+
+A module's node set is replaced as a unit. Validation runs on the would-be graph
+and, on any error, the previous state is restored exactly — callers never see a
+half-applied change.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from typing import Any, Iterable, Sequence
+
+import networkx as nx
+
+from ..errors import GraphError, InputError
+from .build import where
+from .node import Node, external_input
+from .types import describe, is_compatible
+
+
+@dataclasses.dataclass
+class ChangeSet:
+    """What a module replacement did, by node name."""
+
+    added: list[str] = dataclasses.field(default_factory=list)
+    removed: list[str] = dataclasses.field(default_factory=list)
+    changed: list[str] = dataclasses.field(default_factory=list)
+    unchanged: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def touched(self) -> list[str]:
+        return self.added + self.removed + self.changed
+
+
+def _same_definition(a: Node, b: Node) -> bool:
+    return a.fingerprint == b.fingerprint and a.dependencies == b.dependencies and a.type == b.type
+
+
+class FunctionGraph:
+    """Nodes by name, grouped in modules, plus the networkx DAG (edges: dependency → dependent)."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, Node] = {}
+        self.modules: dict[str, list[str]] = {}
+        self.dag = nx.DiGraph()
+        self.generation = 0
+        self._order: list[str] | None = None
+
+    # ---- building -------------------------------------------------------------------------
+    def replace_module(self, module: str, new_nodes: Sequence[Node]) -> ChangeSet:
+        """Make ``module`` hold exactly ``new_nodes``; validate; all or nothing."""
+        self._check_duplicates(module, new_nodes)
+        old_nodes = [self.nodes[name] for name in self.modules.get(module, ())]
+        self._apply(module, old_nodes, new_nodes)
+        try:
+            self._check_cycles([n.name for n in new_nodes])
+            self._check_types(new_nodes)
+        except GraphError:
+            self._apply(module, new_nodes, old_nodes)
+            if not old_nodes:
+                self.modules.pop(module, None)
+            raise
+        if not new_nodes:
+            self.modules.pop(module, None)
+        self.generation += 1
+        self._order = None
+        return self._diff(old_nodes, new_nodes)
+
+    def drop_module(self, module: str) -> ChangeSet:
+        if module not in self.modules:
+            raise InputError(f"There is no module `{module}` to drop.\n"
+                             f"Fix: use one of: {', '.join(self.modules) or '(no modules yet)'}.")
+        return self.replace_module(module, [])
+
+    def _apply(self, module: str, old_nodes: Sequence[Node], new_nodes: Sequence[Node]) -> None:
+        dag = self.dag
+        touched: set[str] = set()
+        for node in old_nodes:
+            del self.nodes[node.name]
+            touched.add(node.name)
+            for dep in node.dependencies.values():
+                if dag.has_edge(dep.node, node.name):
+                    dag.remove_edge(dep.node, node.name)
+                touched.add(dep.node)
+        for node in new_nodes:
+            self.nodes[node.name] = node
+            dag.add_node(node.name)
+            for dep in node.dependencies.values():
+                dag.add_edge(dep.node, node.name)
+        for name in touched:
+            if name not in self.nodes and dag.has_node(name) and dag.out_degree(name) == 0:
+                dag.remove_node(name)
+        self.modules[module] = [node.name for node in new_nodes]
+
+    def _check_duplicates(self, module: str, new_nodes: Sequence[Node]) -> None:
+        seen: dict[str, Node] = {}
+        for node in new_nodes:
+            if node.name in seen:
+                raise GraphError(f"`{node.name}` is defined twice in {where(module)}.\n"
+                                 "Fix: keep one definition (rename or delete the other).")
+            seen[node.name] = node
+            other = self.nodes.get(node.name)
+            if other is not None and other.module != module:
+                raise GraphError(
+                    f"`{node.name}` in {where(module)} is already defined in {where(other.module)}.\n"
+                    f"Fix: rename one of them, or drop the other first (`%hamilton_drop {other.module}`).")
+
+    def _check_cycles(self, names: Iterable[str]) -> None:
+        names = [n for n in names if n in self.dag]
+        if not names:
+            return
+        try:
+            cycle = nx.find_cycle(self.dag, source=names)
+        except nx.NetworkXNoCycle:
+            return
+        path = [edge[0] for edge in cycle] + [cycle[0][0]]
+        first = self.nodes.get(cycle[0][1])
+        module = first.module if first else ""
+        if len(cycle) == 1:
+            raise GraphError(f"`{path[0]}` in {where(module)} depends on itself.\n"
+                             f"Fix: a function cannot take its own output as a parameter; "
+                             f"rename the parameter `{path[0]}` or the function.")
+        raise GraphError(f"Cycle: {' → '.join(path)} (in {where(module)}).\n"
+                         "Fix: a DAG cannot loop; remove one of these dependencies.")
+
+    def _check_types(self, new_nodes: Sequence[Node]) -> None:
+        for node in new_nodes:
+            for dep in node.dependencies.values():
+                self._check_edge(dep.node, node, dep.type)
+            for consumer in self.dag.successors(node.name):
+                for dep in self.nodes[consumer].dependencies.values():
+                    if dep.node == node.name:
+                        self._check_edge(node.name, self.nodes[consumer], dep.type)
+
+    def _check_edge(self, upstream: str, consumer: Node, expected: Any) -> None:
+        producer = self.nodes.get(upstream)
+        if producer is not None:
+            if not is_compatible(producer.type, expected):
+                raise GraphError(
+                    f"Type mismatch: `{consumer.name}` ({where(consumer.module)}) expects "
+                    f"{upstream}: {describe(expected)} but `{upstream}` ({where(producer.module)}) "
+                    f"returns {describe(producer.type)}.\n"
+                    f"Fix: change the hint of parameter `{upstream}` or the return type of `{upstream}`.")
+            return
+        for other in self.dag.successors(upstream):
+            for dep in self.nodes[other].dependencies.values():
+                if dep.node == upstream and not (is_compatible(dep.type, expected)
+                                                 or is_compatible(expected, dep.type)):
+                    raise GraphError(
+                        f"Input `{upstream}` has conflicting type hints: `{consumer.name}` "
+                        f"({where(consumer.module)}) expects {describe(expected)} but `{other}` "
+                        f"({where(self.nodes[other].module)}) expects {describe(dep.type)}.\n"
+                        f"Fix: give parameter `{upstream}` the same type hint in both functions.")
+
+    @staticmethod
+    def _diff(old_nodes: Sequence[Node], new_nodes: Sequence[Node]) -> ChangeSet:
+        old = {n.name: n for n in old_nodes}
+        change = ChangeSet()
+        for node in new_nodes:
+            before = old.pop(node.name, None)
+            if before is None:
+                change.added.append(node.name)
+            elif _same_definition(before, node):
+                change.unchanged.append(node.name)
+            else:
+                change.changed.append(node.name)
+        change.removed.extend(old)
+        return change
+
+    # ---- reading --------------------------------------------------------------------------
+    @property
+    def input_names(self) -> list[str]:
+        return [name for name in self.dag if name not in self.nodes]
+
+    def input_node(self, name: str) -> Node:
+        consumers = list(self.dag.successors(name))
+        types = [dep.type for c in consumers for dep in self.nodes[c].dependencies.values()
+                 if dep.node == name]
+        return external_input(name, types[0] if types else Any, consumers)
+
+    def get(self, name: str) -> Node:
+        """The node (or external input) called ``name``; a helpful error otherwise."""
+        node = self.nodes.get(name)
+        if node is not None:
+            return node
+        if name in self.dag:
+            return self.input_node(name)
+        raise self.unknown(name)
+
+    def unknown(self, name: str, what: str = "node") -> InputError:
+        close = difflib.get_close_matches(name, list(self.dag), n=3)
+        hint = f"Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else \
+            "Fix: define a function with that name in a %%hamilton cell or a module."
+        return InputError(f"Unknown {what} `{name}`. {hint}")
+
+    def consumers_of(self, name: str) -> list[str]:
+        return list(self.dag.successors(name)) if name in self.dag else []
+
+    def topological_order(self) -> list[str]:
+        if self._order is None:
+            self._order = list(nx.topological_sort(self.dag))
+        return self._order
+
+    def _require(self, names: Iterable[str]) -> list[str]:
+        names = list(names)
+        for name in names:
+            if name not in self.dag:
+                raise self.unknown(name)
+        return names
+
+    def upstream_of(self, *names: str) -> set[str]:
+        found: set[str] = set()
+        for name in self._require(names):
+            found |= nx.ancestors(self.dag, name)
+        return found
+
+    def downstream_of(self, *names: str) -> set[str]:
+        found: set[str] = set()
+        for name in self._require(names):
+            found |= nx.descendants(self.dag, name)
+        return found
+
+    def path_between(self, upstream: str, downstream: str) -> set[str]:
+        """Nodes on any path from ``upstream`` to ``downstream`` (both included); empty if none."""
+        self._require([upstream, downstream])
+        if upstream == downstream:
+            return {upstream}
+        between = nx.descendants(self.dag, upstream) & nx.ancestors(self.dag, downstream)
+        if downstream not in nx.descendants(self.dag, upstream):
+            return set()
+        return between | {upstream, downstream}
