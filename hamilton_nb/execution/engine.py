@@ -79,21 +79,34 @@ class Engine:
         for name, value in values.items():
             self.inputs[name] = protect(value)
             self._tokens[name] = f"input:{data_token(value)}"
+            self.versions.bind(name, self._tokens[name])
 
     def remove_input(self, name: str) -> None:
         self.inputs.pop(name, None)
-        self._tokens.pop(name, None)
-        self.versions.bind(name, None)
+        if name in self.config:
+            self._tokens[name] = f"input:{data_token(self.config[name])}"
+        else:
+            self._tokens.pop(name, None)
+        self.versions.bind(name, self._tokens.get(name))
 
     def set_config(self, config: Mapping[str, Any]) -> None:
         for name, value in config.items():
             self.config[name] = value
             if name not in self.inputs:
                 self._tokens[name] = f"input:{data_token(value)}"
+                self.versions.bind(name, self._tokens[name])
 
-    def graph_changed(self, touched: Iterable[str]) -> None:
-        self.versions.graph_changed(touched)
+    def graph_changed(self, touched: Iterable[str]) -> list[str]:
+        """Forget plans and versions downstream of ``touched``; returns nodes that became stale."""
         self._plans.clear()
+        forgotten = self.versions.graph_changed(touched)
+        was_fresh = [n for n, v in forgotten.items()
+                     if v is not None and (e := self.cache.get(n)) is not None and e.version == v]
+        if not was_fresh:
+            return []
+        self.versions.compute(self.graph.topological_order())
+        memo = self.versions._memo
+        return [n for n in was_fresh if memo.get(n) != self.cache.get(n).version]
 
     def reset_cache(self) -> None:
         self.cache.clear()
@@ -142,11 +155,15 @@ class Engine:
         for name in overrides:
             if name not in self.graph.dag:
                 raise self.graph.unknown(name, "override")
-        needed_inputs, steps = self.plan(outputs, overrides)
-        values = self._bind(needed_inputs, steps, inputs or {}, overrides)
+        inputs = inputs or {}
+        # Inputs no node consumes may still be asked for: they pass straight through.
+        passthrough = [n for n in outputs if n not in self.graph.dag and n not in overrides
+                       and (n in inputs or n in self.inputs or n in self.config)]
+        needed_inputs, steps = self.plan([n for n in outputs if n not in passthrough], overrides)
+        values = self._bind(needed_inputs + passthrough, steps, inputs, overrides)
         versions = self.versions
         versions.refresh_globals([s.name for s in steps])
-        versions.compute([*needed_inputs, *overrides, *(s.name for s in steps)])
+        versions.compute([*needed_inputs, *passthrough, *overrides, *(s.name for s in steps)])
         memo = versions._memo
         report = ExecutionReport(outputs)
         frame_key = (tuple(outputs), result)
@@ -214,6 +231,8 @@ class Engine:
         return values
 
     def _check_input_type(self, name: str, value: Any) -> None:
+        if name not in self.graph.dag:
+            return
         node = self.graph.input_node(name)
         check = runtime_check_type(node.type)
         if check is not None and not isinstance(value, check):

@@ -25,8 +25,8 @@ class Versioner:
         self._probes: dict[str, tuple[GlobalsProbe, tuple, str]] = {}  # node -> (probe, snapshot, token)
 
     # ---- invalidation -----------------------------------------------------------------
-    def invalidate(self, names: Iterable[str]) -> set[str]:
-        """Forget versions of ``names`` and everything downstream; returns what was forgotten."""
+    def invalidate(self, names: Iterable[str]) -> dict[str, str | None]:
+        """Forget versions of ``names`` and everything downstream; returns the forgotten versions."""
         dag = self.graph.dag
         gone: set[str] = set()
         for name in names:
@@ -35,15 +35,13 @@ class Versioner:
             gone.add(name)
             if name in dag:
                 gone |= nx.descendants(dag, name)
-        for name in gone:
-            self._memo.pop(name, None)
-        return gone
+        return {name: self._memo.pop(name, None) for name in gone}
 
-    def graph_changed(self, touched: Iterable[str]) -> None:
+    def graph_changed(self, touched: Iterable[str]) -> dict[str, str | None]:
         touched = list(touched)
         for name in touched:
             self._probes.pop(name, None)
-        self.invalidate(touched)
+        return self.invalidate(touched)
 
     def bind(self, name: str, token: str | None) -> None:
         """Record the token of the value an input/override has now; invalidate if it differs."""
@@ -95,9 +93,8 @@ class Versioner:
         missing = [n for n in names if n not in self._memo]
         if not missing:
             return
-        order = self.graph.topological_order()
-        position = {n: i for i, n in enumerate(order)} if len(missing) > 64 else None
-        missing.sort(key=(position.__getitem__ if position else order.index))
+        position = {n: i for i, n in enumerate(self.graph.topological_order())}
+        missing.sort(key=lambda n: position.get(n, -1))  # names outside the graph are inputs
         nodes, memo = self.graph.nodes, self._memo
         for name in missing:
             node = nodes.get(name)

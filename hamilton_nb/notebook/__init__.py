@@ -1,0 +1,1 @@
+"""The notebook layer: IPython magics, the graph widget and static renderers."""

@@ -1,0 +1,226 @@
+"""IPython magics: a thin layer over :class:`hamilton_nb.session.Session`."""
+from __future__ import annotations
+
+import ast
+import json
+import shlex
+from typing import Any
+
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from ..errors import InputError
+from ..session import get_session
+
+
+def _evaluate(expression: str, namespace: dict, what: str) -> Any:
+    """A notebook variable, a Python literal, or an expression over notebook variables."""
+    try:
+        return eval(expression, namespace)
+    except NameError as exc:
+        raise InputError(f"{what}: `{expression}` is not defined in the notebook ({exc}).\n"
+                         "Fix: define that variable first, or check its spelling.") from None
+    except SyntaxError:
+        raise InputError(f"{what}: cannot read `{expression}`.\n"
+                         "Fix: use a variable name, a Python literal, or JSON.") from None
+
+
+def _mapping(text: str, namespace: dict, what: str) -> dict[str, Any]:
+    """``a=1 b=var`` pairs, a dict/DataFrame variable, or a JSON object."""
+    text = text.strip()
+    if not text:
+        return {}
+    if text.startswith("{"):
+        try:
+            found = json.loads(text)
+        except json.JSONDecodeError as exc:
+            try:
+                found = ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                raise InputError(f"{what}: malformed JSON ({exc.msg} at character {exc.pos}).\n"
+                                 'Fix: write e.g. {"key": "value"} with double quotes.') from None
+        if not isinstance(found, dict):
+            raise InputError(f"{what}: expected a JSON object, got {type(found).__name__}.")
+        return found
+    values: dict[str, Any] = {}
+    for token in shlex.split(text):
+        if "=" in token:
+            key, _, expression = token.partition("=")
+            values[key.strip()] = _evaluate(expression, namespace, what)
+        else:
+            value = _evaluate(token, namespace, what)
+            if hasattr(value, "columns") and hasattr(value, "__getitem__"):  # a DataFrame
+                values.update({str(c): value[c] for c in value.columns})
+            elif isinstance(value, dict):
+                values.update(value)
+            else:
+                raise InputError(f"{what}: `{token}` is a {type(value).__name__}; give `name={token}`, "
+                                 "a dict or a DataFrame variable.")
+    return values
+
+
+@magics_class
+class HamiltonMagics(Magics):
+    """Magics for building and executing a live Hamilton graph in a notebook."""
+
+    def __init__(self, shell):
+        super().__init__(shell)
+        self.cell_id: str | None = None
+        shell.events.register("pre_run_cell", self._remember_cell_id)
+
+    def _remember_cell_id(self, info) -> None:
+        self.cell_id = getattr(info, "cell_id", None)
+
+    @property
+    def session(self):
+        return get_session()
+
+    @magic_arguments()
+    @argument("module", nargs="?", help="Module name for this cell's functions "
+              "(default: the front end's cell id, else the module already owning them).")
+    @argument("-c", "--config", help="Config to set first: a variable name or JSON object.")
+    @argument("--display", action="store_true", help="Show the graph after registering.")
+    @cell_magic
+    def hamilton(self, line: str, cell: str):
+        """Register the functions defined in this cell as one module of the session graph.
+
+        The cell runs in the notebook namespace, so its functions stay callable. Running
+        the cell again replaces the module: functions removed from the cell leave the
+        graph, and only nodes whose code (or inputs) changed become stale. If anything is
+        wrong (syntax, missing type hints, cycles, duplicates), nothing changes.
+
+        Example::
+
+            %%hamilton features
+            def avg_3wk_spend(spend: pd.Series) -> pd.Series:
+                return spend.rolling(3).mean()
+        """
+        args = parse_argstring(self.hamilton, line)
+        session = self.session
+        if args.config:
+            session.set_config(_mapping(args.config, self.shell.user_ns, "-c/--config"))
+        module = args.module or (f"cell_{self.cell_id[:8]}" if self.cell_id else None)
+        filename = self.shell.compile.cache(cell, self.shell.execution_count, raw_code=cell) \
+            if hasattr(self.shell, "compile") else None
+        registration = session.register_cell(cell, module, self.shell.user_ns, filename=filename)
+        print(registration)
+        if args.display:
+            return self._graph([], None, 1, None, static=False)
+
+    @magic_arguments()
+    @argument("columns", nargs="*", help="Outputs to compute.")
+    @argument("--all", action="store_true", help="Compute every node.")
+    @argument("-i", "--inputs", help="Inputs for this execution: variable name or JSON.")
+    @argument("-o", "--overrides", help="Node values to use instead of computing: variable or JSON.")
+    @argument("--out", help="Also store the result in this notebook variable.")
+    @argument("--dict", action="store_true", help="Return {name: value} instead of a DataFrame.")
+    @argument("-v", "--verbose", action="store_true", help="Report computed vs cached nodes.")
+    @line_magic
+    def hamilton_execute(self, line: str):
+        """Compute the named outputs and return them as a DataFrame.
+
+        Only nodes whose version changed since they were last computed (code, inputs,
+        config, globals they read) run again; the rest come from the cache.
+        """
+        args = parse_argstring(self.hamilton_execute, line)
+        ns = self.shell.user_ns
+        inputs = _mapping(args.inputs, ns, "-i/--inputs") if args.inputs else None
+        overrides = _mapping(args.overrides, ns, "-o/--overrides") if args.overrides else None
+        result = self.session.execute(args.columns, all=args.all, inputs=inputs, overrides=overrides,
+                                      result="dict" if args.dict else "dataframe")
+        if args.verbose:
+            print(self.session.last_report.summary())
+        if args.out:
+            ns[args.out] = result
+        return result
+
+    @magic_arguments()
+    @argument("values", nargs="*", help="name=variable pairs, a dict or a DataFrame variable, or JSON.")
+    @argument("--drop", nargs="+", metavar="NAME", help="Forget these inputs.")
+    @line_magic
+    def hamilton_inputs(self, line: str):
+        """Bind external inputs: ``spend=spend_series``, a DataFrame (its columns), a dict or JSON.
+
+        Values are snapshotted when bound; run this again after changing them. With no
+        arguments, shows the current inputs.
+        """
+        args = parse_argstring(self.hamilton_inputs, line)
+        if args.drop:
+            self.session.remove_inputs(*args.drop)
+        values = _mapping(" ".join(args.values), self.shell.user_ns, "%hamilton_inputs")
+        if values:
+            self.session.set_inputs(values)
+        if not values and not args.drop:
+            return {k: type(v).__name__ for k, v in self.session.inputs.items()}
+
+    @magic_arguments()
+    @argument("values", nargs="*", help="key=value pairs, a dict variable, or a JSON object.")
+    @line_magic
+    def hamilton_config(self, line: str):
+        """Set configuration (also usable as inputs); functions using ``@config.when`` re-resolve.
+
+        With no arguments, shows the current config.
+        """
+        args = parse_argstring(self.hamilton_config, line)
+        values = _mapping(" ".join(args.values), self.shell.user_ns, "%hamilton_config")
+        if values:
+            self.session.set_config(values)
+        else:
+            return self.session.config
+
+    @line_magic
+    def hamilton_status(self, line: str):
+        """Table of nodes: module, state (input/fresh/stale/not computed/running/error), type, timing."""
+        return self.session.status()
+
+    @magic_arguments()
+    @argument("node", help="Node name.")
+    @line_magic
+    def hamilton_show(self, line: str):
+        """Doc, signature, source, lineage, state and a value preview of one node."""
+        args = parse_argstring(self.hamilton_show, line)
+        return self.session.show(args.node)
+
+    @magic_arguments()
+    @argument("name", help="A module (cell) name or a single node.")
+    @line_magic
+    def hamilton_drop(self, line: str):
+        """Remove a module, or one node, from the session graph."""
+        args = parse_argstring(self.hamilton_drop, line)
+        change = self.session.drop(args.name)
+        print(f"Removed: {', '.join(change.removed) or 'nothing'}")
+
+    @magic_arguments()
+    @argument("--cache", action="store_true", help="Only forget computed values.")
+    @line_magic
+    def hamilton_reset(self, line: str):
+        """Start over: forget modules, inputs, config and values (``--cache``: only values)."""
+        args = parse_argstring(self.hamilton_reset, line)
+        self.session.reset(cache_only=args.cache)
+
+    @magic_arguments()
+    @argument("nodes", nargs="*", help="Show only these nodes (and what connects them).")
+    @argument("--focus", help="Show the neighbourhood of this node.")
+    @argument("--hops", type=int, default=1, help="Neighbourhood size for --focus.")
+    @argument("--module", help="Show only this module.")
+    @argument("--static", action="store_true", help="Text/HTML picture instead of the widget.")
+    @line_magic
+    def hamilton_graph(self, line: str):
+        """Show the session graph: a live widget, or a static picture with --static."""
+        args = parse_argstring(self.hamilton_graph, line)
+        return self._graph(args.nodes, args.focus, args.hops, args.module, args.static)
+
+    def _graph(self, nodes, focus, hops, module, static):
+        from . import render
+
+        return render.show(self.session, nodes=nodes, focus=focus, hops=hops, module=module, static=static)
+
+
+def load_ipython_extension(ipython) -> None:
+    ipython.register_magics(HamiltonMagics)
+
+
+def unload_ipython_extension(ipython) -> None:
+    magics = ipython.magics_manager.registry.get("HamiltonMagics")
+    if magics is not None:
+        ipython.events.unregister("pre_run_cell", magics._remember_cell_id)

@@ -1,0 +1,347 @@
+"""The live session graph: named modules (cells) of functions, inputs, config, values.
+
+Every change is validated before it is applied; on error nothing changes. Observers
+(the graph widget, progress bars) subscribe to events; the session imports no UI.
+"""
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import itertools
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from . import cells
+from .errors import GraphError, InputError
+from .execution import Engine, ExecutionReport, Listener
+from .graph import ChangeSet, FunctionGraph, nodes_from_functions
+from .graph.build import MODIFIERS_ATTR
+from .graph.types import describe
+
+
+@dataclasses.dataclass
+class Event:
+    """``kind`` is one of: graph, states, node_started, node_finished, executed, reset."""
+
+    kind: str
+    nodes: list[str] = dataclasses.field(default_factory=list)
+    states: dict[str, str] = dataclasses.field(default_factory=dict)
+    module: str | None = None
+
+
+@dataclasses.dataclass
+class Registration:
+    """What registering a module did; its text is the one-line feedback a cell prints."""
+
+    module: str
+    change: ChangeSet
+    stale: list[str]
+
+    def __str__(self) -> str:
+        c = self.change
+        parts = [f"{len(c.added) + len(c.changed) + len(c.unchanged)} functions"]
+        for label, names in (("added", c.added), ("changed", c.changed), ("removed", c.removed)):
+            if names:
+                parts.append(f"{label}: {', '.join(names)}")
+        if self.stale:
+            shown = ", ".join(self.stale[:8]) + (" …" if len(self.stale) > 8 else "")
+            parts.append(f"now stale: {shown}")
+        return f"{self.module}: " + "; ".join(parts)
+
+
+class _Relay(Listener):
+    def __init__(self, session: "Session") -> None:
+        self.session = session
+
+    def node_started(self, name: str) -> None:
+        self.session._emit(Event("node_started", [name], {name: "running"}))
+
+    def node_finished(self, name: str, ok: bool) -> None:
+        self.session._emit(Event("node_finished", [name], {name: "fresh" if ok else "error"}))
+
+
+class Session:
+    """Python twin of the magics; usable without IPython."""
+
+    def __init__(self) -> None:
+        self.graph = FunctionGraph()
+        self.engine = Engine(self.graph)
+        self.functions: dict[str, list[Callable]] = {}
+        self._observers: list[Callable[[Event], None]] = []
+        self._states: dict[str, str] = {}
+        self._cell_counter = itertools.count(1)
+
+    # ---- observers ------------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
+        """Call ``callback(event)`` on every change; returns an unsubscribe function."""
+        if not self._observers:
+            self.engine.listeners.append(_Relay(self))
+            self._states = self.engine.states()
+        self._observers.append(callback)
+        return lambda: self.unsubscribe(callback)
+
+    def unsubscribe(self, callback: Callable[[Event], None]) -> None:
+        if callback in self._observers:
+            self._observers.remove(callback)
+        if not self._observers:
+            self.engine.listeners[:] = [l for l in self.engine.listeners if not isinstance(l, _Relay)]
+
+    def _emit(self, event: Event) -> None:
+        for callback in list(self._observers):
+            callback(event)
+
+    def _publish_states(self) -> None:
+        if not self._observers:
+            return
+        states = self.engine.states()
+        changed = {n: s for n, s in states.items() if self._states.get(n) != s}
+        changed.update({n: "removed" for n in self._states if n not in states})
+        self._states = states
+        if changed:
+            self._emit(Event("states", list(changed), changed))
+
+    # ---- modules ----------------------------------------------------------------------------
+    def register_functions(self, module: str, functions: Sequence[Callable]) -> Registration:
+        """Make ``module`` consist of exactly ``functions`` (validated; all or nothing)."""
+        nodes = nodes_from_functions(functions, module, self.engine.config)
+        change = self.graph.replace_module(module, nodes)
+        stale = self.engine.graph_changed(change.touched)
+        if functions:
+            self.functions[module] = list(functions)
+        else:
+            self.functions.pop(module, None)
+        self._emit(Event("graph", change.touched, module=module))
+        self._publish_states()
+        return Registration(module, change, stale)
+
+    def register_cell(self, source: str, module: str | None = None, namespace: dict | None = None,
+                      filename: str | None = None) -> Registration:
+        """Run ``source`` in ``namespace`` and register the functions it defines as ``module``.
+
+        Without a module name, the module that already owns most of these functions is
+        reused (so re-running an edited cell replaces it); otherwise a new ``cell_N``.
+        On any error the namespace and the session are left as they were.
+        """
+        namespace = {} if namespace is None else namespace
+        saved = cells.snapshot(namespace, source)
+        label = f"cell `{module}`" if module else "this %%hamilton cell"
+        filename = filename or f"<hamilton cell {module or 'anonymous'}>"
+        try:
+            functions = cells.run_cell_source(source, namespace, label, filename)
+            module = module or self._module_for(functions)
+            return self.register_functions(module, functions)
+        except BaseException:
+            cells.restore(namespace, saved)
+            raise
+
+    def _module_for(self, functions: Sequence[Callable]) -> str:
+        names = {fn.__name__ for fn in functions}
+        owners = [(len(names & set(self.graph.modules[m])), m) for m in self.graph.modules]
+        best = max(owners, default=(0, ""))
+        if best[0]:
+            return best[1]
+        while True:
+            candidate = f"cell_{next(self._cell_counter)}"
+            if candidate not in self.graph.modules:
+                return candidate
+
+    def drop(self, name: str) -> ChangeSet:
+        """Remove a module, or a single node from its module."""
+        if name in self.graph.modules:
+            change = self.graph.drop_module(name)
+            self.functions.pop(name, None)
+        elif name in self.graph.nodes:
+            module = self.graph.nodes[name].module
+            keep = [n for n in self.graph.modules[module] if n != name]
+            nodes = [self.graph.nodes[n] for n in keep]
+            change = self.graph.replace_module(module, nodes)
+        else:
+            raise InputError(f"`{name}` is neither a module nor a node of this session.\n"
+                             f"Fix: modules are {', '.join(self.graph.modules) or '(none yet)'}; "
+                             "see `%hamilton_status` for nodes.")
+        self.engine.graph_changed(change.touched)
+        for node in change.removed:
+            self.engine.cache.discard(node)
+        self._emit(Event("graph", change.touched, module=name))
+        self._publish_states()
+        return change
+
+    def reset(self, cache_only: bool = False) -> None:
+        """Forget computed values; without ``cache_only`` also modules, inputs and config."""
+        if cache_only:
+            self.engine.reset_cache()
+        else:
+            observers = self._observers
+            listeners = self.engine.listeners
+            self.__init__()
+            self._observers = observers
+            self.engine.listeners = listeners
+        self._emit(Event("reset"))
+        self._publish_states()
+
+    # ---- inputs and config ------------------------------------------------------------------
+    def set_inputs(self, values: Mapping[str, Any] | None = None, **more: Any) -> None:
+        """Bind external inputs by name (pandas values are snapshotted: later edits need a re-bind)."""
+        self.engine.set_inputs({**(values or {}), **more})
+        self._publish_states()
+
+    def remove_inputs(self, *names: str) -> None:
+        for name in names:
+            self.engine.remove_input(name)
+        self._publish_states()
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        return dict(self.engine.inputs)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return dict(self.engine.config)
+
+    def set_config(self, values: Mapping[str, Any] | None = None, **more: Any) -> None:
+        """Set config; modules whose functions depend on config are resolved again."""
+        updates = {**(values or {}), **more}
+        old = dict(self.engine.config)
+        self.engine.set_config(updates)
+        try:
+            for module, functions in list(self.functions.items()):
+                if any(getattr(fn, MODIFIERS_ATTR, None) for fn in functions):
+                    nodes = nodes_from_functions(functions, module, self.engine.config)
+                    change = self.graph.replace_module(module, nodes)
+                    self.engine.graph_changed(change.touched)
+        except GraphError:
+            self.engine.config.clear()
+            self.engine.set_config(old)
+            for module, functions in list(self.functions.items()):
+                nodes = nodes_from_functions(functions, module, old)
+                self.engine.graph_changed(self.graph.replace_module(module, nodes).touched)
+            raise
+        self._emit(Event("graph", list(updates)))
+        self._publish_states()
+
+    # ---- executing --------------------------------------------------------------------------
+    def execute(self, outputs: Sequence[str] | None = None, *, all: bool = False,
+                inputs: Mapping[str, Any] | None = None, overrides: Mapping[str, Any] | None = None,
+                result: str = "dataframe") -> Any:
+        """Requested outputs as a DataFrame (or dict); recomputes only stale nodes."""
+        if all:
+            outputs = [n for n in self.graph.topological_order() if n in self.graph.nodes]
+        if not outputs:
+            raise InputError("Nothing to execute: name the outputs you want, or use --all.\n"
+                             f"Fix: e.g. `%hamilton_execute {' '.join(list(self.graph.nodes)[:2]) or 'my_column'}`.")
+        try:
+            return self.engine.execute(list(outputs), inputs=inputs, overrides=overrides, result=result)
+        finally:
+            self._emit(Event("executed", list(outputs)))
+            self._publish_states()
+
+    @property
+    def last_report(self) -> ExecutionReport | None:
+        return self.engine.last_report
+
+    # ---- looking ----------------------------------------------------------------------------
+    def states(self) -> dict[str, str]:
+        return self.engine.states()
+
+    def status(self) -> pd.DataFrame:
+        """One row per node: module, state, type, last compute time."""
+        states = self.engine.states()
+        rows = []
+        for name, state in states.items():
+            node = self.graph.get(name)
+            entry = self.engine.cache.get(name)
+            rows.append({"node": name, "module": node.module or "(input)", "state": state,
+                         "type": describe(node.type),
+                         "last compute (ms)": round(entry.seconds * 1000, 3) if entry else None,
+                         "tags": ", ".join(f"{k}={v}" for k, v in node.tags.items())})
+        return pd.DataFrame(rows, columns=["node", "module", "state", "type", "last compute (ms)", "tags"])
+
+    def show(self, name: str) -> "NodeDetails":
+        node = self.graph.get(name)
+        return NodeDetails(self, node.name)
+
+
+@dataclasses.dataclass
+class NodeDetails:
+    """Everything about one node; renders as text and HTML."""
+
+    session: Session
+    name: str
+
+    def fields(self) -> dict[str, Any]:
+        graph, engine = self.session.graph, self.session.engine
+        node = graph.get(self.name)
+        entry = engine.cache.get(self.name)
+        value = engine.inputs.get(self.name, engine.config.get(self.name)) if node.is_external_input \
+            else (entry.value if entry else None)
+        params = ", ".join(f"{p}: {describe(d.type)}" + ("" if d.required else " = …")
+                           for p, d in node.dependencies.items())
+        try:
+            source = inspect.getsource(node.function) if node.function else ""
+        except (OSError, TypeError):
+            source = ""
+        error = engine.errors.get(self.name)
+        return {
+            "name": node.name,
+            "signature": f"{node.name}({params}) -> {describe(node.type)}",
+            "module": node.module or "(external input)",
+            "state": engine.state(self.name),
+            "doc": node.doc,
+            "tags": dict(node.tags),
+            "upstream": sorted(graph.upstream_of(self.name)),
+            "downstream": sorted(graph.downstream_of(self.name)),
+            "last compute (ms)": round(entry.seconds * 1000, 3) if entry else None,
+            "value": preview(value) if (entry or node.is_external_input) else "(not computed)",
+            "error": error[1] if error else "",
+            "source": source.rstrip(),
+        }
+
+    def __repr__(self) -> str:
+        lines = []
+        for key, value in self.fields().items():
+            if value in ("", [], {}, None):
+                continue
+            if isinstance(value, list):
+                value = ", ".join(value)
+            if "\n" in str(value):
+                value = "\n    " + str(value).replace("\n", "\n    ")
+            lines.append(f"{key}: {value}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = []
+        for key, value in self.fields().items():
+            if value in ("", [], {}, None):
+                continue
+            if isinstance(value, list):
+                value = ", ".join(value)
+            text = html.escape(str(value))
+            cell = f"<pre style='margin:0'>{text}</pre>" if "\n" in text else text
+            rows.append(f"<tr><th style='text-align:left;vertical-align:top'>{key}</th>"
+                        f"<td style='text-align:left'>{cell}</td></tr>")
+        return "<table>" + "".join(rows) + "</table>"
+
+
+def preview(value: Any, rows: int = 5) -> str:
+    """A short description of a value: head, dtype, length and nulls for pandas objects."""
+    if isinstance(value, pd.Series):
+        return (f"pd.Series dtype={value.dtype} length={len(value)} nulls={int(value.isna().sum())}\n"
+                + value.head(rows).to_string())
+    if isinstance(value, pd.DataFrame):
+        return (f"pd.DataFrame {value.shape[0]} rows × {value.shape[1]} columns, "
+                f"nulls={int(value.isna().sum().sum())}\n" + value.head(rows).to_string())
+    text = repr(value)
+    return text if len(text) < 300 else text[:300] + " …"
+
+
+_SESSION: Session | None = None
+
+
+def get_session() -> Session:
+    global _SESSION
+    if _SESSION is None:
+        _SESSION = Session()
+    return _SESSION
