@@ -11,6 +11,7 @@ class Entry:
     version: str
     value: Any
     seconds: float
+    guard: tuple | None = None  # see execution.sharing
     computed_at: float = dataclasses.field(default_factory=time.time)
 
 
@@ -27,8 +28,8 @@ class ValueCache:
         entry = self._entries.get(name)
         return entry if entry is not None and entry.version == version else None
 
-    def put(self, name: str, version: str, value: Any, seconds: float) -> None:
-        self._entries[name] = Entry(version, value, seconds)
+    def put(self, name: str, version: str, value: Any, seconds: float, guard: tuple | None = None) -> None:
+        self._entries[name] = Entry(version, value, seconds, guard)
 
     def discard(self, name: str) -> None:
         self._entries.pop(name, None)

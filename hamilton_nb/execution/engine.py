@@ -13,7 +13,8 @@ from ..graph.build import where
 from ..graph.fingerprint import data_token
 from ..graph.types import describe, runtime_check_type
 from .cache import ValueCache
-from .results import as_dict, build_dataframe, protect, update_dataframe
+from . import sharing
+from .results import as_dict, build_dataframe, update_dataframe
 from .versions import UNBOUND, Versioner
 
 
@@ -77,7 +78,7 @@ class Engine:
     # ---- bindings -----------------------------------------------------------------------
     def set_inputs(self, values: Mapping[str, Any]) -> None:
         for name, value in values.items():
-            self.inputs[name] = protect(value)
+            self.inputs[name] = sharing.own(value)
             self._tokens[name] = f"input:{data_token(value)}"
             self.versions.bind(name, self._tokens[name])
 
@@ -199,7 +200,7 @@ class Engine:
         missing = []
         for name in needed_inputs:
             if name in call_inputs:
-                value = call_inputs[name]
+                value = sharing.own(call_inputs[name])
                 versions.bind(name, f"input:{data_token(value)}")
             elif name in self.inputs:
                 value = self.inputs[name]
@@ -226,7 +227,7 @@ class Engine:
             versions.bind(name, None)
         for name, value in overrides.items():
             versions.bind(name, f"override:{data_token(value)}")
-            values[name] = value
+            values[name] = sharing.own(value)
         self._overridden = set(overrides)
         return values
 
@@ -246,16 +247,18 @@ class Engine:
         cache_put = self.cache.put
         listeners = self.listeners
         clock = time.perf_counter
+        handout, seal, tampered = sharing.handout, sharing.seal, sharing.tampered
+        guards = {name: sharing.seal(value) for name, value in values.items()}
         for step in steps:
             name = step.name
             version = memo[name]
             entry = cache_get(name)
             if entry is not None and entry.version == version:
                 values[name] = entry.value
+                guards[name] = entry.guard
                 report.cached.append(name)
                 continue
-            kwargs = {param: protect(values[dep]) for param, dep, required in step.args
-                      if dep in values}
+            kwargs = {param: handout(values[dep]) for param, dep, required in step.args if dep in values}
             for listener in listeners:
                 listener.node_started(name)
             self.running.add(name)
@@ -264,30 +267,56 @@ class Engine:
                 value = step.callable(**kwargs)
             except Exception as exc:
                 self.running.discard(name)
+                self._restore(step, values, guards)
                 self._failed(step, version, exc)
             except BaseException:
                 self.running.discard(name)
+                self._restore(step, values, guards)
                 for listener in listeners:
                     listener.node_finished(name, False)
                 raise
             seconds = clock() - t0
             self.running.discard(name)
+            for param, dep, required in step.args:
+                guard = guards.get(dep)
+                if guard is not None and tampered(values[dep], guard):
+                    self._restore(step, values, guards)
+                    self._failed(step, version, None, value, mutated=param)
             if step.check is not None and not isinstance(value, step.check):
                 self._failed(step, version, None, value)
-            cache_put(name, version, value, seconds)
+            guard = guards[name] = seal(value)
+            cache_put(name, version, value, seconds, guard)
             self.errors.pop(name, None)
             values[name] = value
             report.computed[name] = seconds
             for listener in listeners:
                 listener.node_finished(name, True)
 
-    def _failed(self, step: _Step, version: str, exc: BaseException | None, value: Any = None):
+    @staticmethod
+    def _restore(step: _Step, values: dict[str, Any], guards: dict[str, Any]) -> None:
+        """Undo rebinding mutations a node made to the values it was given."""
+        for _, dep, _ in step.args:
+            guard = guards.get(dep)
+            if guard is not None and dep in values and sharing.tampered(values[dep], guard):
+                sharing.undo(values[dep], guard)
+
+    def _failed(self, step: _Step, version: str, exc: BaseException | None, value: Any = None,
+                mutated: str | None = None):
         node = self.graph.nodes[step.name]
-        if exc is None:
+        user_tb = ""
+        if mutated or (exc is not None and sharing.is_read_only_write(exc)):
+            what = f"its input `{mutated}`" if mutated else "one of its inputs"
+            message = (f"`{step.name}` ({where(node.module)}) modified {what} in place. Inputs are shared "
+                       "with other nodes and the cache, so they must not change (nothing was corrupted).\n"
+                       f"Fix: work on a copy (`x = x.copy()`) or use non-mutating operations "
+                       "(`x = x * 2` rather than `x *= 2`; no `inplace=True`).")
+            if exc is not None:
+                tb = exc.__traceback__.tb_next if exc.__traceback__ else None
+                user_tb = "".join(traceback.format_exception(type(exc), exc, tb))
+        elif exc is None:
             message = (f"`{step.name}` ({where(node.module)}) returned a {type(value).__name__}, "
                        f"but its return type hint says {describe(step.type)}.\n"
                        f"Fix: return a {describe(step.type)}, or correct the hint.")
-            user_tb = ""
         else:
             tb = exc.__traceback__.tb_next if exc.__traceback__ else None  # drop the engine's frame
             user_tb = "".join(traceback.format_exception(type(exc), exc, tb))

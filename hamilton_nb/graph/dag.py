@@ -51,6 +51,7 @@ class FunctionGraph:
         """Make ``module`` hold exactly ``new_nodes``; validate; all or nothing."""
         self._check_duplicates(module, new_nodes)
         old_nodes = [self.nodes[name] for name in self.modules.get(module, ())]
+        self._order = None
         self._apply(module, old_nodes, new_nodes)
         try:
             self._check_cycles([n.name for n in new_nodes])
@@ -63,7 +64,8 @@ class FunctionGraph:
         if not new_nodes:
             self.modules.pop(module, None)
         self.generation += 1
-        self._order = None
+        if len(new_nodes) <= 32:
+            self._order = None
         return self._diff(old_nodes, new_nodes)
 
     def drop_module(self, module: str) -> ChangeSet:
@@ -109,6 +111,12 @@ class FunctionGraph:
         names = [n for n in names if n in self.dag]
         if not names:
             return
+        if len(names) > 32:  # a whole-graph sort is cheaper than many searches, and is reused
+            try:
+                self._order = list(nx.topological_sort(self.dag))
+                return
+            except nx.NetworkXUnfeasible:
+                self._order = None
         try:
             cycle = nx.find_cycle(self.dag, source=names)
         except nx.NetworkXNoCycle:
@@ -120,7 +128,12 @@ class FunctionGraph:
             raise GraphError(f"`{path[0]}` in {where(module)} depends on itself.\n"
                              f"Fix: a function cannot take its own output as a parameter; "
                              f"rename the parameter `{path[0]}` or the function.")
-        raise GraphError(f"Cycle: {' → '.join(path)} (in {where(module)}).\n"
+        by_module: dict[str, list[str]] = {}
+        for name in path[:-1]:
+            by_module.setdefault(self.nodes[name].module, []).append(name)
+        place = f"in {where(module)}" if len(by_module) == 1 else "; ".join(
+            f"{', '.join(f'`{n}`' for n in members)} in {where(m)}" for m, members in by_module.items())
+        raise GraphError(f"Cycle: {' → '.join(path)} ({place}).\n"
                          "Fix: a DAG cannot loop; remove one of these dependencies.")
 
     def _check_types(self, new_nodes: Sequence[Node]) -> None:

@@ -22,11 +22,7 @@ _code_cache: dict[types.CodeType, str] = {}
 
 def digest(*parts: str) -> str:
     """A short, stable hash of strings (stable across processes, unlike ``hash``)."""
-    h = hashlib.blake2b(digest_size=12)
-    for part in parts:
-        h.update(part.encode("utf-8", "surrogatepass"))
-        h.update(b"\x00")
-    return h.hexdigest()
+    return hashlib.blake2b("\x00".join(parts).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 def _code_parts(code: types.CodeType, is_function_body: bool) -> list[str]:
