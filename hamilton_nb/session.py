@@ -124,11 +124,12 @@ class Session:
         On any error the namespace and the session are left as they were.
         """
         namespace = {} if namespace is None else namespace
-        saved = cells.snapshot(namespace, source)
         label = f"cell `{module}`" if module else "this %%hamilton cell"
         filename = filename or f"<hamilton cell {module or 'anonymous'}>"
+        code = cells.compile_cell(source, label, filename)
+        saved = cells.snapshot(namespace, code)
         try:
-            functions = cells.run_cell_source(source, namespace, label, filename)
+            functions = cells.run_cell(code, source, namespace, label, filename)
             module = module or self._module_for(functions)
             return self.register_functions(module, functions)
         except BaseException:
