@@ -5,6 +5,7 @@ import types
 from typing import Any, Mapping, Sequence
 
 
+from .errors import InputError
 from .execution import Engine
 from .graph import FunctionGraph, functions_of_module, nodes_from_functions
 
@@ -73,15 +74,23 @@ class Driver:
     def validate_execution(self, final_vars: Sequence[str], overrides: Mapping[str, Any] | None = None,
                            inputs: Mapping[str, Any] | None = None) -> None:
         """Raise the error :meth:`execute` would raise for missing/unknown names, without computing."""
-        needed, steps = self.engine.plan(list(final_vars), overrides or {})
-        supplied = {**self.config, **(inputs or {}), **(overrides or {})}
-        required = {dep.node for s in steps for dep in self.graph.nodes[s.name].dependencies.values()
-                    if dep.required}
-        missing = [n for n in needed if n not in supplied and n in required]
+        overrides = dict(overrides or {})
+        for name in overrides:
+            if name not in self.graph.dag:
+                raise self.graph.unknown(name, "override")
+        supplied = {**self.config, **(inputs or {}), **overrides}
+        # As in execute, supplied values no node consumes may be asked for: they pass through.
+        outputs = [n for n in final_vars if n in self.graph.dag or n not in supplied]
+        needed, steps = self.engine.plan(outputs, overrides)
+        needers: dict[str, list[str]] = {n: [] for n in needed if n not in supplied}
+        for step in steps:
+            for dep in self.graph.nodes[step.name].dependencies.values():
+                if dep.required and dep.node in needers:
+                    needers[dep.node].append(step.name)
+        missing = {n: who for n, who in needers.items() if who or n in outputs}
         if missing:
-            from .errors import InputError
-
-            lines = [f"  {n}  (needed by {', '.join(sorted(self.graph.consumers_of(n)))})" for n in missing]
+            lines = [f"  {n}  (needed by {', '.join(sorted(who))})" if who else f"  {n}  (requested)"
+                     for n, who in missing.items()]
             raise InputError("Missing inputs:\n" + "\n".join(lines) +
                              "\nFix: pass them in the Driver's config or `inputs=`.")
 

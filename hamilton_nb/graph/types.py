@@ -21,6 +21,13 @@ def _origin(tp):
     return typing.get_origin(tp) or tp
 
 
+def _normalized(tp):
+    """``Annotated[T, ...]`` → ``T`` (metadata does not change what a value is); ``None`` → NoneType."""
+    if tp is None:
+        return type(None)
+    return typing.get_args(tp)[0] if typing.get_origin(tp) is typing.Annotated else tp
+
+
 def describe(tp) -> str:
     """A short, familiar spelling of a type (``pd.Series`` rather than the full path)."""
     if tp is Any:
@@ -43,18 +50,20 @@ def is_compatible(produced, expected) -> bool:
     Subclasses, the numeric tower (int → float), unions on either side, ``Any`` and
     parametrised generics (compared by their origin, then their arguments) are accepted.
     """
+    produced, expected = _normalized(produced), _normalized(expected)
     if produced is expected or expected is Any or produced is Any:
         return True
+    if _is_union(produced):  # split the producer first: each of its options must fit
+        return all(is_compatible(option, expected) for option in typing.get_args(produced))
     if _is_union(expected):
         return any(is_compatible(produced, option) for option in typing.get_args(expected))
-    if _is_union(produced):
-        return all(is_compatible(option, expected) for option in typing.get_args(produced))
     if isinstance(expected, typing.TypeVar) or isinstance(produced, typing.TypeVar):
         return True
     p_origin, e_origin = _origin(produced), _origin(expected)
     if not (isinstance(p_origin, type) and isinstance(e_origin, type)):
         return produced == expected
-    if not (issubclass(p_origin, e_origin) or p_origin in _NUMERIC_TOWER.get(e_origin, ())):
+    if not (issubclass(p_origin, e_origin)
+            or any(issubclass(p_origin, t) for t in _NUMERIC_TOWER.get(e_origin, ()))):
         return False
     p_args, e_args = typing.get_args(produced), typing.get_args(expected)
     if not p_args or not e_args or len(p_args) != len(e_args):

@@ -1,0 +1,1 @@
+"""Small importable example modules used by the tests."""
