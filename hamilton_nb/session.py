@@ -106,7 +106,8 @@ class Session:
         """Make ``module`` consist of exactly ``functions`` (validated; all or nothing)."""
         nodes = nodes_from_functions(functions, module, self.engine.config)
         change = self.graph.replace_module(module, nodes)
-        stale = self.engine.graph_changed(change.touched)
+        # Unchanged nodes too: re-running the cell may have redefined helpers or constants they read.
+        stale = self.engine.graph_changed(change.touched + change.unchanged)
         if functions:
             self.functions[module] = list(functions)
         else:
@@ -116,24 +117,30 @@ class Session:
         return Registration(module, change, stale)
 
     def register_cell(self, source: str, module: str | None = None, namespace: dict | None = None,
-                      filename: str | None = None) -> Registration:
+                      filename: str | None = None, config: Mapping[str, Any] | None = None) -> Registration:
         """Run ``source`` in ``namespace`` and register the functions it defines as ``module``.
 
         Without a module name, the module that already owns most of these functions is
         reused (so re-running an edited cell replaces it); otherwise a new ``cell_N``.
-        On any error the namespace and the session are left as they were.
+        ``config`` is set first (``%%hamilton -c``). On any error the namespace, the
+        config and the session are left as they were.
         """
         namespace = {} if namespace is None else namespace
         label = f"cell `{module}`" if module else "this %%hamilton cell"
         filename = filename or f"<hamilton cell {module or 'anonymous'}>"
         code = cells.compile_cell(source, label, filename)
         saved = cells.snapshot(namespace, code)
+        old_config = self.config
         try:
+            if config:
+                self.set_config(config)
             functions = cells.run_cell(code, source, namespace, label, filename)
             module = module or self._module_for(functions)
             return self.register_functions(module, functions)
         except BaseException:
             cells.restore(namespace, saved)
+            if config:
+                self._restore_config(old_config)
             raise
 
     def _module_for(self, functions: Sequence[Callable]) -> str:
@@ -162,8 +169,7 @@ class Session:
                              f"Fix: modules are {', '.join(self.graph.modules) or '(none yet)'}; "
                              "see `%hamilton_status` for nodes.")
         self.engine.graph_changed(change.touched)
-        for node in change.removed:
-            self.engine.cache.discard(node)
+        self.engine.forget(change.removed)
         self._emit(Event("graph", change.touched, module=name))
         self._publish_states()
         return change
@@ -212,13 +218,18 @@ class Session:
                     change = self.graph.replace_module(module, nodes)
                     self.engine.graph_changed(change.touched)
         except GraphError:
-            self.engine.config.clear()
-            self.engine.set_config(old)
-            for module, functions in list(self.functions.items()):
-                nodes = nodes_from_functions(functions, module, old)
-                self.engine.graph_changed(self.graph.replace_module(module, nodes).touched)
+            self._restore_config(old)
             raise
         self._emit(Event("graph", list(updates)))
+        self._publish_states()
+
+    def _restore_config(self, old: Mapping[str, Any]) -> None:
+        """Put the config back to ``old`` and resolve every module under it again."""
+        self.engine.config.clear()
+        self.engine.set_config(old)
+        for module, functions in list(self.functions.items()):
+            nodes = nodes_from_functions(functions, module, old)
+            self.engine.graph_changed(self.graph.replace_module(module, nodes).touched)
         self._publish_states()
 
     # ---- executing --------------------------------------------------------------------------
@@ -283,17 +294,19 @@ class NodeDetails:
         except (OSError, TypeError):
             source = ""
         error = engine.errors.get(self.name)
+        state = engine.states()[self.name]  # brings versions up to date (globals, bindings)
         return {
             "name": node.name,
             "signature": f"{node.name}({params}) -> {describe(node.type)}",
             "module": node.module or "(external input)",
-            "state": engine.state(self.name),
+            "state": state,
             "doc": node.doc,
             "tags": dict(node.tags),
             "upstream": sorted(graph.upstream_of(self.name)),
             "downstream": sorted(graph.downstream_of(self.name)),
             "last compute (ms)": round(entry.seconds * 1000, 3) if entry else None,
-            "value": preview(value) if (entry or node.is_external_input) else "(not computed)",
+            "value": (("" if state in ("fresh", "input") else "(out of date: from before the last change)\n")
+                      + preview(value)) if (entry or node.is_external_input) else "(not computed)",
             "error": error[1] if error else "",
             "source": source.rstrip(),
         }

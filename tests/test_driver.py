@@ -232,16 +232,12 @@ def test_missing_inputs_are_reported_all_at_once_with_who_needs_them(calls):
     assert calls == []
 
 
-@pytest.mark.xfail(strict=True, reason="execution/engine.py _bind lists every consumer of a missing "
-                                       "input, not only the nodes this execute needs")
 def test_missing_input_names_only_the_nodes_that_need_it_now():
     with pytest.raises(InputError) as info:
         driver.Driver({}, counted).execute(["signups"])
     assert "unrelated" not in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="execution/engine.py: a requested external input that nobody "
-                                       "supplied is not reported as missing; a KeyError escapes instead")
 def test_requesting_an_unsupplied_input_reports_it_missing():
     dr = driver.Driver({"raw_signups": raw_inputs()["raw_signups"]}, counted)
     with pytest.raises(InputError, match="raw_spend"):

@@ -109,6 +109,13 @@ class Engine:
         memo = self.versions._memo
         return [n for n in was_fresh if memo.get(n) != self.cache.get(n).version]
 
+    def forget(self, names: Iterable[str]) -> None:
+        """Drop the values of ``names``, and any remembered result frame that holds them."""
+        names = set(names)
+        for name in names:
+            self.cache.discard(name)
+        self._frames = {key: frame for key, frame in self._frames.items() if not names & set(frame[0])}
+
     def reset_cache(self) -> None:
         self.cache.clear()
         self._frames.clear()
@@ -161,7 +168,7 @@ class Engine:
         passthrough = [n for n in outputs if n not in self.graph.dag and n not in overrides
                        and (n in inputs or n in self.inputs or n in self.config)]
         needed_inputs, steps = self.plan([n for n in outputs if n not in passthrough], overrides)
-        values = self._bind(needed_inputs + passthrough, steps, inputs, overrides)
+        values = self._bind(outputs, needed_inputs + passthrough, steps, inputs, overrides)
         versions = self.versions
         versions.refresh_globals([s.name for s in steps])
         versions.compute([*needed_inputs, *passthrough, *overrides, *(s.name for s in steps)])
@@ -194,10 +201,17 @@ class Engine:
         self._frames[key] = (wanted, frame)
         return frame.copy(deep=False)
 
-    def _bind(self, needed_inputs, steps, call_inputs, overrides) -> dict[str, Any]:
+    def _needers(self, name: str, steps: list[_Step]) -> list[str]:
+        """Nodes of this plan that cannot run without input ``name``."""
+        return sorted(step.name for step in steps
+                      if any(dep == name and required for _, dep, required in step.args))
+
+    def _bind(self, outputs, needed_inputs, steps, call_inputs, overrides) -> dict[str, Any]:
         versions = self.versions
+        for name in self._overridden - set(overrides):  # first: an overridden input is rebound below
+            versions.bind(name, None)
         values: dict[str, Any] = {}
-        missing = []
+        missing: dict[str, list[str]] = {}
         for name in needed_inputs:
             if name in call_inputs:
                 value = sharing.own(call_inputs[name])
@@ -210,21 +224,17 @@ class Engine:
                 versions.bind(name, self._tokens[name])
             else:
                 versions.bind(name, None)
-                if any(self.graph.nodes[c].dependencies[name].required if name in
-                       self.graph.nodes[c].dependencies else True
-                       for c in self.graph.consumers_of(name) if c in {s.name for s in steps}):
-                    missing.append(name)
+                needers = self._needers(name, steps)
+                if needers or name in outputs:
+                    missing[name] = needers or ["requested directly"]
                 continue
             self._check_input_type(name, value)
             values[name] = value
         if missing:
-            lines = [f"  {name}  (needed by {', '.join(sorted(self.graph.consumers_of(name)))})"
-                     for name in missing]
+            lines = [f"  {name}  (needed by {', '.join(needers)})" for name, needers in missing.items()]
             raise InputError("Missing inputs:\n" + "\n".join(lines) +
                              "\nFix: supply them, e.g. `%hamilton_inputs " +
                              " ".join(f"{m}=..." for m in missing) + "` or `execute(..., inputs={...})`.")
-        for name in self._overridden - set(overrides):
-            versions.bind(name, None)
         for name, value in overrides.items():
             versions.bind(name, f"override:{data_token(value)}")
             values[name] = sharing.own(value)

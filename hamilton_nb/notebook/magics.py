@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
+import re
 import shlex
 from typing import Any
 
@@ -28,6 +30,8 @@ def _evaluate(expression: str, namespace: dict, what: str) -> Any:
 def _mapping(text: str, namespace: dict, what: str) -> dict[str, Any]:
     """``a=1 b=var`` pairs, a dict/DataFrame variable, or a JSON object."""
     text = text.strip()
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1].strip()  # a quoted argument, e.g. -c '{"a": true}'
     if not text:
         return {}
     if text.startswith("{"):
@@ -43,7 +47,7 @@ def _mapping(text: str, namespace: dict, what: str) -> dict[str, Any]:
             raise InputError(f"{what}: expected a JSON object, got {type(found).__name__}.")
         return found
     values: dict[str, Any] = {}
-    for token in shlex.split(text):
+    for token in shlex.split(text, posix=False):  # keep quotes: region='US' is a string
         if "=" in token:
             key, _, expression = token.partition("=")
             values[key.strip()] = _evaluate(expression, namespace, what)
@@ -57,6 +61,15 @@ def _mapping(text: str, namespace: dict, what: str) -> dict[str, Any]:
                 raise InputError(f"{what}: `{token}` is a {type(value).__name__}; give `name={token}`, "
                                  "a dict or a DataFrame variable.")
     return values
+
+
+def module_name_for_cell(cell_id: str) -> str:
+    """``cell_`` + the first 8 characters of a front end's cell id (JupyterLab and nbformat ids
+    are random, so these are distinct). Ids that are not plain names, such as the cell URIs VS
+    Code sends for notebooks without nbformat ids, share long prefixes: those are hashed."""
+    if re.fullmatch(r"[A-Za-z0-9_-]+", cell_id):
+        return f"cell_{cell_id[:8]}"
+    return f"cell_{hashlib.blake2b(cell_id.encode(), digest_size=4).hexdigest()}"
 
 
 @magics_class
@@ -97,12 +110,12 @@ class HamiltonMagics(Magics):
         """
         args = parse_argstring(self.hamilton, line)
         session = self.session
-        if args.config:
-            session.set_config(_mapping(args.config, self.shell.user_ns, "-c/--config"))
-        module = args.module or (f"cell_{self.cell_id[:8]}" if self.cell_id else None)
+        config = _mapping(args.config, self.shell.user_ns, "-c/--config") if args.config else None
+        module = args.module or (module_name_for_cell(self.cell_id) if self.cell_id else None)
         filename = self.shell.compile.cache(cell, self.shell.execution_count, raw_code=cell) \
             if hasattr(self.shell, "compile") else None
-        registration = session.register_cell(cell, module, self.shell.user_ns, filename=filename)
+        registration = session.register_cell(cell, module, self.shell.user_ns, filename=filename,
+                                             config=config)
         print(registration)
         if args.display:
             return self._graph([], None, 1, None, static=False)
