@@ -6,8 +6,8 @@ from typing import Any, Mapping, Sequence
 
 
 from .errors import InputError
-from .execution import Engine
-from .graph import FunctionGraph, functions_of_module, nodes_from_functions
+from .graph import functions_of_module
+from .session import Session
 
 _RESULTS = ("dataframe", "dict")
 
@@ -26,16 +26,17 @@ class Driver:
             raise ValueError(f"result must be one of {_RESULTS}, not {result!r}")
         self.config = dict(config or {})
         self.result = result
-        self.graph = FunctionGraph()
+        self.session = Session()
+        self.session.set_config(self.config)
         for module in modules:
-            nodes = nodes_from_functions(functions_of_module(module), module.__name__, self.config)
-            self.graph.replace_module(module.__name__, nodes)
-        self.engine = Engine(self.graph, self.config)
+            self.session.register_functions(module.__name__, functions_of_module(module))
+        self.graph = self.session.graph
+        self.engine = self.session.engine
 
     def execute(self, final_vars: Sequence[str], overrides: Mapping[str, Any] | None = None,
                 display_graph: bool = False, inputs: Mapping[str, Any] | None = None) -> Any:
         """Compute ``final_vars`` (and only what they need) → DataFrame, or dict with ``result="dict"``."""
-        out = self.engine.execute(list(final_vars), inputs=inputs, overrides=overrides, result=self.result)
+        out = self.session.execute(list(final_vars), inputs=inputs, overrides=overrides, result=self.result)
         if display_graph:
             self.display_graph(final_vars)
         return out
@@ -95,11 +96,15 @@ class Driver:
                              "\nFix: pass them in the Driver's config or `inputs=`.")
 
     def display_graph(self, final_vars: Sequence[str] | None = None):
-        from .notebook.render import display_graph
+        """Show the graph (of ``final_vars`` and what they need): a widget in a notebook, text elsewhere."""
+        from .notebook import render
 
-        return display_graph(self.graph, self.engine, nodes=final_vars)
+        picture = render.show(self.session, nodes=list(final_vars) if final_vars else None)
+        render.display(picture)
+        return picture
 
     def display_all_functions(self):
+        """Show the whole graph."""
         return self.display_graph(None)
 
 

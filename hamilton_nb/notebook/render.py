@@ -73,11 +73,38 @@ class StaticGraph:
         return ("<table><tr><th>node</th><th>state</th><th>depends on</th></tr>" + "".join(rows) + "</table>")
 
 
-def show(session, nodes=None, focus=None, hops=1, module=None, static=False):
-    names = select(session.graph, nodes, focus, hops, module)
-    return StaticGraph(session.graph, session.states(), names)
+def show(session, nodes=None, focus=None, hops=1, module=None, static=False, direction="both"):
+    """The live widget for this part of the graph, or a static picture where widgets can't render."""
+    from .graph_view import ViewSpec
+
+    if focus:
+        spec = ViewSpec(mode="focus", focus=focus, hops=hops, direction=direction)
+    elif module:
+        spec = ViewSpec(mode="module", module=module)
+    elif nodes:
+        spec = ViewSpec(mode="nodes", nodes=tuple(nodes))
+    else:
+        spec = ViewSpec()
+    session.graph.get(focus) if focus else None
+    if not static:
+        try:
+            from .widget import GraphWidget
+
+            return GraphWidget(session, spec)
+        except ImportError as exc:  # a missing renderer degrades to the static picture
+            print(f"(interactive graph unavailable: {exc}; showing a static picture)")
+    return StaticGraph(session.graph, session.states(), select(session.graph, nodes, focus, hops, module))
 
 
-def display_graph(graph, engine, nodes=None):
-    names = select(graph, nodes)
-    return StaticGraph(graph, engine.states(), names)
+def display(obj) -> None:
+    """Show in a notebook when there is one, else print the text picture."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display as ipy_display
+
+        if get_ipython() is not None:
+            ipy_display(obj)
+            return
+    except ImportError:
+        pass
+    print(repr(obj))

@@ -1,0 +1,200 @@
+"""What the graph picture shows: a bounded set of elements for any session size.
+
+Pure data (Cytoscape-style element dicts), no widget imports: the widget renders it,
+tests read it. Large sessions start as an overview with one node per module; a module,
+a node's neighbourhood or a search expands part of it, never more than ``budget``
+elements, so the browser stays responsive at 1000+ nodes.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from typing import Any, Iterable, Mapping
+
+from ..graph import FunctionGraph
+from ..graph.types import describe
+
+INPUTS_GROUP = "(inputs)"
+STATES = ("input", "fresh", "stale", "not computed", "running", "error")
+
+
+@dataclasses.dataclass
+class ViewSpec:
+    """Which part of the graph to draw."""
+
+    mode: str = "auto"  # auto | all | overview | module | focus | nodes | search
+    module: str | None = None
+    focus: str | None = None
+    hops: int = 1
+    direction: str = "both"  # both | upstream | downstream
+    nodes: tuple[str, ...] = ()
+    search: str = ""
+    tag: tuple[str, str] | None = None
+    budget: int = 300
+
+
+@dataclasses.dataclass
+class View:
+    nodes: list[dict]
+    edges: list[dict]
+    note: str = ""
+
+    @property
+    def size(self) -> int:
+        return len(self.nodes) + len(self.edges)
+
+    def ids(self) -> list[str]:
+        return [n["data"]["id"] for n in self.nodes]
+
+
+def state_class(state: str) -> str:
+    return state.replace(" ", "-")
+
+
+def group_id(module: str) -> str:
+    return f"module:{module}"
+
+
+def node_element(graph: FunctionGraph, name: str, state: str) -> dict:
+    node = graph.get(name)
+    module = node.module or INPUTS_GROUP
+    return {"data": {"id": name, "label": name, "kind": "node", "module": module, "state": state,
+                     "type": describe(node.type), "tags": dict(node.tags)},
+            "classes": f"node {state_class(state)}"}
+
+
+def group_label(module: str, count: int, counts: Counter) -> str:
+    parts = [f"{count} nodes"]
+    for state in ("stale", "error", "not computed"):
+        if counts.get(state):
+            parts.append(f"{counts[state]} {state}")
+    return f"{module}\n" + " · ".join(parts)
+
+
+def group_state(counts: Counter) -> str:
+    """The most urgent state among a group's nodes."""
+    for state in ("error", "running", "stale", "not computed", "fresh", "input"):
+        if counts.get(state):
+            return state
+    return "fresh"
+
+
+def module_of(graph: FunctionGraph, name: str) -> str:
+    node = graph.nodes.get(name)
+    return node.module if node is not None else INPUTS_GROUP
+
+
+def group_element(module: str, members: list[str], states: Mapping[str, str]) -> dict:
+    counts = Counter(states.get(n, "not computed") for n in members)
+    state = group_state(counts)
+    return {"data": {"id": group_id(module), "label": group_label(module, len(members), counts),
+                     "kind": "module", "module": module, "count": len(members),
+                     "stale": counts.get("stale", 0), "state": state},
+            "classes": f"module {state_class(state)}"}
+
+
+def _members(graph: FunctionGraph) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {module: list(names) for module, names in graph.modules.items()}
+    if graph.input_names:
+        groups[INPUTS_GROUP] = list(graph.input_names)
+    return groups
+
+
+def _matches_tag(graph: FunctionGraph, name: str, tag: tuple[str, str] | None) -> bool:
+    if tag is None:
+        return True
+    tags = graph.get(name).tags
+    key, value = tag
+    return key in tags and (value in ("", None) or str(tags[key]) == str(value))
+
+
+def _edges_among(graph: FunctionGraph, names: Iterable[str]) -> list[dict]:
+    keep = set(names)
+    return [{"data": {"id": f"{a}->{b}", "source": a, "target": b}}
+            for a, b in graph.dag.edges if a in keep and b in keep]
+
+
+def _detailed(graph: FunctionGraph, states: Mapping[str, str], names: list[str], budget: int,
+              what: str) -> View:
+    """Nodes and the edges among them, cut to the budget (most upstream first)."""
+    order = {n: i for i, n in enumerate(graph.topological_order())}
+    names = sorted(set(names), key=lambda n: order.get(n, -1))
+    note = ""
+    edges = _edges_among(graph, names)
+    while names and len(names) + len(edges) > budget:
+        shown = max(1, min(len(names) - 1, budget // 3))
+        note = (f"Showing {shown} of {len(names)} nodes of {what}; search or focus a node to see "
+                "the others.")
+        names = names[:shown]
+        edges = _edges_among(graph, names)
+    return View([node_element(graph, n, states.get(n, "not computed")) for n in names], edges, note)
+
+
+def overview(graph: FunctionGraph, states: Mapping[str, str], expanded: Iterable[str] = ()) -> View:
+    """One node per module (and one for the inputs), edges between modules that depend on each other."""
+    expanded = set(expanded)
+    groups = _members(graph)
+    nodes, owner = [], {}
+    for module, members in groups.items():
+        if module in expanded:
+            for name in members:
+                nodes.append(node_element(graph, name, states.get(name, "not computed")))
+                owner[name] = name
+        else:
+            nodes.append(group_element(module, members, states))
+            for name in members:
+                owner[name] = group_id(module)
+    links: Counter = Counter()
+    for a, b in graph.dag.edges:
+        ga, gb = owner[a], owner[b]
+        if ga != gb:
+            links[(ga, gb)] += 1
+    edges = [{"data": {"id": f"{a}->{b}", "source": a, "target": b, "count": n,
+                       "label": str(n) if n > 1 else ""}} for (a, b), n in links.items()]
+    return View(nodes, edges)
+
+
+def neighbourhood(graph: FunctionGraph, focus: str, hops: int, direction: str) -> list[str]:
+    graph.get(focus)
+    seen, frontier = {focus}, [focus]
+    for _ in range(max(0, hops)):
+        nxt = []
+        for name in frontier:
+            if direction in ("both", "upstream"):
+                nxt.extend(graph.dag.predecessors(name))
+            if direction in ("both", "downstream"):
+                nxt.extend(graph.dag.successors(name))
+        frontier = [n for n in nxt if n not in seen]
+        seen.update(frontier)
+    return list(seen)
+
+
+def build_view(graph: FunctionGraph, states: Mapping[str, str], spec: ViewSpec) -> View:
+    """Elements for ``spec``; ``auto`` shows everything when it fits, else the module overview."""
+    mode = spec.mode
+    all_names = [n for n in graph.topological_order() if _matches_tag(graph, n, spec.tag)]
+    if mode == "auto":
+        fits = len(all_names) + graph.dag.number_of_edges() <= spec.budget
+        mode = "all" if fits and spec.tag is None else ("all" if spec.tag else "overview")
+    if mode == "overview":
+        return overview(graph, states)
+    if mode == "all":
+        return _detailed(graph, states, all_names, spec.budget, "the session")
+    if mode == "module":
+        if spec.module not in graph.modules and spec.module != INPUTS_GROUP:
+            raise graph.unknown(spec.module or "", "module")
+        members = _members(graph)[spec.module]
+        return _detailed(graph, states, [n for n in members if n in set(all_names)], spec.budget,
+                         f"module `{spec.module}`")
+    if mode == "focus":
+        names = neighbourhood(graph, spec.focus, spec.hops, spec.direction)
+        return _detailed(graph, states, names, spec.budget,
+                         f"the {spec.hops}-hop neighbourhood of `{spec.focus}`")
+    if mode == "nodes":
+        chosen = set(spec.nodes) | graph.upstream_of(*spec.nodes)
+        return _detailed(graph, states, list(chosen), spec.budget, "the chosen nodes")
+    if mode == "search":
+        needle = spec.search.lower()
+        found = [n for n in all_names if needle in n.lower()]
+        return _detailed(graph, states, found, spec.budget, f"nodes matching '{spec.search}'")
+    raise ValueError(f"unknown view mode {mode!r}")
