@@ -257,7 +257,7 @@ class Session:
         return self.engine.states()
 
     def status(self) -> pd.DataFrame:
-        """One row per node: module, state, type, last compute time."""
+        """One row per node: module, state, type, last compute time, tags, failed ``warn`` checks."""
         states = self.engine.states()
         rows = []
         for name, state in states.items():
@@ -266,8 +266,10 @@ class Session:
             rows.append({"node": name, "module": node.module or "(input)", "state": state,
                          "type": describe(node.type),
                          "last compute (ms)": round(entry.seconds * 1000, 3) if entry else None,
-                         "tags": ", ".join(f"{k}={v}" for k, v in node.tags.items())})
-        return pd.DataFrame(rows, columns=["node", "module", "state", "type", "last compute (ms)", "tags"])
+                         "tags": ", ".join(f"{k}={v}" for k, v in node.tags.items()),
+                         "checks": "; ".join(self.engine.warnings.get(name, ()))})
+        return pd.DataFrame(rows, columns=["node", "module", "state", "type", "last compute (ms)", "tags",
+                                           "checks"])
 
     def show(self, name: str) -> "NodeDetails":
         node = self.graph.get(name)
@@ -294,6 +296,7 @@ class NodeDetails:
         except (OSError, TypeError):
             source = ""
         error = engine.errors.get(self.name)
+        warnings = engine.warnings.get(self.name, [])
         state = engine.states()[self.name]  # brings versions up to date (globals, bindings)
         return {
             "name": node.name,
@@ -308,6 +311,7 @@ class NodeDetails:
             "value": (("" if state in ("fresh", "input") else "(out of date: from before the last change)\n")
                       + preview(value)) if (entry or node.is_external_input) else "(not computed)",
             "error": error[1] if error else "",
+            "checks": "\n".join([f"warning: {w}" for w in warnings] + [f"check: {c}" for c in node.checks]),
             "source": source.rstrip(),
         }
 

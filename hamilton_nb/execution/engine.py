@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
+import logging
 import time
 import traceback
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -16,6 +16,8 @@ from .cache import ValueCache
 from . import sharing
 from .results import as_dict, build_dataframe, update_dataframe
 from .versions import UNBOUND, Versioner
+
+logger = logging.getLogger("hamilton_nb")
 
 
 @dataclasses.dataclass
@@ -45,6 +47,18 @@ class _Step:
     args: tuple  # (param, dependency node, required)
     check: Any
     type: Any
+    quality_checks: tuple = ()  # ``@check_output`` validators: check(value) -> (passed, message)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C inside a node: still a KeyboardInterrupt, shown as the node and the user's frames."""
+
+    def __init__(self, message: str, user_traceback: str = ""):
+        super().__init__(message)
+        self.user_traceback = user_traceback
+
+    def _render_traceback_(self) -> list[str]:
+        return f"KeyboardInterrupt: {self.args[0]}\n\n{self.user_traceback.rstrip()}".splitlines()
 
 
 class Listener:
@@ -66,6 +80,7 @@ class Engine:
         self.inputs: dict[str, Any] = {}
         self._tokens: dict[str, str] = {}  # token of each bound input/config value
         self.errors: dict[str, tuple[str | None, str]] = {}  # node -> (version, message)
+        self.warnings: dict[str, list[str]] = {}  # node -> failed "warn" checks of its cached value
         self.listeners: list[Listener] = []
         self.running: set[str] = set()
         self.last_report: ExecutionReport | None = None
@@ -149,7 +164,8 @@ class Engine:
             if node is None or name in overridden:
                 continue
             args = tuple((param, dep.node, dep.required) for param, dep in node.dependencies.items())
-            steps.append(_Step(name, node.callable, args, runtime_check_type(node.type), node.type))
+            steps.append(_Step(name, node.callable, args, runtime_check_type(node.type), node.type,
+                               node.checks))
         found = self._plans[key] = (inputs, steps)
         return found
 
@@ -279,11 +295,14 @@ class Engine:
                 self.running.discard(name)
                 self._restore(step, values, guards)
                 self._failed(step, version, exc)
-            except BaseException:
+            except BaseException as exc:
                 self.running.discard(name)
                 self._restore(step, values, guards)
                 for listener in listeners:
                     listener.node_finished(name, False)
+                if isinstance(exc, KeyboardInterrupt):
+                    self.last_report = report
+                    raise self._interrupted(step, exc, report) from None
                 raise
             seconds = clock() - t0
             self.running.discard(name)
@@ -294,6 +313,10 @@ class Engine:
                     self._failed(step, version, None, value, mutated=param)
             if step.check is not None and not isinstance(value, step.check):
                 self._failed(step, version, None, value)
+            if step.quality_checks:
+                self._run_quality_checks(step, version, value)
+            elif name in self.warnings:
+                del self.warnings[name]
             guard = guards[name] = seal(value)
             cache_put(name, version, value, seconds, guard)
             self.errors.pop(name, None)
@@ -302,6 +325,29 @@ class Engine:
             for listener in listeners:
                 listener.node_finished(name, True)
 
+    def _run_quality_checks(self, step: _Step, version: str, value: Any) -> None:
+        """``warn`` checks log and are remembered with the value; a ``fail`` check raises."""
+        warnings = []
+        for check in step.quality_checks:
+            passed, message = check(value)
+            if passed:
+                continue
+            node = self.graph.nodes[step.name]
+            if check.importance == "fail":
+                text = (f"`{step.name}` ({where(node.module)}) failed its check {check.description}: {message}\n"
+                        f"Fix: correct `{step.name}` or its inputs, or relax the check "
+                        "(`importance=\"warn\"` keeps going and only reports).")
+                self.errors[step.name] = (version, text)
+                for listener in self.listeners:
+                    listener.node_finished(step.name, False)
+                raise NodeExecutionError(text, step.name)
+            warnings.append(f"{check.description}: {message}")
+            logger.warning("`%s` (%s) check %s: %s", step.name, where(node.module), check.description, message)
+        if warnings:
+            self.warnings[step.name] = warnings
+        else:
+            self.warnings.pop(step.name, None)
+
     @staticmethod
     def _restore(step: _Step, values: dict[str, Any], guards: dict[str, Any]) -> None:
         """Undo rebinding mutations a node made to the values it was given."""
@@ -309,6 +355,15 @@ class Engine:
             guard = guards.get(dep)
             if guard is not None and dep in values and sharing.tampered(values[dep], guard):
                 sharing.undo(values[dep], guard)
+
+    def _interrupted(self, step: _Step, exc: KeyboardInterrupt, report: ExecutionReport) -> "Interrupted":
+        node = self.graph.nodes[step.name]
+        tb = exc.__traceback__.tb_next if exc.__traceback__ else None  # drop the engine's frame
+        done = f"{len(report.computed)} node(s) finished before it are cached" if report.computed \
+            else "nothing was computed before it"
+        return Interrupted(f"Interrupted while computing `{step.name}` ({where(node.module)}); {done}, "
+                           f"`{step.name}` was not stored.\nFix: execute again to continue from there.",
+                           "".join(traceback.format_exception(type(exc), exc, tb)))
 
     def _failed(self, step: _Step, version: str, exc: BaseException | None, value: Any = None,
                 mutated: str | None = None):

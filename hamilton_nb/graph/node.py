@@ -33,6 +33,10 @@ class Node:
     function: Callable | None = None
     fingerprint: str = ""
     is_external_input: bool = False
+    # Data-quality checks (``@check_output``) the engine runs on each freshly computed value.
+    # Each is a callable ``check(value) -> (passed: bool, message: str)`` with attributes
+    # ``importance`` ("warn" | "fail") and ``description`` (e.g. "range=(0, 1)").
+    checks: tuple = ()
 
     @property
     def required_inputs(self) -> tuple[str, ...]:
