@@ -39,14 +39,14 @@ def functions_of_module(module: types.ModuleType) -> list[Callable]:
     return candidate_functions(vars(module), module.__name__)
 
 
-def _annotations(fn: Callable) -> dict[str, Any]:
+def _annotations(fn: Callable, module: str) -> dict[str, Any]:
     annotations = getattr(fn, "__annotations__", {}) or {}
     if any(isinstance(a, str) for a in annotations.values()):
         try:
             return typing.get_type_hints(fn)
         except Exception as exc:
             raise GraphError(
-                f"Function `{fn.__name__}`: cannot resolve its type hints ({exc}).\n"
+                f"Function `{fn.__name__}` in {where(module)}: cannot resolve its type hints ({exc}).\n"
                 "Fix: import the names used in the hints before defining the function."
             ) from None
     return annotations
@@ -54,8 +54,11 @@ def _annotations(fn: Callable) -> dict[str, Any]:
 
 def signature_of(fn: Callable, module: str) -> tuple[dict[str, Dependency], Any]:
     """Parameters as dependencies ({param: Dependency}) and the return type; strict about hints."""
-    code = fn.__code__
     name = fn.__name__
+    unwrapped = inspect.unwrap(fn)  # a `functools.wraps` decorator keeps the user's signature
+    if isinstance(unwrapped, types.FunctionType):
+        fn = unwrapped
+    code = fn.__code__
     if code.co_flags & (_CO_COROUTINE | _CO_ASYNC_GENERATOR):
         raise GraphError(f"Function `{name}` in {where(module)} is `async`; nodes must be plain functions.\n"
                          f"Fix: make `{name}` a regular `def`, or prefix it with `_` to keep it out of the graph.")
@@ -67,11 +70,15 @@ def signature_of(fn: Callable, module: str) -> tuple[dict[str, Dependency], Any]
         raise GraphError(f"Function `{name}` in {where(module)} takes *args/**kwargs; every input of a "
                          "node must be a named parameter.\n"
                          f"Fix: list the inputs `{name}` needs as named, annotated parameters.")
+    if code.co_posonlyargcount:
+        raise GraphError(f"Function `{name}` in {where(module)} has positional-only parameters (`/`); "
+                         "a node receives its inputs by name.\n"
+                         f"Fix: remove the `/` from the signature of `{name}`.")
     n_pos, n_kw = code.co_argcount, code.co_kwonlyargcount
     params = code.co_varnames[: n_pos + n_kw]
     defaults = fn.__defaults__ or ()
     optional = set(params[n_pos - len(defaults): n_pos]) | set((fn.__kwdefaults__ or {}).keys())
-    hints = _annotations(fn)
+    hints = _annotations(fn, module)
     deps = {}
     for param in params:
         if param not in hints:
@@ -108,6 +115,13 @@ def nodes_from_functions(functions: Iterable[Callable], module: str,
                          config: Mapping[str, Any] | None = None) -> list[Node]:
     config = config or {}
     nodes: list[Node] = []
+    owner: dict[str, Callable] = {}
     for fn in functions:
-        nodes.extend(nodes_from_function(fn, module, config))
+        for node in nodes_from_function(fn, module, config):
+            first = owner.setdefault(node.name, fn)
+            if first is not fn:  # e.g. two @config.when implementations both active
+                from ..function_modifiers.base import duplicate_error
+
+                raise duplicate_error(node.name, first, fn, module, config)
+            nodes.append(node)
     return nodes

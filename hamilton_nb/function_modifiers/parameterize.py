@@ -1,0 +1,195 @@
+"""``@parameterize`` and friends: one function → several nodes, each with some parameters bound.
+
+A parameter is bound either to a literal, ``value(x)``, or to another node, ``source("name")``.
+Parameters left unbound stay ordinary dependencies. Each output's doc is the function's
+docstring formatted with ``{output_name}`` and the bound parameters (literal values, or the
+names of the source nodes); placeholders that match nothing become their bare name.
+Each output's fingerprint includes its own bindings, so changing ``value(3)`` to ``value(4)``
+makes exactly that output (and what depends on it) stale.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+from typing import Any, Mapping
+
+from ..graph import fingerprint as fp
+from ..graph.build import function_node
+from ..graph.node import Node
+from .base import EXPAND, Context, InvalidDecoratorError, Modifier
+
+OUTPUT_NAME = "output_name"  # reserved: the docstring placeholder for the output's name
+
+
+class value:
+    """A literal to pass for a parameter: ``value(3)``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, literal: Any):
+        self.value = literal
+
+    def token(self) -> str:
+        return "value:" + fp.value_token(self.value)
+
+    def __repr__(self) -> str:
+        return f"value({self.value!r})"
+
+
+class source:
+    """Another node's output to pass for a parameter: ``source("node_name")``."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, dependency_on: str):
+        if not isinstance(dependency_on, str) or not dependency_on.isidentifier():
+            raise InvalidDecoratorError(
+                f"source({dependency_on!r}): a source is the name of a node.\n"
+                "Fix: write source(\"node_name\"), or value(...) to pass a literal.")
+        self.source = dependency_on
+
+    def token(self) -> str:
+        return "source:" + self.source
+
+    def __repr__(self) -> str:
+        return f"source({self.source!r})"
+
+
+class _DocFields(dict):
+    def __missing__(self, key: str) -> str:
+        return key  # an unbound placeholder shows its own name
+
+
+class parameterize(Modifier):
+    """``@parameterize(out_a={"p": value(1)}, out_b=({"p": source("x")}, "doc for out_b"))``."""
+
+    stage = EXPAND
+    decorator = "@parameterize"
+
+    def __init__(self, **outputs: Mapping[str, Any] | tuple[Mapping[str, Any], str]):
+        if not outputs:
+            raise InvalidDecoratorError(f"{self.decorator}: no outputs given.\n"
+                                        f"Fix: {self.decorator}(output_name={{\"param\": value(1)}}, ...).")
+        self.bindings: dict[str, dict[str, value | source]] = {}
+        self.docs: dict[str, str] = {}
+        for out, spec in outputs.items():
+            if isinstance(spec, tuple):
+                if len(spec) != 2 or not isinstance(spec[1], str):
+                    raise InvalidDecoratorError(
+                        f"{self.decorator}: `{out}` must be a dict of bindings or (dict, \"doc\"), "
+                        f"got {spec!r}.\nFix: write {out}=({{\"param\": value(1)}}, \"what {out} is\").")
+                spec, self.docs[out] = spec
+            if not isinstance(spec, Mapping):
+                raise InvalidDecoratorError(
+                    f"{self.decorator}: `{out}` must map parameter names to value(...) or source(...), "
+                    f"got {spec!r}.\nFix: write {out}={{\"param\": value(1)}}.")
+            bad = {p: b for p, b in spec.items() if not isinstance(b, (value, source))}
+            if bad:
+                shown = ", ".join(f"{p}={b!r}" for p, b in bad.items())
+                raise InvalidDecoratorError(
+                    f"{self.decorator}: output `{out}` binds {shown} directly.\n"
+                    "Fix: wrap each binding: value(x) for a literal, source(\"node\") for another node's output.")
+            self.bindings[out] = dict(spec)
+
+    def __repr__(self) -> str:
+        return f"{self.decorator}({', '.join(self.bindings)})"
+
+    # ---- resolving ------------------------------------------------------------------------
+    def expand(self, ctx: Context) -> list[Node]:
+        base = function_node(ctx.fn, ctx.module, name=ctx.name)
+        params = list(base.dependencies)
+        if OUTPUT_NAME in params:
+            raise ctx.error(self.decorator, f"`{OUTPUT_NAME}` is reserved (it names each output "
+                            "in the docstring) and cannot be a parameter.",
+                            f"rename the parameter `{OUTPUT_NAME}`.")
+        for out, binding in self.bindings.items():
+            unknown = [p for p in binding if p not in base.dependencies]
+            if unknown:
+                raise ctx.error(self.decorator,
+                                f"output `{out}` binds {', '.join(f'`{p}`' for p in unknown)}, but "
+                                f"`{ctx.fn.__name__}` has no such parameter (its parameters: "
+                                f"{', '.join(params) or 'none'}).",
+                                "bind only parameters the function takes, or add the parameter to the function.")
+        return [self._output(base, out, binding, ctx) for out, binding in self.bindings.items()]
+
+    def _output(self, base: Node, out: str, binding: Mapping[str, value | source], ctx: Context) -> Node:
+        literals = {p: b.value for p, b in binding.items() if isinstance(b, value)}
+        deps = {}
+        for param, dep in base.dependencies.items():
+            bound = binding.get(param)
+            if isinstance(bound, value):
+                continue
+            deps[param] = dataclasses.replace(dep, node=bound.source) if isinstance(bound, source) else dep
+        call = functools.partial(ctx.fn, **literals) if literals else ctx.fn
+        tokens = sorted(f"{p}={b.token()}" for p, b in binding.items())
+        return dataclasses.replace(
+            base, name=out, callable=call, dependencies=deps, doc=self._doc(out, binding, ctx),
+            fingerprint=fp.digest(base.fingerprint, "parameterize", out, *tokens))
+
+    def _doc(self, out: str, binding: Mapping[str, value | source], ctx: Context) -> str:
+        if out in self.docs:
+            return self.docs[out]
+        doc = ctx.fn.__doc__
+        if not doc:
+            return ""
+        fields = _DocFields({p: (b.value if isinstance(b, value) else b.source) for p, b in binding.items()})
+        fields[OUTPUT_NAME] = out
+        try:
+            return inspect.cleandoc(doc.format_map(fields))
+        except (ValueError, IndexError, KeyError, AttributeError, TypeError) as exc:
+            raise ctx.error(self.decorator,
+                            f"its docstring is a format template for each output, and formatting it "
+                            f"for `{out}` failed ({type(exc).__name__}: {exc}).",
+                            "use {param} or {output_name} placeholders only, and double literal braces "
+                            "as {{ and }}.") from None
+
+
+def _output_and_doc(key: Any, decorator: str) -> tuple[str, str | None]:
+    if isinstance(key, str):
+        return key, None
+    if isinstance(key, tuple) and len(key) == 2 and all(isinstance(k, str) for k in key):
+        return key[0], key[1]
+    raise InvalidDecoratorError(
+        f"{decorator}: output key {key!r} must be a name or a (name, doc) tuple.\n"
+        f"Fix: e.g. {{(\"spend_x2\", \"spend doubled\"): 2}}.")
+
+
+class parameterize_values(parameterize):
+    """``@parameterize_values(parameter="k", assigned_output={("out", "doc"): 3, "out2": 4})``.
+
+    One output per entry, each passing its literal for ``parameter``. Keys are an output
+    name or a ``(name, doc)`` tuple.
+    """
+
+    decorator = "@parameterize_values"
+
+    def __init__(self, parameter: str, assigned_output: Mapping[Any, Any]):
+        if not isinstance(parameter, str) or not isinstance(assigned_output, Mapping) or not assigned_output:
+            raise InvalidDecoratorError(
+                f"{self.decorator}: expects parameter=\"name\" and a non-empty assigned_output dict.\n"
+                f"Fix: {self.decorator}(parameter=\"k\", assigned_output={{(\"out\", \"doc\"): 1}}).")
+        outputs: dict[str, Any] = {}
+        for key, literal in assigned_output.items():
+            out, doc = _output_and_doc(key, self.decorator)
+            outputs[out] = ({parameter: value(literal)}, doc) if doc is not None else {parameter: value(literal)}
+        super().__init__(**outputs)
+
+
+class parameterize_sources(parameterize):
+    """``@parameterize_sources(out_a={"p": "node_x"}, out_b={"p": "node_y"})``: bind to other nodes."""
+
+    decorator = "@parameterize_sources"
+
+    def __init__(self, **outputs: Mapping[str, str]):
+        if not outputs:
+            raise InvalidDecoratorError(f"{self.decorator}: no outputs given.\n"
+                                        f"Fix: {self.decorator}(out_a={{\"param\": \"node_x\"}}).")
+        converted = {}
+        for out, mapping in outputs.items():
+            if not isinstance(mapping, Mapping) or not mapping:
+                raise InvalidDecoratorError(
+                    f"{self.decorator}: `{out}` must map parameters to node names, got {mapping!r}.\n"
+                    f"Fix: {out}={{\"param\": \"node_name\"}}.")
+            converted[out] = {p: source(n) for p, n in mapping.items()}
+        super().__init__(**converted)
