@@ -84,7 +84,8 @@ class Engine:
         self.listeners: list[Listener] = []
         self.running: set[str] = set()
         self.last_report: ExecutionReport | None = None
-        self._plans: dict[tuple, tuple[list[str], list[_Step]]] = {}
+        self._plans: dict[tuple, tuple] = {}  # (outputs, overrides) -> (generation, structure, inputs, steps)
+        self._steps: dict[str, tuple[Any, _Step]] = {}  # node name -> (node, its step)
         self._frames: dict[tuple, tuple[dict[str, str], Any]] = {}
         self._overridden: set[str] = set()
         if config:
@@ -113,8 +114,7 @@ class Engine:
                 self.versions.bind(name, self._tokens[name])
 
     def graph_changed(self, touched: Iterable[str]) -> list[str]:
-        """Forget plans and versions downstream of ``touched``; returns nodes that became stale."""
-        self._plans.clear()
+        """Forget versions downstream of ``touched``; returns nodes that became stale."""
         forgotten = self.versions.graph_changed(touched)
         was_fresh = [n for n, v in forgotten.items()
                      if v is not None and (e := self.cache.get(n)) is not None and e.version == v]
@@ -138,13 +138,27 @@ class Engine:
 
     # ---- planning -----------------------------------------------------------------------
     def plan(self, outputs: Sequence[str], overrides: Iterable[str] = ()) -> tuple[list[str], list[_Step]]:
-        """(external inputs needed, steps in dependency order) for ``outputs``; memoised."""
-        key = (self.graph.generation, tuple(outputs), frozenset(overrides))
+        """(external inputs needed, steps in dependency order) for ``outputs``; memoised.
+
+        The node order survives edits that keep the graph's shape (a body edit), so
+        only the edited nodes' steps are rebuilt.
+        """
+        graph = self.graph
+        key = (tuple(outputs), frozenset(overrides))
         found = self._plans.get(key)
-        if found is not None:
-            return found
+        if found is not None and found[0] == graph.generation:
+            return found[2], found[3]
+        if found is not None and found[1] == graph.structure:
+            inputs, names = found[2], [step.name for step in found[3]]
+        else:
+            inputs, names = self._closure(outputs, key[1])
+        steps = [self._step(name) for name in names]
+        self._plans[key] = (graph.generation, graph.structure, inputs, steps)
+        return inputs, steps
+
+    def _closure(self, outputs: Sequence[str], overridden: frozenset) -> tuple[list[str], list[str]]:
+        """Inputs and nodes to compute for ``outputs``: their upstream, cut at overridden nodes."""
         graph, dag = self.graph, self.graph.dag
-        overridden = set(key[2])
         for name in outputs:
             if name not in dag:
                 raise graph.unknown(name, "output")
@@ -156,18 +170,18 @@ class Engine:
             needed.add(name)
             if name not in overridden:
                 stack.extend(dag.predecessors(name))
-        order = [n for n in graph.topological_order() if n in needed]
-        inputs = [n for n in order if n not in graph.nodes and n not in overridden]
-        steps = []
-        for name in order:
-            node = graph.nodes.get(name)
-            if node is None or name in overridden:
-                continue
-            args = tuple((param, dep.node, dep.required) for param, dep in node.dependencies.items())
-            steps.append(_Step(name, node.callable, args, runtime_check_type(node.type), node.type,
-                               node.checks))
-        found = self._plans[key] = (inputs, steps)
-        return found
+        order = [n for n in graph.topological_order() if n in needed and n not in overridden]
+        return [n for n in order if n not in graph.nodes], [n for n in order if n in graph.nodes]
+
+    def _step(self, name: str) -> _Step:
+        node = self.graph.nodes[name]
+        cached = self._steps.get(name)
+        if cached is not None and cached[0] is node:
+            return cached[1]
+        args = tuple((param, dep.node, dep.required) for param, dep in node.dependencies.items())
+        step = _Step(name, node.callable, args, runtime_check_type(node.type), node.type, node.checks)
+        self._steps[name] = (node, step)
+        return step
 
     # ---- executing ----------------------------------------------------------------------
     def execute(self, outputs: Sequence[str], inputs: Mapping[str, Any] | None = None,
@@ -260,13 +274,13 @@ class Engine:
     def _check_input_type(self, name: str, value: Any) -> None:
         if name not in self.graph.dag:
             return
-        node = self.graph.input_node(name)
-        check = runtime_check_type(node.type)
+        expected = self.graph.input_type(name)
+        check = runtime_check_type(expected)
         if check is not None and not isinstance(value, check):
             consumers = ", ".join(sorted(self.graph.consumers_of(name)))
-            raise InputError(f"Input `{name}` is a {type(value).__name__}, but {consumers} "
-                             f"expect{'s' if ',' not in consumers else ''} {describe(node.type)}.\n"
-                             f"Fix: pass a {describe(node.type)} for `{name}`.")
+            raise InputError(f"Input `{name}` is of type {type(value).__name__}, but {consumers} "
+                             f"expect{'s' if ',' not in consumers else ''} {describe(expected)}.\n"
+                             f"Fix: pass a {describe(expected)} for `{name}`.")
 
     def _run(self, steps: list[_Step], values: dict[str, Any], memo: dict, report: ExecutionReport) -> None:
         cache_get = self.cache._entries.get
@@ -416,8 +430,13 @@ class Engine:
         return {name: self.state(name) for name in order}
 
     def _bind_all(self) -> None:
-        """Bring input bindings up to date with session inputs/config (for state display)."""
+        """Bring bindings up to date with session inputs/config (for state display).
+
+        Overrides lasted one execute: states describe what the next plain execute would reuse.
+        """
+        for name in self._overridden:
+            self.versions.bind(name, None)
+        self._overridden = set()
         for name in self.graph.input_names:
             token = self._tokens.get(name) if (name in self.inputs or name in self.config) else None
-            if name not in self._overridden:
-                self.versions.bind(name, token)
+            self.versions.bind(name, token)

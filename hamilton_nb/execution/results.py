@@ -7,14 +7,22 @@ import pandas as pd
 
 from ..errors import ResultError
 
+_MAX_BLOCKS = 64
+
 
 def protect(value: Any) -> Any:
-    """A view of a cached pandas value that the receiver can mutate without touching the cache.
+    """A version of a cached value that the receiver can mutate without touching the cache.
 
-    Copy-on-write makes this a shallow copy: data is shared until someone writes.
+    Copy-on-write makes this a shallow copy for pandas values (data is shared until someone
+    writes); plain containers are rebuilt, their pandas leaves shallow-copied the same way.
     """
     if isinstance(value, (pd.Series, pd.DataFrame)):
         return value.copy(deep=False)
+    kind = type(value)
+    if kind is dict:
+        return {key: protect(item) for key, item in value.items()}
+    if kind is list or kind is tuple or kind is set:
+        return kind(protect(item) for item in value)
     return value
 
 
@@ -73,7 +81,8 @@ def build_dataframe(values: Mapping[str, Any], outputs: Sequence[str]) -> pd.Dat
                 and not isinstance(value, str) and len(value) != len(index):
             raise ResultError(f"`{key}` has length {len(value)} but the other outputs have "
                               f"{len(index)} rows.\nFix: return a pd.Series on the same index, or a scalar.")
-    return pd.DataFrame(columns, index=index, copy=False)
+    # copy=True stores one block per dtype: later shallow copies (every execute) are then O(1)
+    return pd.DataFrame(columns, index=index, copy=True)
 
 
 def update_dataframe(previous: pd.DataFrame, values: Mapping[str, Any],
@@ -92,4 +101,6 @@ def update_dataframe(previous: pd.DataFrame, values: Mapping[str, Any],
     frame = previous.copy(deep=False)
     for name in changed:
         frame[name] = values[name]
+    if frame._mgr.nblocks > _MAX_BLOCKS:  # many edits fragment the frame; merge it back once
+        frame = frame.copy()
     return frame

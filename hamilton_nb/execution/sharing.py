@@ -3,7 +3,7 @@
 One computed Series is handed to every node that needs it, and kept in the cache.
 To stop a node from corrupting it, its data is made read-only (an in-place write
 raises, and is reported as such), and its pandas manager is remembered so a
-rebinding mutation (``x *= 2``, ``x.index = …``) is detected and undone after the
+rebinding mutation (``x *= 2``, ``x.index = …``, ``x.name = …``) is detected and undone after the
 node returns. DataFrames, whose columns can be added in place, are handed out as
 copy-on-write shallow copies instead. Inputs are copied once, when bound.
 """
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-Guard = tuple  # (manager, index) of a sealed Series
+Guard = tuple  # (manager, index, name) of a sealed Series
 
 
 def _freeze(array: Any) -> None:
@@ -27,7 +27,7 @@ def seal(value: Any) -> Guard | None:
     """Make ``value``'s data read-only; return what :func:`tampered` compares against."""
     if type(value) is pd.Series:
         _freeze(value._values)
-        return (value._mgr, value.index)
+        return (value._mgr, value.index, value._name)
     if type(value) is np.ndarray:
         value.flags.writeable = False
     return None
@@ -46,12 +46,18 @@ def handout(value: Any) -> Any:
 
 
 def tampered(value: Any, guard: Guard) -> bool:
-    return value._mgr is not guard[0] or value.index is not guard[1]
+    return value._mgr is not guard[0] or value.index is not guard[1] or value._name is not guard[2]
 
 
 def undo(value: Any, guard: Guard) -> None:
-    """Put a tampered Series back exactly as it was."""
+    """Put a tampered Series back exactly as it was.
+
+    ``s.index = …`` relabels the manager in place, so the index is put back on it too.
+    """
     value._mgr = guard[0]
+    if value.index is not guard[1]:
+        value.index = guard[1]
+    value._name = guard[2]
 
 
 def is_read_only_write(exc: BaseException) -> bool:

@@ -28,13 +28,16 @@ class Versioner:
     def invalidate(self, names: Iterable[str]) -> dict[str, str | None]:
         """Forget versions of ``names`` and everything downstream; returns the forgotten versions."""
         dag = self.graph.dag
-        gone: set[str] = set()
-        for name in names:
-            if name in gone:
-                continue
-            gone.add(name)
-            if name in dag:
-                gone |= nx.descendants(dag, name)
+        gone = set(names)
+        frontier = [n for n in gone if n in dag]
+        while frontier:  # one walk from all of them (not one per name)
+            nxt = []
+            for name in frontier:
+                for child in dag.successors(name):
+                    if child not in gone:
+                        gone.add(child)
+                        nxt.append(child)
+            frontier = nxt
         return {name: self._memo.pop(name, None) for name in gone}
 
     def graph_changed(self, touched: Iterable[str]) -> dict[str, str | None]:

@@ -32,6 +32,11 @@ class ChangeSet:
         return self.added + self.removed + self.changed
 
 
+def _shape(nodes: Sequence[Node]) -> dict[str, tuple]:
+    """Names and edges of a node set (what the order and execution plans depend on)."""
+    return {n.name: tuple((p, d.node, d.required, d.type) for p, d in n.dependencies.items()) for n in nodes}
+
+
 def _same_definition(a: Node, b: Node) -> bool:
     return a.fingerprint == b.fingerprint and a.dependencies == b.dependencies and a.type == b.type
 
@@ -43,29 +48,37 @@ class FunctionGraph:
         self.nodes: dict[str, Node] = {}
         self.modules: dict[str, list[str]] = {}
         self.dag = nx.DiGraph()
-        self.generation = 0
+        self.generation = 0  # changes with every replacement
+        self.structure = 0  # changes only when node names or edges change
         self._order: list[str] | None = None
+        self._input_types: dict[str, Any] = {}
 
     # ---- building -------------------------------------------------------------------------
     def replace_module(self, module: str, new_nodes: Sequence[Node]) -> ChangeSet:
         """Make ``module`` hold exactly ``new_nodes``; validate; all or nothing."""
         self._check_duplicates(module, new_nodes)
         old_nodes = [self.nodes[name] for name in self.modules.get(module, ())]
-        self._order = None
+        reshaped = _shape(old_nodes) != _shape(new_nodes)
+        previous_order = self._order
         self._apply(module, old_nodes, new_nodes)
         try:
-            self._check_cycles([n.name for n in new_nodes])
+            if reshaped:
+                self._order = self._check_cycles([n.name for n in new_nodes])
             self._check_types(new_nodes)
         except GraphError:
             self._apply(module, new_nodes, old_nodes)
             if not old_nodes:
                 self.modules.pop(module, None)
+            self._order = previous_order
             raise
         if not new_nodes:
             self.modules.pop(module, None)
         self.generation += 1
-        if len(new_nodes) <= 32:
-            self._order = None
+        if reshaped:
+            self.structure += 1
+            self._input_types.clear()
+        else:  # same names and edges: the order and plans built on it still hold
+            self._order = previous_order
         return self._diff(old_nodes, new_nodes)
 
     def drop_module(self, module: str) -> ChangeSet:
@@ -107,20 +120,20 @@ class FunctionGraph:
                     f"`{node.name}` in {where(module)} is already defined in {where(other.module)}.\n"
                     f"Fix: rename one of them, or drop the other first (`%hamilton_drop {other.module}`).")
 
-    def _check_cycles(self, names: Iterable[str]) -> None:
+    def _check_cycles(self, names: Iterable[str]) -> list[str] | None:
+        """Raise on a cycle through ``names``; returns the topological order when it had to sort."""
         names = [n for n in names if n in self.dag]
         if not names:
-            return
+            return None
         if len(names) > 32:  # a whole-graph sort is cheaper than many searches, and is reused
             try:
-                self._order = list(nx.topological_sort(self.dag))
-                return
+                return list(nx.topological_sort(self.dag))
             except nx.NetworkXUnfeasible:
-                self._order = None
+                pass
         try:
             cycle = nx.find_cycle(self.dag, source=names)
         except nx.NetworkXNoCycle:
-            return
+            return None
         path = [edge[0] for edge in cycle] + [cycle[0][0]]
         first = self.nodes.get(cycle[0][1])
         module = first.module if first else ""
@@ -137,33 +150,51 @@ class FunctionGraph:
                          "Fix: a DAG cannot loop; remove one of these dependencies.")
 
     def _check_types(self, new_nodes: Sequence[Node]) -> None:
+        inputs: set[str] = set()
         for node in new_nodes:
             for dep in node.dependencies.values():
-                self._check_edge(dep.node, node, dep.type)
+                if dep.node in self.nodes:
+                    self._check_edge(dep.node, node, dep.type)
+                else:
+                    inputs.add(dep.node)
             for consumer in self.dag.successors(node.name):
                 for dep in self.nodes[consumer].dependencies.values():
                     if dep.node == node.name:
                         self._check_edge(node.name, self.nodes[consumer], dep.type)
+        for name in inputs:
+            self._check_input_hints(name)
 
     def _check_edge(self, upstream: str, consumer: Node, expected: Any) -> None:
-        producer = self.nodes.get(upstream)
-        if producer is not None:
-            if not is_compatible(producer.type, expected):
-                raise GraphError(
-                    f"Type mismatch: `{consumer.name}` ({where(consumer.module)}) expects "
-                    f"{upstream}: {describe(expected)} but `{upstream}` ({where(producer.module)}) "
-                    f"returns {describe(producer.type)}.\n"
-                    f"Fix: change the hint of parameter `{upstream}` or the return type of `{upstream}`.")
-            return
-        for other in self.dag.successors(upstream):
-            for dep in self.nodes[other].dependencies.values():
-                if dep.node == upstream and not (is_compatible(dep.type, expected)
-                                                 or is_compatible(expected, dep.type)):
+        producer = self.nodes[upstream]
+        if not is_compatible(producer.type, expected):
+            raise GraphError(
+                f"Type mismatch: `{consumer.name}` ({where(consumer.module)}) expects "
+                f"{upstream}: {describe(expected)} but `{upstream}` ({where(producer.module)}) "
+                f"returns {describe(producer.type)}.\n"
+                f"Fix: change the hint of parameter `{upstream}` or the return type of `{upstream}`.")
+
+    def _hints_for_input(self, name: str) -> dict[Any, str]:
+        """Each distinct type hint an external input is given, with one consumer that gives it."""
+        hints: dict[Any, str] = {}
+        for consumer in self.dag.successors(name):
+            for dep in self.nodes[consumer].dependencies.values():
+                if dep.node == name:
+                    try:
+                        hints.setdefault(dep.type, consumer)
+                    except TypeError:  # an unhashable hint
+                        hints.setdefault(repr(dep.type), consumer)
+        return hints
+
+    def _check_input_hints(self, name: str) -> None:
+        hints = list(self._hints_for_input(name).items())
+        for i, (a, first) in enumerate(hints):
+            for b, second in hints[i + 1:]:
+                if not (is_compatible(a, b) or is_compatible(b, a)):
                     raise GraphError(
-                        f"Input `{upstream}` has conflicting type hints: `{consumer.name}` "
-                        f"({where(consumer.module)}) expects {describe(expected)} but `{other}` "
-                        f"({where(self.nodes[other].module)}) expects {describe(dep.type)}.\n"
-                        f"Fix: give parameter `{upstream}` the same type hint in both functions.")
+                        f"Input `{name}` has conflicting type hints: `{second}` "
+                        f"({where(self.nodes[second].module)}) expects {describe(b)} but `{first}` "
+                        f"({where(self.nodes[first].module)}) expects {describe(a)}.\n"
+                        f"Fix: give parameter `{name}` the same type hint in both functions.")
 
     @staticmethod
     def _diff(old_nodes: Sequence[Node], new_nodes: Sequence[Node]) -> ChangeSet:
@@ -185,11 +216,16 @@ class FunctionGraph:
     def input_names(self) -> list[str]:
         return [name for name in self.dag if name not in self.nodes]
 
+    def input_type(self, name: str) -> Any:
+        """The type hint consumers give external input ``name`` (memoised until the shape changes)."""
+        found = self._input_types.get(name)
+        if found is None:
+            hint = next(iter(self._hints_for_input(name)), Any)
+            found = self._input_types[name] = Any if isinstance(hint, str) else hint
+        return found
+
     def input_node(self, name: str) -> Node:
-        consumers = list(self.dag.successors(name))
-        types = [dep.type for c in consumers for dep in self.nodes[c].dependencies.values()
-                 if dep.node == name]
-        return external_input(name, types[0] if types else Any, consumers)
+        return external_input(name, self.input_type(name), list(self.dag.successors(name)))
 
     def get(self, name: str) -> Node:
         """The node (or external input) called ``name``; a helpful error otherwise."""

@@ -141,7 +141,7 @@ class GlobalsProbe:
 
     def unchanged_since(self, old: tuple, new: tuple) -> bool:
         """True when every name is bound to the same object and none of them is mutable."""
-        return all(a is b and not _is_volatile(b) for a, b in zip(old, new))
+        return all(a is b and (b is _MISSING or not _is_volatile(b)) for a, b in zip(old, new))
 
     def token(self, snapshot: tuple, _seen: frozenset = frozenset()) -> str:
         parts = [f"{name}={value_token(value, _seen)}" for name, value in zip(self.names, snapshot)
