@@ -6,7 +6,9 @@ little on top of plain execution.
 """
 from __future__ import annotations
 
+import builtins
 import linecache
+import traceback
 import types
 from typing import Any, Callable
 
@@ -48,6 +50,20 @@ def defined_function_names(code: types.CodeType, label: str) -> list[str]:
     return names
 
 
+def _check_shadowing(names: list[str], namespace: dict, label: str) -> None:
+    """Refuse definitions that would silently replace a builtin, an import or a data variable."""
+    for name in names:
+        current = namespace.get(name, _ABSENT)
+        if current is _ABSENT and hasattr(builtins, name):
+            raise GraphError(f"`{name}` in {label} would replace Python's builtin `{name}` in the notebook.\n"
+                             f"Fix: give the function another name, e.g. `{name}_feature`.")
+        if isinstance(current, types.ModuleType) or not (current is _ABSENT or callable(current)):
+            what = f"the imported module `{name}`" if isinstance(current, types.ModuleType) else \
+                f"the notebook variable `{name}` ({type(current).__name__})"
+            raise GraphError(f"`{name}` in {label} would replace {what}.\n"
+                             f"Fix: rename the function, or the variable if you no longer need it.")
+
+
 def snapshot(namespace: dict, code: types.CodeType) -> dict[str, Any]:
     """Current values of every top-level name the cell may bind (a safe superset)."""
     return {name: namespace.get(name, _ABSENT) for name in code.co_names}
@@ -68,8 +84,16 @@ def run_cell(code: types.CodeType, source: str, namespace: dict, label: str, fil
     anything runs; a top-level ``name = lambda ...`` fails after (restore the snapshot).
     """
     names = defined_function_names(code, label)
+    _check_shadowing(names, namespace, label)
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(code, namespace)
+    try:
+        exec(code, namespace)
+    except Exception as exc:
+        tb = exc.__traceback__.tb_next if exc.__traceback__ else None  # the user's frames only
+        user_tb = "".join(traceback.format_exception(type(exc), exc, tb)).rstrip()
+        raise GraphError(f"{label} raised {type(exc).__name__} while running: {exc}\n"
+                         "Fix: correct the cell's top-level code and run it again; nothing was registered."
+                         f"\n\n{user_tb}") from None
     lambdas = [name for name in code.co_names
                if isinstance(namespace.get(name), types.FunctionType)
                and namespace[name].__name__ == "<lambda>" and namespace[name].__code__ in code.co_consts]

@@ -16,7 +16,7 @@ from . import cells
 from .errors import GraphError, InputError
 from .execution import Engine, ExecutionReport, Listener
 from .graph import ChangeSet, FunctionGraph, nodes_from_functions
-from .graph.build import MODIFIERS_ATTR
+from .graph.build import MODIFIERS_ATTR, where
 from .graph.types import describe
 
 
@@ -68,6 +68,7 @@ class Session:
         self.graph = FunctionGraph()
         self.engine = Engine(self.graph)
         self.functions: dict[str, list[Callable]] = {}
+        self._dropped: dict[str, set[str]] = {}  # module -> nodes dropped one by one
         self._observers: list[Callable[[Event], None]] = []
         self._states: dict[str, str] = {}
         self._cell_counter = itertools.count(1)
@@ -104,7 +105,9 @@ class Session:
     # ---- modules ----------------------------------------------------------------------------
     def register_functions(self, module: str, functions: Sequence[Callable]) -> Registration:
         """Make ``module`` consist of exactly ``functions`` (validated; all or nothing)."""
-        nodes = nodes_from_functions(functions, module, self.engine.config)
+        self._dropped.pop(module, None)  # defining the functions again brings dropped nodes back
+        nodes = self._resolve(module, functions, self.engine.config)
+        self._check_input_clash([node.name for node in nodes], module)
         change = self.graph.replace_module(module, nodes)
         # Unchanged nodes too: re-running the cell may have redefined helpers or constants they read.
         stale = self.engine.graph_changed(change.touched + change.unchanged)
@@ -115,6 +118,19 @@ class Session:
         self._emit(Event("graph", change.touched, module=module))
         self._publish_states()
         return Registration(module, change, stale)
+
+    def _check_input_clash(self, names: Iterable[str], module: str | None) -> None:
+        for name in names:
+            if name in self.engine.inputs:
+                raise GraphError(
+                    f"`{name}` in {where(module) if module else 'this %%hamilton cell'} has the same name as an input "
+                    "bound with %hamilton_inputs, so one would hide the other.\n"
+                    f"Fix: rename the function, or drop the input first (`%hamilton_inputs --drop {name}`).")
+
+    def _resolve(self, module: str, functions: Sequence[Callable], config: Mapping[str, Any]) -> list:
+        """The module's nodes under ``config``, without the ones dropped one by one."""
+        dropped = self._dropped.get(module, ())
+        return [n for n in nodes_from_functions(functions, module, config) if n.name not in dropped]
 
     def register_cell(self, source: str, module: str | None = None, namespace: dict | None = None,
                       filename: str | None = None, config: Mapping[str, Any] | None = None) -> Registration:
@@ -129,6 +145,7 @@ class Session:
         label = f"cell `{module}`" if module else "this %%hamilton cell"
         filename = filename or f"<hamilton cell {module or 'anonymous'}>"
         code = cells.compile_cell(source, label, filename)
+        self._check_input_clash(cells.defined_function_names(code, label), module)
         saved = cells.snapshot(namespace, code)
         old_config = self.config
         try:
@@ -164,6 +181,7 @@ class Session:
             keep = [n for n in self.graph.modules[module] if n != name]
             nodes = [self.graph.nodes[n] for n in keep]
             change = self.graph.replace_module(module, nodes)
+            self._dropped.setdefault(module, set()).add(name)  # stays dropped when config re-resolves
         else:
             raise InputError(f"`{name}` is neither a module nor a node of this session.\n"
                              f"Fix: modules are {', '.join(self.graph.modules) or '(none yet)'}; "
@@ -181,7 +199,11 @@ class Session:
         else:
             observers = self._observers
             listeners = self.engine.listeners
+            persistent = self.engine.persistent  # the on-disk cache setting survives a reset
+            executor = self.engine.executor  # so does the executor setting
             self.__init__()
+            self.engine.persistent = persistent
+            self.engine.executor = executor
             self._observers = observers
             self.engine.listeners = listeners
         self._emit(Event("reset"))
@@ -214,7 +236,7 @@ class Session:
         try:
             for module, functions in list(self.functions.items()):
                 if any(getattr(fn, MODIFIERS_ATTR, None) for fn in functions):
-                    nodes = nodes_from_functions(functions, module, self.engine.config)
+                    nodes = self._resolve(module, functions, self.engine.config)
                     change = self.graph.replace_module(module, nodes)
                     self.engine.graph_changed(change.touched)
         except GraphError:
@@ -228,22 +250,25 @@ class Session:
         self.engine.config.clear()
         self.engine.set_config(old)
         for module, functions in list(self.functions.items()):
-            nodes = nodes_from_functions(functions, module, old)
+            nodes = self._resolve(module, functions, old)
             self.engine.graph_changed(self.graph.replace_module(module, nodes).touched)
         self._publish_states()
 
     # ---- executing --------------------------------------------------------------------------
     def execute(self, outputs: Sequence[str] | None = None, *, all: bool = False,
                 inputs: Mapping[str, Any] | None = None, overrides: Mapping[str, Any] | None = None,
-                result: str = "dataframe") -> Any:
-        """Requested outputs as a DataFrame (or dict); recomputes only stale nodes."""
+                result: str = "dataframe", executor: Any = None) -> Any:
+        """Requested outputs as a DataFrame (or dict, or ``result="polars"``); recomputes only stale
+        nodes, with ``executor`` ("local", "threads", "dask" or an Executor; default
+        :attr:`executor`)."""
         if all:
             outputs = [n for n in self.graph.topological_order() if n in self.graph.nodes]
         if not outputs:
             raise InputError("Nothing to execute: name the outputs you want, or use --all.\n"
                              f"Fix: e.g. `%hamilton_execute {' '.join(list(self.graph.nodes)[:2]) or 'my_column'}`.")
         try:
-            return self.engine.execute(list(outputs), inputs=inputs, overrides=overrides, result=result)
+            return self.engine.execute(list(outputs), inputs=inputs, overrides=overrides, result=result,
+                                       executor=executor)
         finally:
             self._emit(Event("executed", list(outputs)))
             self._publish_states()
@@ -251,6 +276,77 @@ class Session:
     @property
     def last_report(self) -> ExecutionReport | None:
         return self.engine.last_report
+
+    @property
+    def executor(self):
+        """Where nodes run by default: set "local", "threads", "dask" or an Executor instance."""
+        return self.engine.executor
+
+    @executor.setter
+    def executor(self, value: Any) -> None:
+        from .execution.executors import resolve
+
+        self.engine.executor = resolve(value)
+
+    # ---- export, import, persistent cache ---------------------------------------------------
+    def export(self, path: str, modules: Sequence[str] | None = None, force: bool = False):
+        """Write the functions (of ``modules``, default all) to one importable module at ``path``."""
+        from .export import export_session
+
+        return export_session(self, path, modules=modules, force=force)
+
+    def import_module(self, module_or_path: Any, as_name: str | None = None) -> Registration:
+        """Register a module's functions as session module ``as_name`` (default: its name).
+
+        ``module_or_path`` is an importable name, a module object or a ``.py`` path. The file
+        is read afresh every time, so importing again after editing it updates only what
+        changed (and makes stale only what depends on that).
+        """
+        from .export import load_module
+        from .graph import functions_of_module
+
+        module = load_module(module_or_path)
+        return self.register_functions(as_name or module.__name__, functions_of_module(module))
+
+    def enable_persistent_cache(self, dir: str | None = None, max_bytes: int | str | None = None):
+        """Keep computed values on disk (default ``./.hamilton_cache``), keyed by node version.
+
+        After a kernel restart, re-running the cells and executing loads fresh values instead
+        of recomputing them. ``max_bytes`` (e.g. ``"2GB"``) bounds the directory; least
+        recently used entries are evicted. Non-tabular values are pickled: use a trusted directory.
+        """
+        from pathlib import Path
+
+        from .execution.persistent import PersistentCache, parse_size
+
+        directory = Path(dir) if dir else Path.cwd() / ".hamilton_cache"
+        limit = parse_size(max_bytes) if max_bytes is not None else None
+        if self.engine.persistent is not None:
+            self.engine.persistent.close()
+        self.engine.persistent = PersistentCache(directory, max_bytes=limit)
+        return self.engine.persistent
+
+    def disable_persistent_cache(self) -> None:
+        """Stop reading and writing the on-disk cache (pending writes are finished first)."""
+        if self.engine.persistent is not None:
+            self.engine.persistent.close()
+            self.engine.persistent = None
+
+    def _persistent_store(self):
+        if self.engine.persistent is None:
+            raise InputError("The persistent cache is off.\n"
+                             "Fix: `%hamilton_cache on [DIR]` (`session.enable_persistent_cache()`).")
+        return self.engine.persistent
+
+    def cache_info(self):
+        """Entries, size and hit rate of the persistent cache (waits for pending writes)."""
+        store = self._persistent_store()
+        store.flush()
+        return store.info()
+
+    def clear_persistent_cache(self) -> int:
+        """Delete every entry of the persistent cache; returns how many were removed."""
+        return self._persistent_store().clear()
 
     # ---- looking ----------------------------------------------------------------------------
     def states(self) -> dict[str, str]:

@@ -14,7 +14,8 @@ from ..graph.fingerprint import data_token
 from ..graph.types import describe, runtime_check_type
 from .cache import ValueCache
 from . import sharing
-from .results import as_dict, build_dataframe, update_dataframe
+from . import executors as _executors
+from .results import as_dict, build_dataframe, build_polars, update_dataframe
 from .versions import UNBOUND, Versioner
 
 logger = logging.getLogger("hamilton_nb")
@@ -28,15 +29,20 @@ class ExecutionReport:
     computed: dict[str, float] = dataclasses.field(default_factory=dict)
     cached: list[str] = dataclasses.field(default_factory=list)
     seconds: float = 0.0
+    loaded: list[str] = dataclasses.field(default_factory=list)  # from the persistent cache
 
     def summary(self) -> str:
-        lines = [f"{len(self.computed)} computed, {len(self.cached)} from cache "
+        loaded = f", {len(self.loaded)} loaded from disk" if self.loaded else ""
+        lines = [f"{len(self.computed)} computed, {len(self.cached)} from cache{loaded} "
                  f"in {self.seconds * 1000:.1f} ms"]
         for name, seconds in self.computed.items():
             lines.append(f"  computed  {name}  ({seconds * 1000:.2f} ms)")
         if self.cached:
             shown = ", ".join(self.cached[:20]) + (" …" if len(self.cached) > 20 else "")
             lines.append(f"  cached    {shown}")
+        if self.loaded:
+            shown = ", ".join(self.loaded[:20]) + (" …" if len(self.loaded) > 20 else "")
+            lines.append(f"  loaded    {shown}  (from the persistent cache)")
         return "\n".join(lines)
 
 
@@ -68,14 +74,23 @@ class Listener:
 
     def node_finished(self, name: str, ok: bool) -> None: ...
 
+    def execution_started(self, to_compute: list[str]) -> None:
+        """An execute is about to compute these (stale) nodes, in dependency order."""
+
+    def execution_finished(self, ok: bool) -> None:
+        """The execute that :meth:`execution_started` announced has ended."""
+
 
 class Engine:
     """Executes a :class:`FunctionGraph` with versioned caching; shared by Driver and session."""
 
-    def __init__(self, graph: FunctionGraph, config: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, graph: FunctionGraph, config: Mapping[str, Any] | None = None,
+                 executor: "str | _executors.Executor | None" = None) -> None:
         self.graph = graph
+        self.executor = _executors.resolve(executor)  # local, threads, dask or an Executor
         self.versions = Versioner(graph)
         self.cache = ValueCache()
+        self.persistent = None  # an execution.persistent.PersistentCache, when enabled
         self.config: dict[str, Any] = {}
         self.inputs: dict[str, Any] = {}
         self._tokens: dict[str, str] = {}  # token of each bound input/config value
@@ -93,6 +108,9 @@ class Engine:
 
     # ---- bindings -----------------------------------------------------------------------
     def set_inputs(self, values: Mapping[str, Any]) -> None:
+        """Bind inputs (private copies); all are type-checked first, so a bad one binds nothing."""
+        for name, value in values.items():
+            self._check_input_type(name, value)
         for name, value in values.items():
             self.inputs[name] = sharing.own(value)
             self._tokens[name] = f"input:{data_token(value)}"
@@ -185,8 +203,10 @@ class Engine:
 
     # ---- executing ----------------------------------------------------------------------
     def execute(self, outputs: Sequence[str], inputs: Mapping[str, Any] | None = None,
-                overrides: Mapping[str, Any] | None = None, result: str = "dataframe") -> Any:
-        """Values of ``outputs`` as a DataFrame (or dict); recompute only what is stale."""
+                overrides: Mapping[str, Any] | None = None, result: str = "dataframe",
+                executor: "str | _executors.Executor | None" = None) -> Any:
+        """Values of ``outputs`` as a DataFrame (or dict, or polars DataFrame); recompute only what
+        is stale, with ``executor`` (default: ``self.executor``)."""
         started = time.perf_counter()
         outputs = list(dict.fromkeys(outputs))
         overrides = dict(overrides or {})
@@ -212,9 +232,15 @@ class Engine:
             report.seconds = time.perf_counter() - started
             self.last_report = report
             return reusable[1].copy(deep=False)
-        self._run(steps, values, memo, report)
+        executor = self.executor if executor is None else _executors.resolve(executor)
+        if self.listeners:
+            self._announced(executor, steps, values, memo, report)
+        else:
+            executor.run(self, steps, values, memo, report)
         if result == "dict":
             out = as_dict(values, outputs)
+        elif result == "polars":
+            out = build_polars(values, outputs)
         else:
             out = self._frame(frame_key, values, wanted, reusable)
         report.seconds = time.perf_counter() - started
@@ -289,6 +315,7 @@ class Engine:
         clock = time.perf_counter
         handout, seal, tampered = sharing.handout, sharing.seal, sharing.tampered
         guards = {name: sharing.seal(value) for name, value in values.items()}
+        persistent = self.persistent
         for step in steps:
             name = step.name
             version = memo[name]
@@ -297,6 +324,8 @@ class Engine:
                 values[name] = entry.value
                 guards[name] = entry.guard
                 report.cached.append(name)
+                continue
+            if persistent is not None and self._load_persisted(step, version, values, guards, report):
                 continue
             kwargs = {param: handout(values[dep]) for param, dep, required in step.args if dep in values}
             for listener in listeners:
@@ -336,8 +365,68 @@ class Engine:
             self.errors.pop(name, None)
             values[name] = value
             report.computed[name] = seconds
+            if persistent is not None:
+                persistent.save(name, version, value, seconds)
             for listener in listeners:
                 listener.node_finished(name, True)
+
+    def _announced(self, executor, steps: list[_Step], values: dict[str, Any], memo: dict,
+                   report: ExecutionReport) -> None:
+        """Run with listeners told first which nodes will be computed (progress bars)."""
+        entries = self.cache._entries
+        to_compute = [s.name for s in steps
+                      if (e := entries.get(s.name)) is None or e.version != memo[s.name]]
+        listeners = list(self.listeners)
+        for listener in listeners:
+            listener.execution_started(to_compute)
+        ok = False
+        try:
+            executor.run(self, steps, values, memo, report)
+            ok = True
+        finally:
+            for listener in listeners:
+                listener.execution_finished(ok)
+
+    def _store(self, step: _Step, version: str, value: Any, seconds: float, values: dict[str, Any],
+               guards: dict[str, Any], report: ExecutionReport) -> None:
+        """What ``_run`` does with a value once computed, for the other executors (keep in step)."""
+        name = step.name
+        for param, dep, required in step.args:
+            guard = guards.get(dep)
+            if guard is not None and dep in values and sharing.tampered(values[dep], guard):
+                self._restore(step, values, guards)
+                self._failed(step, version, None, value, mutated=param)
+        if step.check is not None and not isinstance(value, step.check):
+            self._failed(step, version, None, value)
+        if step.quality_checks:
+            self._run_quality_checks(step, version, value)
+        elif name in self.warnings:
+            del self.warnings[name]
+        guard = guards[name] = sharing.seal(value)
+        self.cache.put(name, version, value, seconds, guard)
+        self.errors.pop(name, None)
+        values[name] = value
+        report.computed[name] = seconds
+        if self.persistent is not None:
+            self.persistent.save(name, version, value, seconds)
+        for listener in self.listeners:
+            listener.node_finished(name, True)
+
+    def _load_persisted(self, step: _Step, version: str, values: dict[str, Any], guards: dict[str, Any],
+                        report: ExecutionReport) -> bool:
+        """Take ``step``'s value from the persistent cache if it holds exactly this version."""
+        stored = self.persistent.load(step.name, version)
+        if stored is None:
+            return False
+        value, seconds = stored
+        if step.quality_checks:  # brings back its ``warn`` notes
+            self._run_quality_checks(step, version, value)
+        guard = guards[step.name] = sharing.seal(value)
+        self.cache.put(step.name, version, value, seconds, guard)
+        self.errors.pop(step.name, None)
+        values[step.name] = value
+        report.loaded.append(step.name)
+        return True
 
     def _run_quality_checks(self, step: _Step, version: str, value: Any) -> None:
         """``warn`` checks log and are remembered with the value; a ``fail`` check raises."""
@@ -380,9 +469,11 @@ class Engine:
                            "".join(traceback.format_exception(type(exc), exc, tb)))
 
     def _failed(self, step: _Step, version: str, exc: BaseException | None, value: Any = None,
-                mutated: str | None = None):
+                mutated: str | None = None, user_tb: str | None = None):
+        """Record and raise a node's failure. ``user_tb``: the user's traceback text, when the
+        node ran elsewhere (a thread, a Dask worker) and ``exc`` carries no usable frames."""
         node = self.graph.nodes[step.name]
-        user_tb = ""
+        given, user_tb = user_tb, ""
         if mutated or (exc is not None and sharing.is_read_only_write(exc)):
             what = f"its input `{mutated}`" if mutated else "one of its inputs"
             message = (f"`{step.name}` ({where(node.module)}) modified {what} in place. Inputs are shared "
@@ -391,14 +482,14 @@ class Engine:
                        "(`x = x * 2` rather than `x *= 2`; no `inplace=True`).")
             if exc is not None:
                 tb = exc.__traceback__.tb_next if exc.__traceback__ else None
-                user_tb = "".join(traceback.format_exception(type(exc), exc, tb))
+                user_tb = given if given is not None else "".join(traceback.format_exception(type(exc), exc, tb))
         elif exc is None:
             message = (f"`{step.name}` ({where(node.module)}) returned a {type(value).__name__}, "
                        f"but its return type hint says {describe(step.type)}.\n"
                        f"Fix: return a {describe(step.type)}, or correct the hint.")
         else:
             tb = exc.__traceback__.tb_next if exc.__traceback__ else None  # drop the engine's frame
-            user_tb = "".join(traceback.format_exception(type(exc), exc, tb))
+            user_tb = given if given is not None else "".join(traceback.format_exception(type(exc), exc, tb))
             message = (f"`{step.name}` ({where(node.module)}) raised {type(exc).__name__}: {exc}\n"
                        f"Fix: correct `{step.name}` and execute again; other cached values are kept.")
         self.errors[step.name] = (version, message)
