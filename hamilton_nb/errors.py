@@ -33,3 +33,7 @@ class NodeExecutionError(HamiltonError):
 
 class ResultError(HamiltonError):
     """Computed values cannot be combined into the requested result."""
+
+
+class MissingDependency(HamiltonError, ImportError):
+    """An optional feature (Dask, polars) was asked for, but its extra is not installed."""

@@ -1,8 +1,9 @@
-"""Result builders: computed values → what the caller asked for (DataFrame or dict)."""
+"""Result builders: computed values → what the caller asked for (DataFrame, dict or polars)."""
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ResultError
@@ -104,3 +105,57 @@ def update_dataframe(previous: pd.DataFrame, values: Mapping[str, Any],
     if frame._mgr.nblocks > _MAX_BLOCKS:  # many edits fragment the frame; merge it back once
         frame = frame.copy()
     return frame
+
+
+def build_polars(values: Mapping[str, Any], outputs: Sequence[str]) -> Any:
+    """A polars DataFrame of the outputs: polars or pandas Series (and numpy arrays) side by side,
+    polars/pandas DataFrames expanded into their columns, scalars broadcast.
+
+    pandas outputs must share one index (checked as for pandas results); unless it is a plain
+    ``RangeIndex`` it becomes the first column (named after the index, else ``index``), since
+    polars frames have no index. Needs ``pip install 'hamilton_nb[polars]'``.
+    """
+    from .executors import require
+
+    pl = require("polars", "polars", "A polars result")
+    index = check_aligned(values, outputs)
+    columns: dict[str, Any] = {}
+    lengths: dict[str, int] = {}  # node -> rows
+    for name in outputs:
+        value = values[name]
+        if isinstance(value, pd.DataFrame):
+            value = pl.from_pandas(value)
+        if isinstance(value, pl.DataFrame):
+            lengths[name] = value.height
+            for column in value.columns:
+                key = column if len(outputs) == 1 or (column not in columns and column not in outputs) \
+                    else f"{name}.{column}"
+                columns[key] = value.get_column(column).alias(key)
+            continue
+        if isinstance(value, pd.Series):
+            value = pl.from_pandas(value.reset_index(drop=True))
+        elif isinstance(value, np.ndarray) and value.ndim == 1:
+            value = pl.Series(name, value)
+        if isinstance(value, pl.Series):
+            lengths[name] = len(value)
+            columns[name] = value.alias(name)
+        else:
+            columns[name] = value  # a scalar: broadcast below
+    if len(set(lengths.values())) > 1:
+        by_length: dict[int, list[str]] = {}
+        for name, length in lengths.items():
+            by_length.setdefault(length, []).append(name)
+        shown = "; ".join(f"{', '.join(f'`{n}`' for n in names)}: {length} rows"
+                          for length, names in sorted(by_length.items(), key=lambda kv: -len(kv[1])))
+        raise ResultError(f"Cannot put these outputs in one polars DataFrame: their lengths differ ({shown}).\n"
+                          "Fix: make them return Series of the same length, or ask for a dict result.")
+    rows = next(iter(lengths.values()), 1)
+    for key, value in columns.items():
+        if not isinstance(value, pl.Series):
+            columns[key] = pl.Series(key, [value] * rows)
+    if index is not None and not isinstance(index, pd.RangeIndex) and index.nlevels == 1:
+        label = str(index.name) if index.name is not None else "index"
+        if label not in columns:
+            columns = {label: pl.from_pandas(index.to_series(index=range(len(index)))).alias(label),
+                       **columns}
+    return pl.DataFrame(list(columns.values()))
