@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import itertools
+import logging
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
@@ -18,6 +19,8 @@ from .execution import Engine, ExecutionReport, Listener
 from .graph import ChangeSet, FunctionGraph, nodes_from_functions
 from .graph.build import MODIFIERS_ATTR, where
 from .graph.types import describe
+
+logger = logging.getLogger("hamilton_nb")
 
 
 @dataclasses.dataclass
@@ -89,8 +92,12 @@ class Session:
             self.engine.listeners[:] = [l for l in self.engine.listeners if not isinstance(l, _Relay)]
 
     def _emit(self, event: Event) -> None:
+        """Tell every observer; a failing observer (a display) must never break the user's cell."""
         for callback in list(self._observers):
-            callback(event)
+            try:
+                callback(event)
+            except Exception:
+                logger.exception("hamilton_nb: an observer of the session failed on a %s event", event.kind)
 
     def _publish_states(self) -> None:
         if not self._observers:
@@ -111,6 +118,9 @@ class Session:
         change = self.graph.replace_module(module, nodes)
         # Unchanged nodes too: re-running the cell may have redefined helpers or constants they read.
         stale = self.engine.graph_changed(change.touched + change.unchanged)
+        if len(stale) > 1:  # graph order, so a cell's receipt reads the same on every run
+            position = {name: i for i, name in enumerate(self.graph.topological_order())}
+            stale.sort(key=lambda name: position.get(name, -1))
         if functions:
             self.functions[module] = list(functions)
         else:

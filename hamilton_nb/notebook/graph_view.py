@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from typing import Any, Iterable, Mapping
+from typing import Collection, Iterable, Mapping
 
 from ..graph import FunctionGraph
 from ..graph.types import describe
@@ -55,19 +55,26 @@ def group_id(module: str) -> str:
     return f"module:{module}"
 
 
-def node_element(graph: FunctionGraph, name: str, state: str) -> dict:
+def node_classes(state: str, warned: bool = False) -> str:
+    """``node <state>``, plus ``warning`` when a ``warn`` data-quality check failed on its value."""
+    return f"node {state_class(state)}" + (" warning" if warned else "")
+
+
+def node_element(graph: FunctionGraph, name: str, state: str, warned: bool = False) -> dict:
     node = graph.get(name)
     module = node.module or INPUTS_GROUP
     return {"data": {"id": name, "label": name, "kind": "node", "module": module, "state": state,
                      "type": describe(node.type), "tags": dict(node.tags)},
-            "classes": f"node {state_class(state)}"}
+            "classes": node_classes(state, warned)}
 
 
-def group_label(module: str, count: int, counts: Counter) -> str:
-    parts = [f"{count} nodes"]
+def group_label(module: str, count: int, counts: Counter, warned: int = 0) -> str:
+    parts = [f"{count} node" + ("" if count == 1 else "s")]
     for state in ("stale", "error", "not computed"):
         if counts.get(state):
             parts.append(f"{counts[state]} {state}")
+    if warned:
+        parts.append(f"{warned} warning" + ("" if warned == 1 else "s"))
     return f"{module}\n" + " · ".join(parts)
 
 
@@ -84,13 +91,15 @@ def module_of(graph: FunctionGraph, name: str) -> str:
     return node.module if node is not None else INPUTS_GROUP
 
 
-def group_element(module: str, members: list[str], states: Mapping[str, str]) -> dict:
+def group_element(module: str, members: list[str], states: Mapping[str, str],
+                  warnings: Collection[str] = ()) -> dict:
     counts = Counter(states.get(n, "not computed") for n in members)
     state = group_state(counts)
-    return {"data": {"id": group_id(module), "label": group_label(module, len(members), counts),
+    warned = sum(1 for n in members if n in warnings)
+    return {"data": {"id": group_id(module), "label": group_label(module, len(members), counts, warned),
                      "kind": "module", "module": module, "count": len(members),
-                     "stale": counts.get("stale", 0), "state": state},
-            "classes": f"module {state_class(state)}"}
+                     "stale": counts.get("stale", 0), "warnings": warned, "state": state},
+            "classes": f"module {state_class(state)}" + (" warning" if warned else "")}
 
 
 def _members(graph: FunctionGraph) -> dict[str, list[str]]:
@@ -115,22 +124,23 @@ def _edges_among(graph: FunctionGraph, names: Iterable[str]) -> list[dict]:
 
 
 def _detailed(graph: FunctionGraph, states: Mapping[str, str], names: list[str], budget: int,
-              what: str) -> View:
+              what: str, warnings: Collection[str] = ()) -> View:
     """Nodes and the edges among them, cut to the budget (most upstream first)."""
     order = {n: i for i, n in enumerate(graph.topological_order())}
     names = sorted(set(names), key=lambda n: order.get(n, -1))
-    note = ""
+    total, note = len(names), ""
     edges = _edges_among(graph, names)
     while names and len(names) + len(edges) > budget:
-        shown = max(1, min(len(names) - 1, budget // 3))
-        note = (f"Showing {shown} of {len(names)} nodes of {what}; search or focus a node to see "
-                "the others.")
-        names = names[:shown]
+        names = names[:max(1, min(len(names) - 1, budget // 3))]
         edges = _edges_among(graph, names)
-    return View([node_element(graph, n, states.get(n, "not computed")) for n in names], edges, note)
+        note = (f"Showing {len(names)} of {total} {what}; search or focus a node to see "
+                "the others.")
+    return View([node_element(graph, n, states.get(n, "not computed"), n in warnings) for n in names],
+                 edges, note)
 
 
-def overview(graph: FunctionGraph, states: Mapping[str, str], expanded: Iterable[str] = ()) -> View:
+def overview(graph: FunctionGraph, states: Mapping[str, str], expanded: Iterable[str] = (),
+             warnings: Collection[str] = ()) -> View:
     """One node per module (and one for the inputs), edges between modules that depend on each other."""
     expanded = set(expanded)
     groups = _members(graph)
@@ -138,10 +148,10 @@ def overview(graph: FunctionGraph, states: Mapping[str, str], expanded: Iterable
     for module, members in groups.items():
         if module in expanded:
             for name in members:
-                nodes.append(node_element(graph, name, states.get(name, "not computed")))
+                nodes.append(node_element(graph, name, states.get(name, "not computed"), name in warnings))
                 owner[name] = name
         else:
-            nodes.append(group_element(module, members, states))
+            nodes.append(group_element(module, members, states, warnings))
             for name in members:
                 owner[name] = group_id(module)
     links: Counter = Counter()
@@ -169,32 +179,36 @@ def neighbourhood(graph: FunctionGraph, focus: str, hops: int, direction: str) -
     return list(seen)
 
 
-def build_view(graph: FunctionGraph, states: Mapping[str, str], spec: ViewSpec) -> View:
-    """Elements for ``spec``; ``auto`` shows everything when it fits, else the module overview."""
+def build_view(graph: FunctionGraph, states: Mapping[str, str], spec: ViewSpec,
+               warnings: Collection[str] = ()) -> View:
+    """Elements for ``spec``; ``auto`` shows everything when it fits, else the module overview.
+
+    ``warnings`` names the nodes whose value failed a ``warn`` data-quality check."""
     mode = spec.mode
+    warnings = set(warnings)
     all_names = [n for n in graph.topological_order() if _matches_tag(graph, n, spec.tag)]
     if mode == "auto":
         fits = len(all_names) + graph.dag.number_of_edges() <= spec.budget
         mode = "all" if fits and spec.tag is None else ("all" if spec.tag else "overview")
     if mode == "overview":
-        return overview(graph, states)
+        return overview(graph, states, warnings=warnings)
     if mode == "all":
-        return _detailed(graph, states, all_names, spec.budget, "the session")
+        return _detailed(graph, states, all_names, spec.budget, "nodes of the session", warnings)
     if mode == "module":
         if spec.module not in graph.modules and spec.module != INPUTS_GROUP:
             raise graph.unknown(spec.module or "", "module")
-        members = _members(graph)[spec.module]
-        return _detailed(graph, states, [n for n in members if n in set(all_names)], spec.budget,
-                         f"module `{spec.module}`")
+        members, shown = _members(graph)[spec.module], set(all_names)
+        return _detailed(graph, states, [n for n in members if n in shown], spec.budget,
+                         f"nodes of module `{spec.module}`", warnings)
     if mode == "focus":
         names = neighbourhood(graph, spec.focus, spec.hops, spec.direction)
         return _detailed(graph, states, names, spec.budget,
-                         f"the {spec.hops}-hop neighbourhood of `{spec.focus}`")
+                         f"nodes in the {spec.hops}-hop neighbourhood of `{spec.focus}`", warnings)
     if mode == "nodes":
         chosen = set(spec.nodes) | graph.upstream_of(*spec.nodes)
-        return _detailed(graph, states, list(chosen), spec.budget, "the chosen nodes")
+        return _detailed(graph, states, list(chosen), spec.budget, "nodes (the chosen ones and what they need)", warnings)
     if mode == "search":
         needle = spec.search.lower()
         found = [n for n in all_names if needle in n.lower()]
-        return _detailed(graph, states, found, spec.budget, f"nodes matching '{spec.search}'")
+        return _detailed(graph, states, found, spec.budget, f"nodes matching '{spec.search}'", warnings)
     raise ValueError(f"unknown view mode {mode!r}")

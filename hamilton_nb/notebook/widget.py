@@ -2,7 +2,7 @@
 
 It draws a :class:`~hamilton_nb.notebook.graph_view.View` and follows the session's
 events: state changes restyle single elements (throttled, so executing 1000 nodes
-doesn't flood the browser), structure changes diff the drawn elements.
+doesn't flood the browser), structure changes redraw only when the drawn elements change.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import ipycytoscape
 import ipywidgets as W
 
 from ..errors import HamiltonError
-from .graph_view import INPUTS_GROUP, ViewSpec, build_view, group_element, state_class
-from .render import STATE_COLOURS, StaticGraph, select
+from .graph_view import INPUTS_GROUP, ViewSpec, build_view, group_element, node_classes, state_class
+from .render import STATE_COLOURS, WARNING_COLOUR, StaticView
 
 FLUSH_SECONDS = 0.2
 
@@ -32,7 +32,11 @@ STYLE = [
     {"selector": "edge", "style": {
         "curve-style": "bezier", "target-arrow-shape": "triangle", "width": 1.2,
         "line-color": "#999", "target-arrow-color": "#999", "label": "data(label)", "font-size": 9}},
-] + [{"selector": f".{state_class(s)}", "style": {"background-color": c}} for s, c in STATE_COLOURS.items()]
+] + [{"selector": f".{state_class(s)}", "style": {"background-color": c}} for s, c in STATE_COLOURS.items()] + [
+    # after the state styles: a failed ``warn`` data-quality check shows whatever the state
+    {"selector": "node.warning", "style": {"border-width": 4, "border-color": WARNING_COLOUR,
+                                           "border-style": "solid"}},
+]
 
 
 def legend_html() -> str:
@@ -40,6 +44,12 @@ def legend_html() -> str:
         f"<span style='display:inline-block;margin-right:10px'><span style='display:inline-block;width:12px;"
         f"height:12px;border:1px solid #555;background:{colour};vertical-align:middle'></span> {state}</span>"
         for state, colour in STATE_COLOURS.items())
+    chips += (f"<span style='display:inline-block;margin-right:10px'><span style='display:inline-block;"
+              f"width:10px;height:10px;border:3px solid {WARNING_COLOUR};vertical-align:middle'></span> "
+              "data-quality warning</span>"
+              "<span style='display:inline-block;margin-right:10px'><span style='display:inline-block;"
+              "width:12px;height:12px;border:3px double #555;vertical-align:middle'></span> "
+              "module (click to expand)</span>")
     return f"<div class='hamilton-legend' style='font-size:12px'>{chips}</div>"
 
 
@@ -53,8 +63,10 @@ class GraphWidget(W.VBox):
         self.view = None
         self.selected: str | None = None
         self._pending: dict[str, str] = {}
+        self._laid_out = False
         self._last_flush = 0.0
         self.cyto = ipycytoscape.CytoscapeWidget(layout=W.Layout(width="100%", height="520px"))
+        self.cyto.min_zoom = 0.5  # fitting a long chain must not shrink labels past reading; pan instead
         self.cyto.add_class("hamilton-graph")
         self.cyto.set_style(STYLE)
         self.cyto.on("node", "click", self._clicked)
@@ -62,7 +74,9 @@ class GraphWidget(W.VBox):
         self.details = W.HTML("<i>Click a node to see its details.</i>",
                               layout=W.Layout(width="380px", max_height="520px", overflow="auto"))
         self.details.add_class("hamilton-details")
-        self.search = W.Combobox(placeholder="search nodes…", ensure_option=False, layout=W.Layout(width="200px"))
+        # not continuous: each keystroke would otherwise redraw the graph
+        self.search = W.Combobox(placeholder="search nodes…", ensure_option=False, continuous_update=False,
+                                 layout=W.Layout(width="200px"))
         self.search.observe(self._searched, "value")
         self.module = W.Dropdown(description="module", layout=W.Layout(width="220px"))
         self.module.observe(self._module_chosen, "value")
@@ -83,22 +97,70 @@ class GraphWidget(W.VBox):
         self.output = W.Output(layout=W.Layout(width="380px"))
         controls = W.HBox([self.search, self.module, self.tag, self.hops, self.direction])
         actions = W.HBox([self.overview_button, self.focus_button, self.execute_button])
-        right = W.VBox([self.details, self.output], layout=W.Layout(width="400px"))
+        right = W.VBox([self.details, self.output], layout=W.Layout(width="400px", flex="0 0 auto"))
         super().__init__([controls, actions, W.HTML(legend_html()), self.note,
-                          W.HBox([self.cyto, right], layout=W.Layout(width="100%"))])
+                          W.HBox([self._graph_box(), right], layout=W.Layout(width="100%"))])
         self._refresh_choices()
         self._render()
         # A weak reference: a closed or forgotten widget must not keep receiving events.
         ref = weakref.ref(self)
         self._unsubscribe = session.subscribe(lambda event: (w := ref()) and w._on_event(event))
 
+    def _graph_box(self) -> W.Box:
+        """The graph's room: what the details panel leaves. Cytoscape measures its box once, when
+        first shown (before its own layout styles apply), so the box around it sets the width."""
+        return W.Box([self.cyto], layout=W.Layout(width="calc(100% - 410px)", min_width="300px"))
+
     # ---- drawing ------------------------------------------------------------------------
     def _render(self) -> None:
-        self.view = build_view(self.session.graph, self.session.states(), self.spec)
-        self.cyto.graph.clear()
-        self.cyto.graph.add_graph_from_json({"nodes": self.view.nodes, "edges": self.view.edges}, directed=True)
-        self.cyto.set_layout(name="dagre", rankDir="TB", nodeSep=12, rankSep=36, animate=False)
-        self.note.value = f"<i>{html.escape(self.view.note)}</i>" if self.view.note else ""
+        session = self.session
+        try:
+            view = build_view(session.graph, session.states(), self.spec, session.engine.warnings)
+        except HamiltonError as exc:  # e.g. the focused node or shown module was dropped
+            if self.spec == ViewSpec(budget=self.spec.budget):
+                raise
+            self.spec = ViewSpec(budget=self.spec.budget)
+            view = build_view(session.graph, session.states(), self.spec, session.engine.warnings)
+            view.note = f"{str(exc).splitlines()[0]} Showing the overview. {view.note}".strip()
+        self.view = view
+        self._draw(view)
+        self.note.value = f"<i>{html.escape(view.note)}</i>" if view.note else ""
+
+    def _draw(self, view) -> None:
+        """Make the drawn elements equal ``view``'s.
+
+        Same elements as drawn (the usual case: an edit or a run changed states): restyle
+        them in place, one small message per element whose classes or label changed, no new
+        layout. Otherwise redraw from scratch with new element widgets. (Never reorder or
+        splice kept element widgets: ipycytoscape's browser side then re-creates their views,
+        adding the new cytoscape element before the old one with the same id is removed, and
+        the element vanishes — edges silently disappeared that way.)"""
+        graph = self.cyto.graph
+        old_nodes = {node.data["id"]: node for node in graph.nodes}
+        old_edges = {edge.data.get("id"): edge for edge in graph.edges}
+        if set(old_nodes) == {e["data"]["id"] for e in view.nodes} and \
+                set(old_edges) == {e["data"]["id"] for e in view.edges}:
+            for element in view.nodes:
+                self._restyle(old_nodes[element["data"]["id"]], element)
+            for element in view.edges:
+                self._restyle(old_edges[element["data"]["id"]], element, " directed")
+            return
+        graph.clear()
+        graph.add_nodes([ipycytoscape.Node(data=e["data"], classes=e.get("classes", ""), selectable=True)
+                         for e in view.nodes])
+        graph.add_edges([ipycytoscape.Edge(data=e["data"], classes=e.get("classes", ""), selectable=False)
+                         for e in view.edges], directed=True)
+        if not self._laid_out:
+            self.cyto.set_layout(name="dagre", rankDir="TB", nodeSep=12, rankSep=36, animate=False)
+            self._laid_out = True
+
+    @staticmethod
+    def _restyle(drawn, element: dict, extra_classes: str = "") -> None:
+        classes = element.get("classes", "") + extra_classes
+        if drawn.classes.split() != classes.split():
+            drawn.classes = classes
+        if dict(drawn.data) != element["data"]:
+            drawn.data = dict(element["data"])
 
     def _refresh_choices(self) -> None:
         graph = self.session.graph
@@ -175,7 +237,9 @@ class GraphWidget(W.VBox):
             self._pending.clear()
             return
         self._pending.update(event.states)
-        if event.kind == "states" or time.monotonic() - self._last_flush > FLUSH_SECONDS:
+        # ``executed`` too: a node that ran and ended where it started (error → error) gets no
+        # ``states`` event, and must not stay drawn as running.
+        if event.kind in ("states", "executed") or time.monotonic() - self._last_flush > FLUSH_SECONDS:
             self._flush()
 
     def _flush(self) -> None:
@@ -185,13 +249,15 @@ class GraphWidget(W.VBox):
         if not pending or self.view is None:
             return
         drawn = {node.data["id"]: node for node in self.cyto.graph.nodes}
+        warnings = self.session.engine.warnings
         states = None
         touched_groups = set()
         for name, state in pending.items():
             node = drawn.get(name)
             if node is not None:
-                node.classes = f"node {state_class(state)}"
-                node.data = {**node.data, "state": state}
+                node.classes = node_classes(state, name in warnings)
+                if node.data.get("state") != state:
+                    node.data = {**node.data, "state": state}
             else:
                 touched_groups.add(self._group_of(name))
         for module in touched_groups:
@@ -200,7 +266,7 @@ class GraphWidget(W.VBox):
                 continue
             states = states or self.session.states()
             members = self.session.graph.modules.get(module, self.session.graph.input_names)
-            fresh = group_element(module, list(members), states)
+            fresh = group_element(module, list(members), states, warnings)
             element.classes = fresh["classes"]
             element.data = {**element.data, **fresh["data"]}
         if self.selected in pending:
@@ -215,10 +281,9 @@ class GraphWidget(W.VBox):
         super().close()
 
     # ---- where widgets don't render -------------------------------------------------------
-    def static(self) -> StaticGraph:
-        names = [i for i in self.view.ids() if i in self.session.graph.dag] if self.view else []
-        return StaticGraph(self.session.graph, self.session.states(), names or
-                           select(self.session.graph))
+    def static(self) -> StaticView:
+        """What the widget shows now (bounded like it), as text/HTML/Mermaid."""
+        return StaticView(self.view)
 
     def __repr__(self) -> str:
         return repr(self.static())

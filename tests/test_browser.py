@@ -1,0 +1,298 @@
+"""The graph widget in a real browser (issue 4, item 6): JupyterLab with default server settings,
+headless Chromium driven by Playwright, a generated notebook run cell by cell.
+
+Skips (with the reason) when Playwright or /usr/bin/chromium is missing. Screenshots go to
+``test-artifacts/`` (not committed).
+"""
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import test_graph_view
+from test_graph_view import FEATURES, MODEL
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"]
+BAD_TEXT = ("Error displaying widget", "Failed to load model", "IOPub message rate exceeded")
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed "
+                                     "(pip install playwright); the browser test needs it")
+if not CHROMIUM.exists():
+    pytest.skip(f"no browser: {CHROMIUM} is missing (Debian package `chromium`; .ci/run installs it)",
+                allow_module_level=True)
+
+# ---- the notebook --------------------------------------------------------------------------------
+ADDED = '''
+def score_doubled(score: pd.Series) -> pd.Series:
+    """Twice the score."""
+    return score * 2
+'''
+EDITED_FEATURES = FEATURES.replace("spend.rolling(3)", "spend.rolling(4)")  # avg_3wk_spend changes
+BIG = "\n".join([
+    "from hamilton_nb.session import Session",
+    "from hamilton_nb.notebook.widget import GraphWidget",
+    inspect.getsource(test_graph_view.big_module_source),
+    "big = Session()",
+    "for m in range(10):",
+    "    big.register_cell(big_module_source(m), f'mod{m}', {})",
+    "big_widget = GraphWidget(big)",
+    "big_widget.cyto.add_class('big-graph')",
+    "print(len(big.graph.nodes), 'nodes;', big_widget.view.size, 'elements')",
+    "big_widget",
+])
+CELLS = [
+    "%load_ext hamilton_nb\nimport sys\nimport pandas as pd\nprint(sys.executable)\n"
+    "spend_series = pd.Series([10.0, 10, 20, 40, 40, 50])\n"
+    "signups_series = pd.Series([1.0, 10, 50, 100, 200, 400])",
+    "%%hamilton features" + FEATURES,
+    "%%hamilton model" + MODEL,
+    "%hamilton_inputs spend=spend_series signups=signups_series",
+    "%hamilton_execute score signups_norm",
+    "%hamilton_graph",
+    "%%hamilton features" + EDITED_FEATURES,  # the "edit" of the features cell
+    "%hamilton_execute score",
+    "%%hamilton model" + MODEL + ADDED,  # a new node: the drawn graph changes shape
+    BIG,
+]
+EXECUTE_ALL, GRAPH, EDIT, EXECUTE, ADD, BIG_CELL = 4, 5, 6, 7, 8, 9
+
+# cytoscape keeps its instance on the widget's element: el._cyreg.cy
+JS_CY = """([sel, what, id]) => {
+  const el = document.querySelector(sel);
+  if (!el || !el._cyreg || !el._cyreg.cy) return null;
+  const cy = el._cyreg.cy;
+  if (what === 'count') return cy.nodes().length;
+  if (what === 'edges') return cy.edges().map(e => e.source().id() + '->' + e.target().id()).sort();
+  if (what === 'classes') { const r = {}; cy.nodes().forEach(n => { r[n.id()] = n.classes(); }); return r; }
+  const n = cy.getElementById(id); if (n.empty()) return null;
+  const p = n.renderedPosition(); const b = cy.container().getBoundingClientRect();
+  return {x: b.left + p.x, y: b.top + p.y};
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab from this venv (so kernelspec ``python3`` is this venv's python), own port,
+    random token, a temporary root and Jupyter dirs; stopped at teardown."""
+    root = tmp_path_factory.mktemp("lab")
+    home = tmp_path_factory.mktemp("jupyter")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, root / "widget_test.ipynb")
+    port, token = free_port(), secrets.token_hex(16)
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+           "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+               "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    log = open(root.parent / f"{root.name}-lab.log", "w")
+    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 40
+        while True:
+            try:
+                get(f"{base}/api/status?token={token}")
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"JupyterLab did not start: {Path(log.name).read_text()[-2000:]}")
+                time.sleep(0.3)
+        specs = get(f"{base}/api/kernelspecs?token={token}")
+        python3 = specs["kernelspecs"]["python3"]
+        assert python3["spec"]["argv"][0] in ("python", "python3", sys.executable), python3
+        yield {"url": f"{base}/lab/tree/widget_test.ipynb?token={token}", "log": Path(log.name)}
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)  # the server and the kernels it started
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(5)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(lab):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.goto(lab["url"])
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell .jp-InputArea-editor", timeout=60_000)
+            page.wait_for_function("""() => {const e = document.querySelector('.jp-Notebook-ExecutionIndicator');
+                                             return e && e.getAttribute('data-status') === 'idle'}""",
+                                   timeout=60_000)
+            no_news = page.get_by_role("button", name="No", exact=True)  # the "Jupyter news?" toast
+            try:
+                no_news.click(timeout=3_000)
+            except playwright_api.Error:
+                pass
+            yield page
+        finally:
+            browser.close()
+
+
+def run_cell(page, index: int, timeout: float = 30_000) -> str:
+    """Select cell ``index``, Shift+Enter, wait for its execution count; returns its output text.
+
+    A run pressed while the front end is still connecting its kernel is dropped silently, so
+    the key press is repeated until the prompt shows the cell queued or run."""
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+    prompt = cell.locator(".jp-InputArea-prompt")
+    for attempt in range(10):
+        cell.scroll_into_view_if_needed()
+        prompt.click()
+        page.keyboard.press("Escape")
+        page.keyboard.press("Shift+Enter")
+        try:
+            page.wait_for_function("""(p) => /\\[(\\*|\\d+)\\]/.test(p.textContent)""",
+                                   arg=prompt.element_handle(), timeout=3_000)
+            break
+        except playwright_api.Error:
+            continue
+    try:
+        page.wait_for_function("""(p) => /\\[\\d+\\]/.test(p.textContent)""", arg=prompt.element_handle(),
+                               timeout=timeout)
+    except playwright_api.Error:
+        page.screenshot(path=str(ARTIFACTS / f"failed_cell_{index}.png"))
+        raise
+    return cell.locator(".jp-Cell-outputWrapper").inner_text()
+
+
+def cy(page, selector: str, what: str, node: str | None = None):
+    return page.evaluate(JS_CY, [selector, what, node])
+
+
+def states(page, selector: str) -> dict[str, str]:
+    known = {"input", "fresh", "stale", "not-computed", "running", "error"}
+    return {n: next(c for c in classes if c in known) for n, classes in cy(page, selector, "classes").items()}
+
+
+def assert_no_widget_errors(page) -> None:
+    body = page.inner_text("body")
+    for bad in BAD_TEXT:
+        assert bad not in body, bad
+
+
+def test_the_widget_in_jupyterlab(page, lab):
+    t0 = time.monotonic()
+    out = run_cell(page, 0)
+    assert str(Path(sys.executable).parent) in out or ".venv" in out, f"kernel is not this venv's python: {out}"
+    for index in range(1, GRAPH):
+        run_cell(page, index)
+    graph = ".hamilton-graph"
+    run_cell(page, GRAPH)
+    try:
+        page.wait_for_selector(f"{graph} canvas", timeout=30_000)
+        page.wait_for_function(f"({JS_CY})(['{graph}', 'count']) === 7", timeout=30_000)
+    except playwright_api.Error:
+        page.screenshot(path=str(ARTIFACTS / "failed_graph.png"))
+        raise
+    page.wait_for_timeout(800)  # layout settles
+    assert_no_widget_errors(page)
+    assert states(page, graph) == {"spend": "input", "signups": "input", "avg_3wk_spend": "fresh",
+                                   "spend_per_signup": "fresh", "spend_zscore": "fresh", "score": "fresh",
+                                   "signups_norm": "fresh"}
+    widget = page.locator(".jp-Cell").nth(GRAPH).locator(".jp-Cell-outputArea")
+    widget.screenshot(path=str(ARTIFACTS / "widget_1_rendered.png"))
+
+    # click a node: the details panel shows its name, doc and value
+    page.locator(graph).scroll_into_view_if_needed()
+    xy = cy(page, graph, "xy", "spend_per_signup")
+    page.mouse.click(xy["x"], xy["y"])
+    details = page.locator(".hamilton-details")
+    playwright_api.expect(details).to_contain_text("The cost per signup in relation to spend.", timeout=10_000)
+    text = details.inner_text()
+    assert "spend_per_signup" in text and "fresh" in text and "dtype=float64" in text
+    widget.screenshot(path=str(ARTIFACTS / "widget_2_clicked.png"))
+
+    # re-register an edited features cell: exactly the downstream of the edit turn stale, in place
+    out = run_cell(page, EDIT)
+    assert "changed: avg_3wk_spend" in out
+    page.wait_for_function(f"""() => ({JS_CY})(['{graph}', 'classes'])['score'].includes('stale')""",
+                           timeout=10_000)
+    now = states(page, graph)
+    assert {n for n, s in now.items() if s == "stale"} == {"avg_3wk_spend", "spend_zscore", "score"}, now
+    assert now["spend_per_signup"] == now["signups_norm"] == "fresh"
+    assert len(cy(page, graph, "edges")) == 7  # restyled in place: nothing lost
+    page.locator(graph).scroll_into_view_if_needed()
+    widget.screenshot(path=str(ARTIFACTS / "widget_3_stale.png"))
+
+    # execute: they turn fresh
+    run_cell(page, EXECUTE)
+    page.wait_for_function(f"""() => ({JS_CY})(['{graph}', 'classes'])['score'].includes('fresh')""",
+                           timeout=10_000)
+    assert set(states(page, graph).values()) == {"input", "fresh"}
+    page.locator(graph).scroll_into_view_if_needed()
+    widget.screenshot(path=str(ARTIFACTS / "widget_4_fresh.png"))
+    assert_no_widget_errors(page)
+
+    # a new function: the drawn graph gets the node and its edge, and keeps all the others
+    run_cell(page, ADD)
+    page.wait_for_function(f"({JS_CY})(['{graph}', 'count']) === 8", timeout=10_000)
+    page.wait_for_timeout(800)
+    assert cy(page, graph, "edges") == sorted(["spend->avg_3wk_spend", "spend->spend_per_signup",
+                                               "signups->spend_per_signup", "avg_3wk_spend->spend_zscore",
+                                               "signups->signups_norm", "spend_zscore->score",
+                                               "spend_per_signup->score", "score->score_doubled"])
+    assert states(page, graph)["score_doubled"] == "not-computed"
+    page.locator(graph).scroll_into_view_if_needed()
+    widget.screenshot(path=str(ARTIFACTS / "widget_5_added.png"))
+
+    # 1000 functions: the overview draws within a few seconds, without IOPub trouble
+    t1 = time.monotonic()
+    out = run_cell(page, BIG_CELL)
+    assert re.search(r"1000 nodes; \d+ elements", out), out
+    page.wait_for_function(f"({JS_CY})(['.big-graph', 'count']) === 11", timeout=20_000)
+    seconds = time.monotonic() - t1
+    print(f"1000-node overview visible in the browser after {seconds:.1f} s")
+    assert seconds < 8
+    page.wait_for_timeout(800)
+    assert_no_widget_errors(page)
+    assert "IOPub" not in lab["log"].read_text()
+    page.locator(".jp-Cell").nth(BIG_CELL).locator(".jp-Cell-outputArea").screenshot(
+        path=str(ARTIFACTS / "widget_6_overview_1000.png"))
+
+    # clicking a module expands it in place
+    page.locator(".big-graph").scroll_into_view_if_needed()
+    xy = cy(page, ".big-graph", "xy", "module:mod3")
+    page.mouse.click(xy["x"], xy["y"])
+    page.wait_for_function(f"({JS_CY})(['.big-graph', 'count']) === 100", timeout=20_000)
+    page.wait_for_timeout(800)
+    assert_no_widget_errors(page)
+    page.locator(".jp-Cell").nth(BIG_CELL).locator(".jp-Cell-outputArea").screenshot(
+        path=str(ARTIFACTS / "widget_7_module_expanded.png"))
+    print(f"browser test body took {time.monotonic() - t0:.1f} s")

@@ -1,0 +1,351 @@
+"""The live graph widget in-process (no browser): what it draws, how session events restyle
+the drawn elements in place, clicks, buttons, and the static fallback (issue 4)."""
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+
+from hamilton_nb.errors import NodeExecutionError
+from hamilton_nb.notebook import render
+from hamilton_nb.notebook.graph_view import INPUTS_GROUP, ViewSpec
+from hamilton_nb.notebook.widget import FLUSH_SECONDS, GraphWidget, legend_html
+from hamilton_nb.session import Session
+from test_graph_view import (FEATURES, MODEL, SIGNUPS, SMALL_NODES, SPEND, big_module_source, big_session,
+                             small_session)
+
+
+BROKEN = '''
+import pandas as pd
+
+def broken(spend: pd.Series) -> pd.Series:
+    """Always fails."""
+    raise ValueError("the rate is wrong")
+'''
+
+
+def drawn(widget) -> dict:
+    """id → the ipycytoscape Node drawn for it."""
+    return {node.data["id"]: node for node in widget.cyto.graph.nodes}
+
+
+def state_of(widget) -> dict[str, str]:
+    return {i: node.classes.split()[1] for i, node in drawn(widget).items()}
+
+
+def click(widget, name: str) -> None:
+    """What ipycytoscape calls on a node click: the element's JSON."""
+    node = drawn(widget)[name]
+    widget._clicked({"group": "nodes", "data": dict(node.data), "classes": node.classes,
+                     "position": {"x": 10, "y": 10}})
+
+
+@pytest.fixture
+def small():
+    session = small_session()
+    widget = GraphWidget(session)
+    yield session, widget
+    widget.close()
+
+
+# ---- building ---------------------------------------------------------------------------------
+def test_a_small_session_draws_every_node_and_directed_edge(small):
+    session, widget = small
+    assert set(drawn(widget)) == SMALL_NODES
+    edges = {(e.data["source"], e.data["target"]) for e in widget.cyto.graph.edges}
+    assert edges == set(session.graph.dag.edges)
+    assert all("directed" in e.classes for e in widget.cyto.graph.edges)
+    assert widget.cyto.get_layout()["name"] == "dagre"
+    assert state_of(widget)["spend"] == "input" and state_of(widget)["score"] == "not-computed"
+    assert "hamilton-graph" in widget.cyto._dom_classes and "hamilton-details" in widget.details._dom_classes
+    assert widget.module.options == ("(all)", "features", "model", INPUTS_GROUP)
+
+
+def test_the_legend_explains_every_state_and_warnings():
+    legend = legend_html()
+    for state in ("input", "fresh", "stale", "not computed", "running", "error", "warning", "module"):
+        assert state in legend
+
+
+def test_a_1000_node_session_builds_a_bounded_overview_fast():
+    session = big_session()
+    t0 = time.perf_counter()
+    widget = GraphWidget(session)
+    seconds = time.perf_counter() - t0
+    try:
+        size = len(widget.cyto.graph.nodes) + len(widget.cyto.graph.edges)
+        print(f"1000-node overview: {size} elements in {seconds * 1000:.0f} ms")
+        assert size == widget.view.size <= 300
+        assert all(n.data["kind"] == "module" for n in widget.cyto.graph.nodes)
+        assert seconds < 2.0
+        # the widget's text and HTML stay bounded too: the overview, not 1000 rows
+        assert repr(widget).count("\n") < 20
+        assert widget._repr_mimebundle_()["text/html"].count("<tr>") == 12
+    finally:
+        widget.close()
+
+
+def test_an_empty_session_draws_nothing_and_still_has_a_text_form():
+    widget = GraphWidget(Session())
+    assert widget.cyto.graph.nodes == [] and "0 nodes" in repr(widget)
+    assert "<table>" in widget._repr_mimebundle_()["text/html"]
+    widget.close()
+
+
+# ---- following session events -------------------------------------------------------------------
+def test_edit_makes_exactly_the_downstream_nodes_stale_in_place(small):
+    session, widget = small
+    session.execute(["score", "signups_norm"])
+    assert set(state_of(widget).values()) == {"input", "fresh"}
+    before = drawn(widget)
+    edges = {e.data["id"]: e for e in widget.cyto.graph.edges}
+    session.register_cell(FEATURES.replace("rolling(3)", "rolling(4)"), "features", {})
+    after = drawn(widget)
+    assert all(after[i] is before[i] for i in before)  # same widgets: restyled, not rebuilt
+    # networkx lists the edges of re-registered nodes in another order: still the same edge widgets
+    assert {e.data["id"]: e for e in widget.cyto.graph.edges} == edges
+    assert {i for i, s in state_of(widget).items() if s == "stale"} == {"avg_3wk_spend", "spend_zscore", "score"}
+    assert after["score"].data["state"] == "stale"
+    session.execute(["score"])
+    assert set(state_of(widget).values()) == {"input", "fresh"}
+    assert all(drawn(widget)[i] is before[i] for i in before)
+
+
+def test_state_changes_send_only_the_changed_elements(small, monkeypatch):
+    import ipywidgets
+
+    session, widget = small
+    session.execute(["score", "signups_norm"])
+    sent = []
+    original = ipywidgets.Widget.send_state
+    monkeypatch.setattr(ipywidgets.Widget, "send_state",
+                        lambda self, key=None: (sent.append((type(self).__name__, key)), original(self, key))[1])
+    session.register_cell(MODEL.replace("signups.max()", "signups.sum()"), "model", {})
+    senders = {(kind, key if isinstance(key, str) else tuple(key or ())) for kind, key in sent}
+    assert ("Graph", "nodes") not in senders and ("Graph", "edges") not in senders
+    restyled = [key for kind, key in sent if kind == "Node" and key == "classes"]
+    assert len(restyled) == 1 and state_of(widget)["signups_norm"] == "stale"
+
+
+def test_a_new_function_is_drawn_with_its_edge(small):
+    session, widget = small
+    before = drawn(widget)
+    session.register_cell(MODEL + '''
+def score_doubled(score: pd.Series) -> pd.Series:
+    """Twice the score."""
+    return score * 2
+''', "model", {})
+    after = drawn(widget)
+    assert set(after) == SMALL_NODES | {"score_doubled"} and after["score_doubled"].classes == "node not-computed"
+    assert ("score", "score_doubled") in {(e.data["source"], e.data["target"]) for e in widget.cyto.graph.edges}
+    assert set(widget.cyto.graph._adj) == set(after)  # ipycytoscape's bookkeeping stays consistent
+
+
+def test_dropping_a_module_removes_its_nodes_and_edges(small):
+    session, widget = small
+    session.drop("model")
+    assert set(drawn(widget)) == {"spend", "signups", "avg_3wk_spend", "spend_per_signup"}
+    ids = set(drawn(widget))
+    assert all(e.data["source"] in ids and e.data["target"] in ids for e in widget.cyto.graph.edges)
+    assert widget.module.options == ("(all)", "features", INPUTS_GROUP)
+
+
+def test_dropping_the_shown_module_falls_back_to_the_overview(small):
+    session, widget = small
+    widget.show(ViewSpec(mode="module", module="model"))
+    assert set(drawn(widget)) == {"spend_zscore", "signups_norm", "score"}
+    session.drop("model")  # must not raise into the user's cell
+    assert widget.spec == ViewSpec()
+    assert "model" in widget.note.value and "overview" in widget.note.value
+    assert set(drawn(widget)) == {"spend", "signups", "avg_3wk_spend", "spend_per_signup"}
+
+
+def test_dropping_the_focused_node_falls_back_to_the_overview(small):
+    session, widget = small
+    widget.focus("score")
+    session.drop("score")
+    assert "score" not in drawn(widget) and widget.spec.mode == "auto"
+
+
+def test_errors_show_as_error_and_no_node_stays_running(small):
+    session, widget = small
+    session.register_cell(BROKEN, "broken", {})
+    for _ in range(2):  # the second time the state doesn't change: error → running → error
+        widget._last_flush = -1e9  # "running" is drawn at once, the quick failure is throttled
+        with pytest.raises(NodeExecutionError):
+            session.execute(["broken"])
+        assert state_of(widget)["broken"] == "error"
+        assert "running" not in state_of(widget).values()
+    click(widget, "broken")
+    assert "the rate is wrong" in widget.details.value
+
+
+def test_running_nodes_are_shown_while_executing(small, monkeypatch):
+    session, widget = small
+    seen = []
+    monkeypatch.setattr("hamilton_nb.notebook.widget.FLUSH_SECONDS", -1.0)  # flush every event
+    session.subscribe(lambda event: seen.append((event.kind, state_of(widget).get("avg_3wk_spend")))
+                      if event.kind == "node_started" and event.nodes == ["avg_3wk_spend"] else None)
+    session.execute(["avg_3wk_spend"])
+    assert seen == [("node_started", "running")]
+    assert state_of(widget)["avg_3wk_spend"] == "fresh"
+    assert FLUSH_SECONDS > 0
+
+
+def test_overview_groups_follow_state_changes():
+    session = big_session(modules=3, per=20)
+    widget = GraphWidget(session, ViewSpec(mode="overview"))
+    session.set_inputs(spend=SPEND)
+    session.execute(all=True)
+    assert drawn(widget)["module:mod1"].data["label"] == "mod1\n20 nodes"
+    group = drawn(widget)["module:mod1"]
+    session.register_cell(big_module_source(1, 20).replace("return m1_f9 + m1_f5", "return m1_f9 + m1_f5 + 1"),
+                          "mod1", {})
+    assert drawn(widget)["module:mod1"] is group
+    assert group.data["label"] == "mod1\n20 nodes · 10 stale" and "stale" in group.classes.split()
+    assert drawn(widget)["module:mod2"].data["label"] == "mod2\n20 nodes · 20 stale"
+    widget.close()
+
+
+def test_reset_empties_the_widget(small):
+    session, widget = small
+    session.reset()
+    assert widget.cyto.graph.nodes == [] and widget.cyto.graph.edges == []
+
+
+def test_a_closed_widget_stops_following_the_session(small):
+    session, widget = small
+    widget.close()
+    session.register_cell(FEATURES.replace("rolling(3)", "rolling(5)"), "features", {})
+    assert session._observers == []
+
+
+def test_failed_warn_checks_get_the_warning_class():
+    session = Session()
+    session.register_cell('''
+import pandas as pd
+from hamilton_nb.function_modifiers import check_output
+
+@check_output(range=(0, 100), importance="warn")
+def share(spend: pd.Series) -> pd.Series:
+    return spend * {factor}
+'''.replace("{factor}", "10"), "checked", {})
+    widget = GraphWidget(session)
+    session.set_inputs(spend=SPEND)
+    session.execute(["share"])
+    assert drawn(widget)["share"].classes.split() == ["node", "fresh", "warning"]
+    click(widget, "share")
+    assert "warning" in widget.details.value and "range=(0, 100)" in widget.details.value
+    widget.close()
+
+
+# ---- clicks and controls ------------------------------------------------------------------------
+def test_clicking_a_node_shows_its_details_and_value(small):
+    session, widget = small
+    session.execute(["spend_per_signup"])
+    click(widget, "spend_per_signup")
+    text = widget.details.value
+    assert widget.selected == "spend_per_signup"
+    for expected in ("spend_per_signup", "The cost per signup in relation to spend.",
+                     "spend_per_signup(spend: pd.Series, signups: pd.Series) -&gt; pd.Series",
+                     "features", "fresh", "dtype=float64", "length=6", "nulls=0", "score"):
+        assert expected in text, expected
+    click(widget, "score")
+    assert "not computed" in widget.details.value and "The final score." in widget.details.value
+
+
+def test_the_details_follow_the_selected_nodes_state(small):
+    session, widget = small
+    click(widget, "avg_3wk_spend")
+    assert "not computed" in widget.details.value
+    session.execute(["avg_3wk_spend"])
+    assert "fresh" in widget.details.value and "dtype=float64" in widget.details.value
+
+
+def test_clicking_a_module_expands_it():
+    session = big_session()
+    widget = GraphWidget(session)
+    widget._clicked({"data": dict(drawn(widget)["module:mod3"].data)})
+    assert widget.spec.mode == "module" and widget.spec.module == "mod3"
+    assert set(drawn(widget)) == {f"m3_f{i}" for i in range(100)}
+    widget.overview_button.click()
+    assert "module:mod3" in drawn(widget)
+    widget.close()
+
+
+def test_the_execute_button_computes_only_what_is_stale(small, capsys):
+    session, widget = small
+    session.execute(["score"])
+    session.register_cell(MODEL.replace("avg_3wk_spend.std()", "avg_3wk_spend.std(ddof=0)"), "model", {})
+    click(widget, "score")
+    widget.execute_button.click()
+    assert set(session.last_report.computed) == {"spend_zscore", "score"}
+    assert state_of(widget)["score"] == "fresh" and "fresh" in widget.details.value
+    assert "2 computed" in "".join(o.get("text", "") for o in widget.output.outputs) + capsys.readouterr().out
+
+
+def test_focus_button_and_direction(small):
+    session, widget = small
+    click(widget, "spend_zscore")
+    widget.direction.value = "upstream"
+    widget.focus_button.click()
+    assert set(drawn(widget)) == {"spend_zscore", "avg_3wk_spend"}
+    widget.hops.value = 2
+    widget.focus_button.click()
+    assert set(drawn(widget)) == {"spend_zscore", "avg_3wk_spend", "spend"}
+
+
+def test_search_tag_and_module_controls(small):
+    session, widget = small
+    widget.search.value = "SIGNUP"
+    assert set(drawn(widget)) == {"signups", "spend_per_signup", "signups_norm"}
+    widget.search.value = "score"  # an exact name: focus on it and show it
+    assert widget.selected == "score" and set(drawn(widget)) == {"score", "spend_zscore", "spend_per_signup"}
+    widget.tag.value = "owner=ds"
+    assert set(drawn(widget)) == {"signups_norm", "score"}
+    widget.tag.value = ""
+    assert set(drawn(widget)) == SMALL_NODES
+    widget.module.value = "features"
+    assert set(drawn(widget)) == {"avg_3wk_spend", "spend_per_signup"}
+    widget.module.value = "(all)"
+    assert set(drawn(widget)) == SMALL_NODES
+
+
+# ---- where widgets don't render -----------------------------------------------------------------
+def test_the_widget_has_text_and_html_forms(small):
+    session, widget = small
+    bundle = widget._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "score [not computed] ← spend_per_signup, spend_zscore" in bundle["text/plain"]
+    assert "<table>" in bundle["text/html"] and "spend_zscore" in bundle["text/html"]
+    assert widget.static().mermaid().startswith("flowchart TD")
+
+
+def test_static_show_is_mermaid_and_html(small):
+    session, _ = small
+    picture = render.show(session, static=True)
+    assert isinstance(picture, render.StaticGraph)
+    assert "n0 --> " in picture.mermaid() and picture._repr_markdown_().startswith("```mermaid")
+    assert "score" in picture._repr_html_() and "score" in repr(picture)
+    focused = render.show(session, focus="score", static=True)
+    assert set(focused.names) == {"score", "spend_zscore", "spend_per_signup"}
+
+
+def test_without_ipycytoscape_show_falls_back_to_the_static_picture(small, monkeypatch, capsys):
+    session, _ = small
+    monkeypatch.setitem(sys.modules, "ipycytoscape", None)  # import ipycytoscape → ImportError
+    monkeypatch.delitem(sys.modules, "hamilton_nb.notebook.widget")
+    picture = render.show(session)
+    assert isinstance(picture, render.StaticGraph)
+    assert "interactive graph unavailable" in capsys.readouterr().out
+    assert "score" in repr(picture) and "<table>" in picture._repr_html_() and picture.mermaid()
+    render.display(picture)  # no IPython shell here: prints the text picture
+    assert "spend_zscore" in capsys.readouterr().out
+
+
+def test_static_forms_of_an_empty_or_missing_view_never_raise():
+    empty = render.StaticView(None)
+    assert repr(empty) and empty.mermaid() and empty._repr_html_() and empty._repr_markdown_()
+    picture = render.show(Session(), static=True)
+    assert repr(picture) == "0 nodes" and picture._repr_html_().startswith("<table>")
