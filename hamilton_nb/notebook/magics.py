@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import json
 import re
@@ -128,19 +129,35 @@ class HamiltonMagics(Magics):
     @argument("--out", help="Also store the result in this notebook variable.")
     @argument("--dict", action="store_true", help="Return {name: value} instead of a DataFrame.")
     @argument("-v", "--verbose", action="store_true", help="Report computed vs cached nodes.")
+    @argument("--executor", choices=["local", "threads", "dask"],
+              help="Where nodes run this time (default: the session's, `get_session().executor`).")
+    @argument("--polars", action="store_true", help="Return a polars DataFrame.")
+    @argument("--result", choices=["dataframe", "dict", "polars"], help="Result type (default dataframe).")
+    @argument("--no-progress", action="store_true", help="No progress bar for long runs.")
     @line_magic
     def hamilton_execute(self, line: str):
         """Compute the named outputs and return them as a DataFrame.
 
         Only nodes whose version changed since they were last computed (code, inputs,
-        config, globals they read) run again; the rest come from the cache.
+        config, globals they read) run again; the rest come from the cache. Runs computing
+        more than 20 nodes (or taking over a second) show a progress bar.
+
+        ``--executor threads`` runs independent nodes in parallel threads; ``--executor dask``
+        runs them as Dask tasks (the default ``distributed.Client``, else a local cluster).
+        ``--polars`` returns a polars DataFrame.
         """
         args = parse_argstring(self.hamilton_execute, line)
         ns = self.shell.user_ns
         inputs = _mapping(args.inputs, ns, "-i/--inputs") if args.inputs else None
         overrides = _mapping(args.overrides, ns, "-o/--overrides") if args.overrides else None
-        result = self.session.execute(args.columns, all=args.all, inputs=inputs, overrides=overrides,
-                                      result="dict" if args.dict else "dataframe")
+        kind = args.result or ("polars" if args.polars else "dict" if args.dict else "dataframe")
+        with contextlib.ExitStack() as stack:
+            if not args.no_progress:
+                from . import progress
+
+                stack.enter_context(progress.attached(self.session.engine))
+            result = self.session.execute(args.columns, all=args.all, inputs=inputs, overrides=overrides,
+                                          result=kind, executor=args.executor)
         if args.verbose:
             print(self.session.last_report.summary())
         if args.out:
@@ -227,6 +244,91 @@ class HamiltonMagics(Magics):
         from . import render
 
         return render.show(self.session, nodes=nodes, focus=focus, hops=hops, module=module, static=static)
+
+    # ---- export, import, persistent cache ------------------------------------------------------
+    @magic_arguments()
+    @argument("path", help="The .py file to write (e.g. features.py).")
+    @argument("--module", action="append", metavar="M", help="Export only this module (repeatable).")
+    @argument("--force", action="store_true", help="Overwrite the file if it exists.")
+    @line_magic
+    def hamilton_export(self, line: str):
+        """Write the session's functions to one importable Python module.
+
+        The module gets a header docstring, the imports the functions use, the constants and
+        helper functions they read, and the functions themselves (decorators included) in
+        dependency order, so ``driver.Driver(config, module)`` computes the same columns.
+        ``--module M`` (repeatable) exports only those modules. An existing file is never
+        overwritten without ``--force``.
+
+        Example::
+
+            %hamilton_export features.py
+            %hamilton_export features.py --module cleaning --module features --force
+        """
+        args = parse_argstring(self.hamilton_export, line)
+        print(self.session.export(_unquote(args.path), modules=args.module, force=args.force))
+
+    @magic_arguments()
+    @argument("target", help="An importable module name (pkg.features) or a path to a .py file.")
+    @argument("--as", dest="as_name", metavar="NAME", help="Session module name (default: the module's name).")
+    @line_magic
+    def hamilton_import(self, line: str):
+        """Add a module's functions to the session graph as one named module.
+
+        The file is read afresh each time: after editing it, import it again and only the
+        functions that changed (and what depends on them) become stale. Its public functions
+        become nodes, exactly as for a ``%%hamilton`` cell.
+
+        Example::
+
+            %hamilton_import features
+            %hamilton_import ../src/cleaning.py --as cleaning
+        """
+        args = parse_argstring(self.hamilton_import, line)
+        print(self.session.import_module(_unquote(args.target), as_name=args.as_name))
+
+    @magic_arguments()
+    @argument("action", choices=["on", "off", "clear", "info"], help="on | off | clear | info")
+    @argument("dir", nargs="?", help="With `on`: the cache directory (default .hamilton_cache/ here).")
+    @argument("--max-size", help="With `on`: size limit, e.g. 500MB or 2GB (least recently used go first).")
+    @line_magic
+    def hamilton_cache(self, line: str):
+        """Keep computed values on disk so a kernel restart does not cost a recomputation.
+
+        ``on [DIR] [--max-size 2GB]``: from now on, values are written to DIR (default
+        ``.hamilton_cache/`` beside the notebook), keyed by node version; after a restart,
+        re-run the cells and ``%hamilton_execute`` loads fresh values instead of computing
+        them. Stale entries are never loaded. ``off`` stops using it, ``clear`` deletes its
+        entries, ``info`` shows entries, size and hit rate.
+
+        pandas and polars values are stored in Arrow IPC (feather) format; other values are
+        pickled, and loading a pickle can run code: only use a cache directory you trust.
+        """
+        args = parse_argstring(self.hamilton_cache, line)
+        session = self.session
+        if args.action != "on" and (args.dir or args.max_size):
+            raise InputError(f"`%hamilton_cache {args.action}` takes no directory or --max-size.\n"
+                             "Fix: `%hamilton_cache on DIR --max-size 2GB`.")
+        if args.action == "on":
+            try:
+                store = session.enable_persistent_cache(_unquote(args.dir) if args.dir else None,
+                                                        max_bytes=args.max_size)
+            except ValueError as exc:
+                raise InputError(f"--max-size: {exc}.") from None
+            info = store.info()
+            print(f"Persistent cache on: {info.directory} ({info.entries} entries)")
+        elif args.action == "off":
+            session.disable_persistent_cache()
+            print("Persistent cache off (the files stay on disk).")
+        elif args.action == "clear":
+            print(f"Removed {session.clear_persistent_cache()} entries.")
+        else:
+            print(session.cache_info())
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    return text[1:-1] if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"" else text
 
 
 def load_ipython_extension(ipython) -> None:

@@ -1,0 +1,671 @@
+"""A persistent value store: computed values on disk, keyed by node name + version.
+
+A kernel restart loses the in-memory cache, not the work: with a store enabled the engine
+looks a missed node up here by ``(name, version)`` before computing it, and writes what it
+computes. Versions hash code, globals, config and inputs, and are stable across processes,
+so an entry is loaded only when the node would compute exactly that value again; an edited
+node has a new version and simply misses (stale entries are never loaded).
+
+Formats (one file per entry)
+    * pandas Series/DataFrame → Arrow IPC (the *feather* v2 format, columnar, zero-copy to
+      load). Numeric/datetime columns with a range or numeric/datetime index take a direct
+      path (name, index name and ``freq`` are kept in the schema metadata); other pandas
+      values go through pyarrow's pandas conversion and are verified to round-trip.
+    * polars DataFrame/Series → polars' own IPC writer.
+    * anything else, and pandas values Arrow cannot hold faithfully (object columns, attrs,
+      non-string labels) → ``pickle``. Loading a pickle can run code: **only enable a cache
+      directory you trust** (the default lives beside your notebook).
+
+Safety
+    * Each file is ``payload + footer``; the footer holds the payload length, a CRC-32 of
+      it, the compute time and a magic trailer. A truncated or corrupted file fails
+      validation: it is reported once (a logging warning naming the node and the file),
+      removed, and the node is recomputed.
+    * Writes go to a temporary file in the same directory, then ``os.replace`` — atomic, so
+      a process killed mid-write leaves at most a ``.tmp`` file, which is never loaded and
+      is cleaned up by the next store that opens the directory.
+    * Writes run on a background thread by default (the hot loop only enqueues); ``flush``
+      waits for them, and they are flushed at interpreter exit.
+
+Least-recently-used eviction keeps the directory under ``max_bytes``: a hit sets the file's
+modification time, eviction removes the oldest files first.
+"""
+from __future__ import annotations
+
+import atexit
+import dataclasses
+import hashlib
+import io
+import json
+import logging
+import os
+import pickle
+import queue
+import re
+import struct
+import threading
+import time
+import weakref
+import zlib
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger("hamilton_nb")
+
+SUFFIX = ".hnbc"
+_MAGIC = b"HNBCACH1"
+# kind (1 byte), payload length, compute seconds, CRC-32 of the payload, magic trailer
+_FOOTER = struct.Struct("<cQdI8s")
+_ARROW, _POLARS_FRAME, _POLARS_SERIES, _PICKLE = b"A", b"F", b"S", b"K"
+_META_KEY = b"hamilton_nb"
+_QUIET = 0.02  # seconds without new values before the background writer starts writing
+_NUMPY_KINDS = frozenset("biufmM")
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+# ---- sizes ------------------------------------------------------------------------------------
+_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9,
+          "t": 10**12, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def parse_size(text: str | int | float) -> int:
+    """``2GB``, ``500 MB``, ``1.5GiB``, ``100000`` → bytes."""
+    if isinstance(text, (int, float)):
+        return int(text)
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([A-Za-z]*)\s*", str(text))
+    unit = match.group(2).lower() if match else None
+    if match is None or unit not in _UNITS:
+        raise ValueError(f"cannot read the size {text!r}; write e.g. 500MB, 2GB or 1.5GiB")
+    return int(float(match.group(1)) * _UNITS[unit])
+
+
+def format_size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} GB"  # pragma: no cover
+
+
+# ---- encoding values ---------------------------------------------------------------------------
+class Unstorable(Exception):
+    """The value cannot be written (e.g. it does not pickle)."""
+
+
+def _jsonable(label: Any) -> bool:
+    return type(label) in _JSON_SCALARS
+
+
+def _numpy_column(dtype: Any) -> bool:
+    import numpy as np
+
+    return isinstance(dtype, np.dtype) and dtype.kind in _NUMPY_KINDS
+
+
+def _index_meta(index: Any) -> dict | None:
+    """How to rebuild ``index`` from metadata (+ an ``__index__`` column), or None if we can't."""
+    import pandas as pd
+
+    if not _jsonable(index.name):
+        return None
+    if type(index) is pd.RangeIndex:
+        return {"t": "range", "start": index.start, "stop": index.stop, "step": index.step, "name": index.name}
+    if index.nlevels != 1 or not _numpy_column(index.dtype):
+        return None
+    freq = getattr(index, "freqstr", None)
+    return {"t": "array", "name": index.name, "freq": freq}
+
+
+def _encode_pandas_direct(value: Any) -> bytes | None:
+    """Numeric/datetime Series and DataFrames: arrays straight into Arrow, our own metadata."""
+    import pandas as pd
+    import pyarrow as pa
+
+    index_meta = _index_meta(value.index)
+    if index_meta is None:
+        return None
+    if isinstance(value, pd.Series):
+        if not _jsonable(value.name) or not _numpy_column(value.dtype):
+            return None
+        meta = {"t": "series", "name": value.name}
+        arrays, names = [pa.array(value.to_numpy(copy=False))], ["0"]
+    else:
+        columns = value.columns
+        labels = list(columns)
+        if (columns.nlevels != 1 or not all(type(c) is str for c in labels) or len(set(labels)) != len(labels)
+                or not _jsonable(columns.name) or columns.dtype != pd.Index(labels, dtype=None).dtype
+                or not all(_numpy_column(d) for d in value.dtypes)):
+            return None
+        meta = {"t": "frame", "columns": labels, "columns_name": columns.name}
+        arrays = [pa.array(value.iloc[:, i].to_numpy(copy=False)) for i in range(len(labels))]
+        names = [str(i) for i in range(len(labels))]
+    meta["index"] = index_meta
+    if index_meta["t"] == "array":
+        arrays.append(pa.array(value.index.to_numpy(copy=False)))
+        names.append("__index__")
+    meta["how"] = "direct"
+    table = pa.Table.from_arrays(arrays, names=names, metadata={_META_KEY: json.dumps(meta).encode()})
+    return _ipc_bytes(table)
+
+
+def _ipc_bytes(table: Any) -> bytes:
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    options = pa.ipc.IpcWriteOptions(compression="lz4") if table.nbytes > (1 << 20) else None
+    with pa.ipc.new_stream(sink, table.schema, options=options) as writer:
+        writer.write_table(table)
+    return sink.getvalue()  # a pyarrow Buffer (buffer protocol): written without a copy
+
+
+def _encode_pandas_general(value: Any) -> bytes | None:
+    """Other pandas values via pyarrow's pandas conversion, kept only if they round-trip exactly."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if isinstance(value, pd.Series):
+        if not _jsonable(value.name):
+            return None
+        frame, meta = value.to_frame(name="__value__"), {"t": "series", "name": value.name}
+    else:
+        frame, meta = value, {"t": "frame"}
+        columns = value.columns
+        if columns.nlevels != 1 or not all(type(c) is str for c in columns) or columns.has_duplicates:
+            return None
+    if any(d == object for d in frame.dtypes) or any(
+            frame.index.get_level_values(i).dtype == object for i in range(frame.index.nlevels)):
+        return None  # object columns may hold anything: Arrow would coerce them
+    meta["freq"] = getattr(frame.index, "freqstr", None)
+    meta["how"] = "pandas"
+    table = pa.Table.from_pandas(frame, preserve_index=True)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META_KEY: json.dumps(meta).encode()})
+    payload = _ipc_bytes(table)
+    try:
+        restored = _decode_arrow(memoryview(payload), {})
+        if isinstance(value, pd.Series):
+            pd.testing.assert_series_equal(restored, value, check_exact=True, check_freq=True)
+        else:
+            pd.testing.assert_frame_equal(restored, value, check_exact=True, check_freq=True)
+    except Exception:  # anything lost on the way: pickle instead
+        return None
+    return payload
+
+
+def encode(value: Any) -> tuple[bytes, bytes]:
+    """``(kind, payload)`` for a value; raises :class:`Unstorable` when nothing can hold it."""
+    module = type(value).__module__
+    if module.startswith("pandas"):
+        import pandas as pd
+
+        if isinstance(value, (pd.Series, pd.DataFrame)) and not value.attrs:
+            try:
+                payload = _encode_pandas_direct(value)
+                if payload is None:
+                    payload = _encode_pandas_general(value)
+            except Exception:  # an Arrow type error etc.: fall back to pickle
+                payload = None
+            if payload is not None:
+                return _ARROW, payload
+    elif module.startswith("polars"):
+        try:
+            import polars as pl
+
+            if isinstance(value, (pl.DataFrame, pl.Series)):
+                buffer = io.BytesIO()
+                frame = value.to_frame() if isinstance(value, pl.Series) else value
+                frame.write_ipc(buffer)
+                return (_POLARS_SERIES if isinstance(value, pl.Series) else _POLARS_FRAME), buffer.getvalue()
+        except Exception:
+            pass
+    try:
+        return _PICKLE, pickle.dumps(value, protocol=5)
+    except Exception as exc:
+        raise Unstorable(f"{type(exc).__name__}: {exc}") from None
+
+
+def _rebuild_index(meta: dict, array: Any, interned: dict) -> Any:
+    """The index, shared with earlier loads when equal (so aligning Series stays cheap)."""
+    import numpy as np
+    import pandas as pd
+
+    if meta["t"] == "range":
+        return pd.RangeIndex(meta["start"], meta["stop"], meta["step"], name=meta["name"])
+    key = (meta["name"], meta["freq"], array.dtype.str, len(array), zlib.crc32(array.view(np.uint8)))
+    found = interned.get(key)
+    if found is not None and np.array_equal(found[0], array):
+        return found[1]
+    if meta["freq"] is not None:
+        index = (pd.DatetimeIndex if array.dtype.kind == "M" else pd.TimedeltaIndex)(
+            array, name=meta["name"], freq=meta["freq"])
+    else:
+        index = pd.Index(array, name=meta["name"], copy=False)
+    if len(interned) > 256:
+        interned.clear()
+    interned[key] = (array, index)
+    return index
+
+
+def _decode_arrow(payload: memoryview, interned: dict) -> Any:
+    import pandas as pd
+    import pyarrow as pa
+
+    table = pa.ipc.open_stream(pa.py_buffer(payload)).read_all()
+    meta = json.loads(table.schema.metadata[_META_KEY])
+    if meta["how"] == "direct":
+        columns = [table.column(i).to_numpy() for i in range(table.num_columns)]
+        index_array = columns.pop() if meta["index"]["t"] == "array" else None
+        index = _rebuild_index(meta["index"], index_array, interned)
+        if meta["t"] == "series":
+            return pd.Series(columns[0], index=index, name=meta["name"], copy=False)
+        frame = pd.DataFrame(dict(zip(range(len(columns)), columns)), index=index, copy=False)
+        frame.columns = pd.Index(meta["columns"], name=meta["columns_name"])
+        return frame
+    frame = table.to_pandas()
+    if meta.get("freq"):
+        frame.index = type(frame.index)(frame.index, freq=meta["freq"])
+    if meta["t"] == "series":
+        return frame["__value__"].rename(meta["name"])
+    return frame
+
+
+def decode(kind: bytes, payload: memoryview, interned: dict | None = None) -> Any:
+    if kind == _ARROW:
+        return _decode_arrow(payload, {} if interned is None else interned)
+    if kind in (_POLARS_FRAME, _POLARS_SERIES):
+        import polars as pl
+
+        frame = pl.read_ipc(io.BytesIO(payload))
+        return frame.to_series(0) if kind == _POLARS_SERIES else frame
+    if kind == _PICKLE:
+        return pickle.loads(payload)
+    raise ValueError(f"unknown entry kind {kind!r}")
+
+
+# ---- the store ---------------------------------------------------------------------------------
+@dataclasses.dataclass
+class CacheInfo:
+    """What ``%hamilton_cache info`` shows. Hits and misses count this session's look-ups."""
+
+    directory: str
+    entries: int
+    bytes: int
+    max_bytes: int | None
+    hits: int
+    misses: int
+    writes: int
+    pending: int
+    evictions: int
+    corrupt: int
+
+    @property
+    def hit_rate(self) -> float | None:
+        looked = self.hits + self.misses
+        return self.hits / looked if looked else None
+
+    def __str__(self) -> str:
+        limit = format_size(self.max_bytes) if self.max_bytes else "no limit"
+        rate = f"{self.hit_rate:.0%}" if self.hit_rate is not None else "n/a"
+        lines = [f"persistent cache: {self.directory}",
+                 f"  entries   {self.entries} ({format_size(self.bytes)}; limit {limit})",
+                 f"  hit rate  {rate} ({self.hits} loaded from disk, {self.misses} missed this session)",
+                 f"  writes    {self.writes}" + (f" ({self.pending} pending)" if self.pending else "")]
+        if self.evictions or self.corrupt:
+            lines.append(f"  evicted   {self.evictions}; corrupted entries dropped: {self.corrupt}")
+        return "\n".join(lines)
+
+
+_STORES: "weakref.WeakSet[PersistentCache]" = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_all() -> None:
+    for store in list(_STORES):
+        store.flush(timeout=60)
+
+
+def _write_all(fd: int, data: Any) -> None:
+    view = memoryview(data).cast("B")
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+class PersistentCache:
+    """Values on disk by ``(node name, version)``; see the module docstring.
+
+    ``background=False`` writes synchronously inside :meth:`save` (tests, scripts that exit
+    abruptly). ``max_bytes`` bounds the directory (least recently used entries go first).
+    """
+
+    def __init__(self, directory: str | os.PathLike, max_bytes: int | None = None,
+                 background: bool = True) -> None:
+        self.directory = Path(directory).expanduser().resolve()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.max_bytes = int(max_bytes) if max_bytes else None
+        self.background = background
+        self.hits = self.misses = self.writes = self.evictions = self.corrupt = 0
+        self._reported: set[str] = set()
+        self._unstorable: set[str] = set()
+        self._interned: dict = {}
+        self._prefixes: dict[str, str] = {}
+        self._last_save = 0.0
+        self._pending: dict[tuple[str, str], tuple[Any, float]] = {}
+        self._queue: queue.SimpleQueue | None = None
+        self._queued = self._done = 0  # jobs handed to / finished by the writer thread
+        self._lock = threading.Lock()  # bytes counter, clock, eviction
+        self._last_ns = 0
+        self._flushing = False
+        self._known: set[str] = set()  # entry paths seen on disk (a miss costs no system call)
+        self._scanned = (0.0, None)     # (when, directory mtime) of the last listing
+        self._bytes = self._scan_and_clean()
+        _STORES.add(self)
+
+    # ---- naming -------------------------------------------------------------------------
+    def path_for(self, name: str, version: str) -> Path:
+        return Path(self._path(name, version))
+
+    def _path(self, name: str, version: str) -> str:
+        prefix = self._prefixes.get(name)
+        if prefix is None:
+            safe = re.sub(r"[^A-Za-z0-9_]", "_", name)[:60]
+            tag = hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
+            prefix = self._prefixes[name] = os.path.join(str(self.directory), f"{safe}-{tag}.")
+        return prefix + version + SUFFIX
+
+    def _entries(self) -> list[os.DirEntry]:
+        try:
+            return [e for e in os.scandir(self.directory) if e.name.endswith(SUFFIX) and e.is_file()]
+        except FileNotFoundError:
+            return []
+
+    def _scan_and_clean(self) -> int:
+        """Total size of entries; removes temporary files left by killed writers."""
+        total = 0
+        known = set()
+        mtime = os.stat(self.directory).st_mtime_ns
+        for entry in os.scandir(self.directory):
+            if entry.name.endswith(SUFFIX):
+                known.add(entry.path)
+                total += entry.stat().st_size
+            elif entry.name.endswith(".tmp") and entry.name.startswith("."):
+                parts = entry.name.split(".")
+                pid = int(parts[-3]) if len(parts) > 3 and parts[-3].isdigit() else None
+                if pid is not None and pid != os.getpid() and not _pid_alive(pid):
+                    try:
+                        os.unlink(entry.path)
+                    except OSError:
+                        pass
+        self._known = known
+        self._scanned = (time.monotonic(), mtime)
+        return total
+
+    def _maybe_rescan(self) -> bool:
+        """After a miss: has another process added entries since the last listing? (≤ once a second)"""
+        when, mtime = self._scanned
+        now = time.monotonic()
+        if now - when < 1.0:
+            return False
+        try:
+            current = os.stat(self.directory).st_mtime_ns
+        except OSError:
+            return False
+        if current == mtime:
+            self._scanned = (now, mtime)
+            return False
+        with self._lock:
+            self._bytes = self._scan_and_clean()
+        return True
+
+    def _now_ns(self) -> int:
+        """A strictly increasing clock for access times (file systems stamp coarsely)."""
+        with self._lock:
+            self._last_ns = max(time.time_ns(), self._last_ns + 1000)
+            return self._last_ns
+
+    # ---- reading ------------------------------------------------------------------------
+    def load(self, name: str, version: str | None) -> tuple[Any, float] | None:
+        """``(value, compute seconds)`` stored for exactly this version, or None."""
+        if version is None:
+            return None
+        pending = self._pending.get((name, version))
+        if pending is not None:
+            self.hits += 1
+            return pending
+        path = self._path(name, version)
+        if path not in self._known and not (self._maybe_rescan() and path in self._known):
+            self.misses += 1
+            return None
+        try:
+            with open(path, "rb", buffering=0) as fh:
+                data = fh.readall()
+        except FileNotFoundError:
+            self._known.discard(path)
+            self.misses += 1
+            return None
+        except OSError as exc:
+            self._bad(name, path, f"cannot be read ({exc})", remove=False)
+            return None
+        size = len(data)
+        if size < _FOOTER.size or data[-8:] != _MAGIC:
+            return self._bad(name, path, "is truncated (no valid footer)")
+        kind, length, seconds, crc, _ = _FOOTER.unpack_from(data, size - _FOOTER.size)
+        if length != size - _FOOTER.size:
+            return self._bad(name, path, f"has the wrong length ({size - _FOOTER.size} bytes, expected {length})")
+        payload = memoryview(data)[:length]
+        if zlib.crc32(payload) != crc:
+            return self._bad(name, path, "fails its checksum (corrupted)")
+        try:
+            value = decode(kind, payload, self._interned)
+        except Exception as exc:
+            return self._bad(name, path, f"cannot be decoded ({type(exc).__name__}: {exc})")
+        try:
+            ns = self._now_ns()
+            os.utime(path, ns=(ns, ns))  # least-recently-used bookkeeping
+        except OSError:
+            pass
+        self.hits += 1
+        return value, seconds
+
+    def _bad(self, name: str, path: str, problem: str, remove: bool = True) -> None:
+        self.misses += 1
+        key = str(path)
+        if key not in self._reported:
+            self._reported.add(key)
+            self.corrupt += 1
+            logger.warning("hamilton_nb persistent cache: the entry for `%s` (%s) %s; it was %s and `%s` "
+                           "will be recomputed.", name, path, problem,
+                           "removed" if remove else "ignored", name)
+        if remove:
+            try:
+                self._known.discard(path)
+                size = os.stat(path).st_size
+                os.unlink(path)
+                with self._lock:
+                    self._bytes -= size
+            except OSError:
+                pass
+        return None
+
+    # ---- writing ------------------------------------------------------------------------
+    def save(self, name: str, version: str | None, value: Any, seconds: float = 0.0) -> None:
+        """Store ``value`` as ``name`` at ``version`` (in the background by default)."""
+        if version is None:
+            return
+        if not self.background:
+            self._write(name, version, value, seconds)
+            return
+        if self._queue is None:
+            self._start_writer()
+        self._pending[(name, version)] = (value, seconds)
+        self._last_save = time.monotonic()
+        self._queued += 1
+        self._queue.put((name, version, value, seconds))
+
+    def _start_writer(self) -> None:
+        with self._lock:
+            if self._queue is not None:
+                return
+            self._queue = queue.SimpleQueue()
+            thread = threading.Thread(target=self._writer, args=(weakref.ref(self), self._queue),
+                                      name="hamilton_nb-cache-writer", daemon=True)
+            thread.start()
+
+    @staticmethod
+    def _writer(ref: "weakref.ref[PersistentCache]", jobs: queue.SimpleQueue) -> None:
+        while True:
+            job = jobs.get()
+            store = None
+            try:
+                if job is None:
+                    return
+                store = ref()
+                if store is None:
+                    return
+                name, version, value, seconds = job
+                # Write-behind: while values keep coming (a run in progress) let the run have
+                # the interpreter; write when it pauses (a slow node, or the run is over).
+                while time.monotonic() - store._last_save < _QUIET and not store._flushing:
+                    time.sleep(_QUIET / 2)
+                try:
+                    store._write(name, version, value, seconds)
+                finally:
+                    store._pending.pop((name, version), None)
+                del value, job
+            except Exception:  # never let the writer die; _write reports its own failures
+                logger.debug("hamilton_nb persistent cache writer failed", exc_info=True)
+            finally:
+                if store is not None:
+                    store._done += 1
+                del store
+
+    def _write(self, name: str, version: str, value: Any, seconds: float) -> None:
+        try:
+            kind, payload = encode(value)
+        except Unstorable as exc:
+            if name not in self._unstorable:
+                self._unstorable.add(name)
+                logger.warning("hamilton_nb persistent cache: cannot store `%s` (a %s): %s; it stays in "
+                               "memory only.", name, type(value).__name__, exc)
+            return
+        size = len(payload) + _FOOTER.size
+        if self.max_bytes is not None and size > self.max_bytes:
+            return  # larger than the whole cache: not worth evicting everything for
+        path = self._path(name, version)
+        head, tail = os.path.split(path)
+        temp = os.path.join(head, f".{tail}.{os.getpid()}.{threading.get_ident()}.tmp")
+        footer = _FOOTER.pack(kind, len(payload), float(seconds), zlib.crc32(payload), _MAGIC)
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                _write_all(fd, payload)
+                _write_all(fd, footer)
+            finally:
+                os.close(fd)
+            os.replace(temp, path)
+            self._known.add(path)
+        except OSError as exc:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+            if "write" not in self._reported:
+                self._reported.add("write")
+                logger.warning("hamilton_nb persistent cache: cannot write to %s (%s); values stay in memory.",
+                               self.directory, exc)
+            return
+        with self._lock:
+            self.writes += 1
+            self._bytes += size  # an overwritten entry counts twice until the next eviction scan
+            over = self.max_bytes is not None and self._bytes > self.max_bytes
+        if over:
+            self.evict()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every queued value is on disk; False if ``timeout`` ran out first."""
+        if self._queue is None:
+            return True
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self._flushing = True
+        try:
+            while self._done < self._queued:
+                if deadline is not None and time.monotonic() > deadline:
+                    return False
+                time.sleep(0.002)
+        finally:
+            self._flushing = False
+        return True
+
+    def close(self) -> None:
+        """Flush and stop the writer thread."""
+        self.flush()
+        if self._queue is not None:
+            self._queue.put(None)
+            self._queue = None
+        _STORES.discard(self)
+
+    # ---- housekeeping -------------------------------------------------------------------
+    def evict(self, max_bytes: int | None = None) -> int:
+        """Remove least recently used entries until the directory fits ``max_bytes``."""
+        limit = self.max_bytes if max_bytes is None else max_bytes
+        with self._lock:
+            files = []
+            for entry in self._entries():
+                try:
+                    stat = entry.stat()
+                except FileNotFoundError:
+                    continue
+                files.append((stat.st_mtime_ns, stat.st_size, entry.path))
+            total = sum(size for _, size, _ in files)
+            removed = 0
+            if limit is not None:
+                for _, size, path in sorted(files):
+                    if total <= limit:
+                        break
+                    try:
+                        os.unlink(path)
+                    except OSError:
+                        continue
+                    self._known.discard(path)
+                    total -= size
+                    removed += 1
+            self._bytes = total
+            self.evictions += removed
+            return removed
+
+    def clear(self) -> int:
+        """Remove every entry (waits for pending writes first); returns how many were removed."""
+        self.flush()
+        removed = 0
+        with self._lock:
+            for entry in self._entries():
+                try:
+                    os.unlink(entry.path)
+                    removed += 1
+                except OSError:
+                    pass
+            self._bytes = 0
+            self._known.clear()
+        self._interned.clear()
+        return removed
+
+    def info(self) -> CacheInfo:
+        sizes = []
+        for entry in self._entries():
+            try:
+                sizes.append(entry.stat().st_size)
+            except FileNotFoundError:
+                pass
+        return CacheInfo(str(self.directory), len(sizes), sum(sizes), self.max_bytes, self.hits, self.misses,
+                         self.writes, self._queued - self._done, self.evictions, self.corrupt)
+
+    def __repr__(self) -> str:
+        return f"<PersistentCache {self.directory}>"
