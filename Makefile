@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,compat]"
+	$(PY) -m pip install --quiet -e ".[dev,compat,dask,polars]"
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -16,11 +16,20 @@ setup: $(STAMP)
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/
 
+# The tutorials are tests too: strict nbval (outputs must match the saved ones, see
+# notebooks/nbval_sanitize.cfg) with a kernel running this venv's python.
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
+
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest tests notebooks $(NBVAL)
 
 bench: setup
 	$(PY) benchmarks/run.py
+
+# Re-execute every tutorial top to bottom and save it with its outputs (commit the result).
+notebooks: setup
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 notebooks/*.ipynb
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,6 +1,7 @@
 """``Driver``: the seed's API over the same graph and engine the notebook uses."""
 from __future__ import annotations
 
+import sys
 import types
 from typing import Any, Mapping, Sequence
 
@@ -9,24 +10,32 @@ from .errors import InputError
 from .graph import functions_of_module
 from .session import Session
 
-_RESULTS = ("dataframe", "dict")
+_RESULTS = ("dataframe", "dict", "polars")
 
 
 class Driver:
     """Build a validated graph from modules; execute requested outputs.
 
     ``config`` holds configuration and inputs alike (as in Hamilton). Pass
-    ``result="dict"`` to get ``{name: value}`` instead of a DataFrame. Values are
-    cached by version, so executing again recomputes only what changed.
+    ``result="dict"`` to get ``{name: value}`` instead of a DataFrame, or ``result="polars"``
+    for a polars DataFrame. Values are cached by version, so executing again recomputes only
+    what changed. ``executor`` says where nodes run: ``"local"`` (default), ``"threads"``,
+    ``"dask"`` or an :class:`~hamilton_nb.execution.executors.Executor` such as
+    ``DaskExecutor(client)``.
     """
 
     def __init__(self, config: Mapping[str, Any] | None, *modules: types.ModuleType,
-                 result: str = "dataframe") -> None:
+                 result: str = "dataframe", executor: Any = "local") -> None:
         if result not in _RESULTS:
             raise ValueError(f"result must be one of {_RESULTS}, not {result!r}")
+        if result == "polars":
+            from .execution.executors import require
+
+            require("polars", "polars", "A polars result")
         self.config = dict(config or {})
         self.result = result
         self.session = Session()
+        self.session.executor = executor
         self.session.set_config(self.config)
         for module in modules:
             self.session.register_functions(module.__name__, functions_of_module(module))
@@ -36,7 +45,15 @@ class Driver:
     def execute(self, final_vars: Sequence[str], overrides: Mapping[str, Any] | None = None,
                 display_graph: bool = False, inputs: Mapping[str, Any] | None = None) -> Any:
         """Compute ``final_vars`` (and only what they need) → DataFrame, or dict with ``result="dict"``."""
-        out = self.session.execute(list(final_vars), inputs=inputs, overrides=overrides, result=self.result)
+        shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
+        if shell:  # inside IPython: long runs show progress
+            from .notebook import progress
+
+            with progress.attached(self.engine):
+                out = self.session.execute(list(final_vars), inputs=inputs, overrides=overrides,
+                                           result=self.result)
+        else:
+            out = self.session.execute(list(final_vars), inputs=inputs, overrides=overrides, result=self.result)
         if display_graph:
             self.display_graph(final_vars)
         return out
@@ -50,6 +67,15 @@ class Driver:
     def last_report(self):
         """Which nodes the last execute computed (with seconds) and which it reused."""
         return self.engine.last_report
+
+    @property
+    def executor(self):
+        """Where nodes run (settable: "local", "threads", "dask" or an Executor)."""
+        return self.session.executor
+
+    @executor.setter
+    def executor(self, value: Any) -> None:
+        self.session.executor = value
 
     # ---- introspection ----------------------------------------------------------------------
     def list_available_variables(self, tag_filter: Mapping[str, Any] | None = None) -> list[dict]:

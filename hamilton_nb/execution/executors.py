@@ -221,7 +221,8 @@ class ThreadExecutor(Executor):
         try:
             submit()
             while inflight:
-                done, _ = cf.wait(list(inflight), return_when=cf.FIRST_COMPLETED)
+                # A timeout, so Ctrl-C (handled between bytecodes) is not held up by a long node.
+                done, _ = cf.wait(list(inflight), timeout=0.1, return_when=cf.FIRST_COMPLETED)
                 for future in done:
                     step = inflight.pop(future)
                     name, version = step.name, memo[step.name]
@@ -426,6 +427,9 @@ class DaskExecutor(Executor):
             pass
         kwargs = {"n_workers": os.cpu_count() or 1, "threads_per_worker": 1, "processes": True,
                   "dashboard_address": ":0", **self.cluster_kwargs}
+        main = sys.modules.get("__main__")
+        if main is not None and not hasattr(main, "__spec__"):
+            main.__spec__ = None  # IPython's namespace module: spawning worker processes reads it
         cluster = distributed.LocalCluster(**kwargs)
         client = distributed.Client(cluster, set_as_default=False)
         self._own = (client, cluster)
