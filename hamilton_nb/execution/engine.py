@@ -309,23 +309,14 @@ class Engine:
                              f"Fix: pass a {describe(expected)} for `{name}`.")
 
     def _run(self, steps: list[_Step], values: dict[str, Any], memo: dict, report: ExecutionReport) -> None:
-        cache_get = self.cache._entries.get
-        cache_put = self.cache.put
         listeners = self.listeners
         clock = time.perf_counter
-        handout, seal, tampered = sharing.handout, sharing.seal, sharing.tampered
+        handout, reuse = sharing.handout, self._reuse
         guards = {name: sharing.seal(value) for name, value in values.items()}
-        persistent = self.persistent
         for step in steps:
             name = step.name
             version = memo[name]
-            entry = cache_get(name)
-            if entry is not None and entry.version == version:
-                values[name] = entry.value
-                guards[name] = entry.guard
-                report.cached.append(name)
-                continue
-            if persistent is not None and self._load_persisted(step, version, values, guards, report):
+            if reuse(step, version, values, guards, report):
                 continue
             kwargs = {param: handout(values[dep]) for param, dep, required in step.args if dep in values}
             for listener in listeners:
@@ -349,26 +340,7 @@ class Engine:
                 raise
             seconds = clock() - t0
             self.running.discard(name)
-            for param, dep, required in step.args:
-                guard = guards.get(dep)
-                if guard is not None and tampered(values[dep], guard):
-                    self._restore(step, values, guards)
-                    self._failed(step, version, None, value, mutated=param)
-            if step.check is not None and not isinstance(value, step.check):
-                self._failed(step, version, None, value)
-            if step.quality_checks:
-                self._run_quality_checks(step, version, value)
-            elif name in self.warnings:
-                del self.warnings[name]
-            guard = guards[name] = seal(value)
-            cache_put(name, version, value, seconds, guard)
-            self.errors.pop(name, None)
-            values[name] = value
-            report.computed[name] = seconds
-            if persistent is not None:
-                persistent.save(name, version, value, seconds)
-            for listener in listeners:
-                listener.node_finished(name, True)
+            self._store(step, version, value, seconds, values, guards, report)
 
     def _announced(self, executor, steps: list[_Step], values: dict[str, Any], memo: dict,
                    report: ExecutionReport) -> None:
@@ -389,7 +361,7 @@ class Engine:
 
     def _store(self, step: _Step, version: str, value: Any, seconds: float, values: dict[str, Any],
                guards: dict[str, Any], report: ExecutionReport) -> None:
-        """What ``_run`` does with a value once computed, for the other executors (keep in step)."""
+        """Check a freshly computed value (mutated inputs, type, data quality), then cache and seal it."""
         name = step.name
         for param, dep, required in step.args:
             guard = guards.get(dep)
@@ -411,6 +383,17 @@ class Engine:
             self.persistent.save(name, version, value, seconds)
         for listener in self.listeners:
             listener.node_finished(name, True)
+
+    def _reuse(self, step: _Step, version: str, values: dict[str, Any], guards: dict[str, Any],
+               report: ExecutionReport) -> bool:
+        """Use the cached (or persisted) value of ``step`` if it has this version."""
+        entry = self.cache._entries.get(step.name)
+        if entry is not None and entry.version == version:
+            values[step.name] = entry.value
+            guards[step.name] = entry.guard
+            report.cached.append(step.name)
+            return True
+        return self.persistent is not None and self._load_persisted(step, version, values, guards, report)
 
     def _load_persisted(self, step: _Step, version: str, values: dict[str, Any], guards: dict[str, Any],
                         report: ExecutionReport) -> bool:

@@ -92,21 +92,8 @@ def resolve(executor: "str | Executor | None") -> Executor:
 # ---- shared by the parallel executors --------------------------------------------------------
 def _split(engine, steps, values, memo, report) -> tuple[list, dict]:
     """Reuse fresh cached values (as the local loop does); return (stale steps, guards)."""
-    cache_get = engine.cache._entries.get
-    persistent = getattr(engine, "persistent", None)
     guards = {name: sharing.seal(value) for name, value in values.items()}
-    stale = []
-    for step in steps:
-        name = step.name
-        entry = cache_get(name)
-        if entry is not None and entry.version == memo[name]:
-            values[name] = entry.value
-            guards[name] = entry.guard
-            report.cached.append(name)
-        elif persistent is not None and engine._load_persisted(step, memo[name], values, guards, report):
-            continue
-        else:
-            stale.append(step)
+    stale = [step for step in steps if not engine._reuse(step, memo[step.name], values, guards, report)]
     return stale, guards
 
 
