@@ -112,10 +112,10 @@ class Session:
     # ---- modules ----------------------------------------------------------------------------
     def register_functions(self, module: str, functions: Sequence[Callable]) -> Registration:
         """Make ``module`` consist of exactly ``functions`` (validated; all or nothing)."""
-        self._dropped.pop(module, None)  # defining the functions again brings dropped nodes back
-        nodes = self._resolve(module, functions, self.engine.config)
+        nodes = nodes_from_functions(functions, module, self.engine.config)
         self._check_input_clash([node.name for node in nodes], module)
         change = self.graph.replace_module(module, nodes)
+        self._dropped.pop(module, None)  # defining the functions again brings dropped nodes back
         # Unchanged nodes too: re-running the cell may have redefined helpers or constants they read.
         stale = self.engine.graph_changed(change.touched + change.unchanged)
         if len(stale) > 1:  # graph order, so a cell's receipt reads the same on every run
