@@ -509,7 +509,8 @@ class DaskExecutor(Executor):
                     engine._store(step, version, result.value, result.seconds, values, guards, report)
                     self._remote[name] = (version, future)
                     for ready in waiting.done(name):
-                        _started(engine, ready.name)
+                        if ready.name not in report.computed:  # a batch may hold a child before its parent
+                            _started(engine, ready.name)
         except KeyboardInterrupt:
             running = [step.name for step in stale if step.name in engine.running]
             self._cancel(client, futures, names, report)
