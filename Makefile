@@ -13,7 +13,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# `jupyter trust`: JupyterLab draws saved widget outputs (the graphs) only in trusted notebooks;
+# these are the project's own tutorials, so sign them in the local trust database.
 lab: setup
+	$(VENV)/bin/jupyter trust notebooks/*.ipynb
 	$(VENV)/bin/jupyter lab notebooks/
 
 # The tutorials are tests too: strict nbval (outputs must match the saved ones, see

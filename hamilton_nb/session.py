@@ -43,7 +43,8 @@ class Registration:
 
     def __str__(self) -> str:
         c = self.change
-        parts = [f"{len(c.added) + len(c.changed) + len(c.unchanged)} functions"]
+        count = len(c.added) + len(c.changed) + len(c.unchanged)
+        parts = [f"{count} function{'' if count == 1 else 's'}"]
         for label, names in (("added", c.added), ("changed", c.changed), ("removed", c.removed)):
             if names:
                 parts.append(f"{label}: {', '.join(names)}")

@@ -214,7 +214,7 @@ def test_functions_removed_from_a_cell_leave_the_graph_with_one_line(ip):
     ip.ok(OTHER)
     ip.ok("%hamilton_inputs x=1")
     ran = ip.ok(FEATURES.split("\ndef b")[0])
-    assert ran.out.strip() == "features: 1 functions; removed: b"
+    assert ran.out.strip() == "features: 1 function; removed: b"
     assert ip.states() == {"x": "input", "a": "not computed", "b": "input", "c": "not computed"}
     ran = ip.fails("%hamilton_execute a c", InputError)  # `c` still needs `b`: now a missing input
     assert "Missing inputs" in ran.out and "b  (needed by c)" in ran.out
@@ -385,7 +385,7 @@ def test_editing_a_private_helper_inside_the_cell_makes_its_users_stale(ip):
     ip.ok(cell)
     ip.ok("%hamilton_inputs x=4")
     assert ip.ok("%hamilton_execute doubled").value["doubled"].tolist() == [8]
-    assert ip.ok(cell.replace("v * 2", "v * 3")).out.strip() == "feat: 1 functions; now stale: doubled"
+    assert ip.ok(cell.replace("v * 2", "v * 3")).out.strip() == "feat: 1 function; now stale: doubled"
     assert ip.states()["doubled"] == "stale"
     ran = ip.ok("%hamilton_execute doubled -v")
     assert computed(ran.out) == {"doubled"} and ran.value["doubled"].tolist() == [12]
@@ -467,6 +467,13 @@ def test_inputs_from_pairs_a_dataframe_or_a_dict(ip, setup, line):
     ip.ok(f"%hamilton_inputs {line}")
     assert ip.ok("%hamilton_inputs").value == {"spend": "Series", "signups": "Series"}
     assert ip.ok("%hamilton_execute total").value["total"].tolist() == [11.0, 22.0]
+
+
+def test_input_expressions_may_contain_spaces_and_quoted_strings(ip):
+    ip.ok("%%hamilton f\ndef y(x: pd.Series, region: str) -> pd.Series:\n"
+          "    return x * 2 if region == 'U S' else x\n")
+    ip.ok("%hamilton_inputs x=pd.Series([1, 2, 3])   region='U S'")
+    assert ip.ok("%hamilton_execute y").value["y"].tolist() == [2, 4, 6]
 
 
 def test_inputs_are_snapshotted_and_can_be_dropped(ip):

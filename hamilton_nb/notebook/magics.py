@@ -6,7 +6,6 @@ import contextlib
 import hashlib
 import json
 import re
-import shlex
 from typing import Any
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
@@ -26,6 +25,32 @@ def _evaluate(expression: str, namespace: dict, what: str) -> Any:
     except SyntaxError:
         raise InputError(f"{what}: cannot read `{expression}`.\n"
                          "Fix: use a variable name, a Python literal, or JSON.") from None
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on spaces outside brackets and quotes: ``x=pd.Series([1, 2]) region='U S'`` is two items.
+
+    Quotes are kept, so ``region='US'`` evaluates to a string.
+    """
+    items, current, depth, quote = [], [], 0, ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char.isspace() and depth <= 0:
+            if current:
+                items.append("".join(current))
+                current = []
+            continue
+        current.append(char)
+    if current:
+        items.append("".join(current))
+    return items
 
 
 def _mapping(text: str, namespace: dict, what: str) -> dict[str, Any]:
@@ -48,7 +73,7 @@ def _mapping(text: str, namespace: dict, what: str) -> dict[str, Any]:
             raise InputError(f"{what}: expected a JSON object, got {type(found).__name__}.")
         return found
     values: dict[str, Any] = {}
-    for token in shlex.split(text, posix=False):  # keep quotes: region='US' is a string
+    for token in _split_top_level(text):
         if "=" in token:
             key, _, expression = token.partition("=")
             values[key.strip()] = _evaluate(expression, namespace, what)
