@@ -100,15 +100,26 @@ class Session:
             except Exception:
                 logger.exception("hamilton_nb: an observer of the session failed on a %s event", event.kind)
 
-    def _publish_states(self) -> None:
+    def _publish_states(self, event: Event | None = None) -> None:
+        """Tell observers about ``event`` (if any), then which node states it changed.
+
+        States are computed once, before ``event`` goes out, so every observer reading
+        :attr:`known_states` while handling it sees the new ones.
+        """
         if not self._observers:
             return
-        states = self.engine.states()
-        changed = {n: s for n, s in states.items() if self._states.get(n) != s}
-        changed.update({n: "removed" for n in self._states if n not in states})
-        self._states = states
+        old, self._states = self._states, self.engine.states()
+        if event is not None:
+            self._emit(event)
+        changed = {n: s for n, s in self._states.items() if old.get(n) != s}
+        changed.update({n: "removed" for n in old if n not in self._states})
         if changed:
             self._emit(Event("states", list(changed), changed))
+
+    @property
+    def known_states(self) -> dict[str, str]:
+        """States as of the last change the session announced (cheap; for observers)."""
+        return self._states if self._observers else self.engine.states()
 
     # ---- modules ----------------------------------------------------------------------------
     def register_functions(self, module: str, functions: Sequence[Callable]) -> Registration:
@@ -126,8 +137,7 @@ class Session:
             self.functions[module] = list(functions)
         else:
             self.functions.pop(module, None)
-        self._emit(Event("graph", change.touched, module=module))
-        self._publish_states()
+        self._publish_states(Event("graph", change.touched, module=module))
         return Registration(module, change, stale)
 
     def _check_input_clash(self, names: Iterable[str], module: str | None) -> None:
@@ -199,8 +209,7 @@ class Session:
                              "see `%hamilton_status` for nodes.")
         self.engine.graph_changed(change.touched)
         self.engine.forget(change.removed)
-        self._emit(Event("graph", change.touched, module=name))
-        self._publish_states()
+        self._publish_states(Event("graph", change.touched, module=name))
         return change
 
     def reset(self, cache_only: bool = False) -> None:
@@ -217,8 +226,7 @@ class Session:
             self.engine.executor = executor
             self._observers = observers
             self.engine.listeners = listeners
-        self._emit(Event("reset"))
-        self._publish_states()
+        self._publish_states(Event("reset"))
 
     # ---- inputs and config ------------------------------------------------------------------
     def set_inputs(self, values: Mapping[str, Any] | None = None, **more: Any) -> None:
@@ -253,8 +261,7 @@ class Session:
         except GraphError:
             self._restore_config(old)
             raise
-        self._emit(Event("graph", list(updates)))
-        self._publish_states()
+        self._publish_states(Event("graph", list(updates)))
 
     def _restore_config(self, old: Mapping[str, Any]) -> None:
         """Put the config back to ``old`` and resolve every module under it again."""
@@ -281,8 +288,7 @@ class Session:
             return self.engine.execute(list(outputs), inputs=inputs, overrides=overrides, result=result,
                                        executor=executor)
         finally:
-            self._emit(Event("executed", list(outputs)))
-            self._publish_states()
+            self._publish_states(Event("executed", list(outputs)))
 
     @property
     def last_report(self) -> ExecutionReport | None:

@@ -115,12 +115,12 @@ class GraphWidget(W.VBox):
     def _render(self) -> None:
         session = self.session
         try:
-            view = build_view(session.graph, session.states(), self.spec, session.engine.warnings)
+            view = build_view(session.graph, session.known_states, self.spec, session.engine.warnings)
         except HamiltonError as exc:  # e.g. the focused node or shown module was dropped
             if self.spec == ViewSpec(budget=self.spec.budget):
                 raise
             self.spec = ViewSpec(budget=self.spec.budget)
-            view = build_view(session.graph, session.states(), self.spec, session.engine.warnings)
+            view = build_view(session.graph, session.known_states, self.spec, session.engine.warnings)
             view.note = f"{str(exc).splitlines()[0]} Showing the overview. {view.note}".strip()
         self.view = view
         self._draw(view)
@@ -166,11 +166,14 @@ class GraphWidget(W.VBox):
         graph = self.session.graph
         modules = ["(all)"] + list(graph.modules) + ([INPUTS_GROUP] if graph.input_names else [])
         current = self.spec.module if self.spec.mode == "module" else "(all)"
-        self.module.unobserve(self._module_chosen, "value")
-        self.module.options = modules
-        self.module.value = current if current in modules else "(all)"
-        self.module.observe(self._module_chosen, "value")
-        self.search.options = tuple(graph.topological_order()[:2000])
+        if tuple(modules) != tuple(self.module.options):  # each assignment is a message to the browser
+            self.module.unobserve(self._module_chosen, "value")
+            self.module.options = modules
+            self.module.value = current if current in modules else "(all)"
+            self.module.observe(self._module_chosen, "value")
+        names = tuple(graph.topological_order()[:2000])
+        if set(names) != set(self.search.options):
+            self.search.options = names
 
     def show(self, spec: ViewSpec) -> None:
         self.spec = spec
@@ -264,7 +267,7 @@ class GraphWidget(W.VBox):
             element = drawn.get(f"module:{module}")
             if element is None:
                 continue
-            states = states or self.session.states()
+            states = states or self.session.known_states
             members = self.session.graph.modules.get(module, self.session.graph.input_names)
             fresh = group_element(module, list(members), states, warnings)
             element.classes = fresh["classes"]
