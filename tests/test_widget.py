@@ -325,11 +325,11 @@ def test_the_widget_has_text_and_html_forms(small):
 def test_static_show_is_mermaid_and_html(small):
     session, _ = small
     picture = render.show(session, static=True)
-    assert isinstance(picture, render.StaticGraph)
+    assert isinstance(picture, render.StaticView)
     assert "n0 --> " in picture.mermaid() and picture._repr_markdown_().startswith("```mermaid")
     assert "score" in picture._repr_html_() and "score" in repr(picture)
     focused = render.show(session, focus="score", static=True)
-    assert set(focused.names) == {"score", "spend_zscore", "spend_per_signup"}
+    assert set(focused.view.ids()) == {"score", "spend_zscore", "spend_per_signup"}
 
 
 def test_without_ipycytoscape_show_falls_back_to_the_static_picture(small, monkeypatch, capsys):
@@ -337,11 +337,21 @@ def test_without_ipycytoscape_show_falls_back_to_the_static_picture(small, monke
     monkeypatch.setitem(sys.modules, "ipycytoscape", None)  # import ipycytoscape → ImportError
     monkeypatch.delitem(sys.modules, "hamilton_nb.notebook.widget")
     picture = render.show(session)
-    assert isinstance(picture, render.StaticGraph)
+    assert isinstance(picture, render.StaticView)
     assert "interactive graph unavailable" in capsys.readouterr().out
     assert "score" in repr(picture) and "<table>" in picture._repr_html_() and picture.mermaid()
     render.display(picture)  # no IPython shell here: prints the text picture
     assert "spend_zscore" in capsys.readouterr().out
+
+
+def test_static_show_of_a_large_session_stays_an_overview():
+    session = Session()
+    for m in range(5):
+        source = "import pandas as pd\n" + "".join(
+            f"def m{m}_f{i}(x: pd.Series) -> pd.Series:\n    return x + {i}\n" for i in range(200))
+        session.register_cell(source, f"mod{m}", {})
+    picture = render.show(session, static=True)
+    assert len(picture.view.ids()) <= 10 and "mod3" in repr(picture)
 
 
 def test_static_forms_of_an_empty_or_missing_view_never_raise():

@@ -1,4 +1,4 @@
-"""Pictures of the graph that render anywhere: Mermaid text and HTML (no widget needed)."""
+"""Pictures of the graph that render anywhere: text, Mermaid and HTML (no widget needed)."""
 from __future__ import annotations
 
 import html
@@ -7,71 +7,6 @@ from typing import Iterable
 STATE_COLOURS = {"input": "#d9d9d9", "fresh": "#b7e1a1", "stale": "#ffd27f", "not computed": "#ffffff",
                  "running": "#9ecae1", "error": "#f4a3a3"}
 WARNING_COLOUR = "#ff8c00"  # border of nodes whose value failed a ``warn`` data-quality check
-
-
-def select(graph, nodes: Iterable[str] | None = None, focus: str | None = None, hops: int = 1,
-           module: str | None = None) -> list[str]:
-    """Names to draw: everything, chosen nodes plus the paths between them, a module, or a focus."""
-    import networkx as nx
-
-    names = list(graph.topological_order())
-    if module:
-        if module not in graph.modules:
-            raise graph.unknown(module, "module")
-        chosen = set(graph.modules[module])
-        return [n for n in names if n in chosen]
-    if focus:
-        graph.get(focus)
-        undirected = graph.dag.to_undirected(as_view=True)
-        near = nx.single_source_shortest_path_length(undirected, focus, cutoff=hops)
-        return [n for n in names if n in near]
-    if nodes:
-        chosen = set(nodes) | graph.upstream_of(*nodes)
-        return [n for n in names if n in chosen]
-    return names
-
-
-class StaticGraph:
-    """A Mermaid flowchart (text) with an HTML rendering; what ``--static`` shows."""
-
-    def __init__(self, graph, states: dict[str, str], names: list[str]):
-        self.graph, self.states, self.names = graph, states, names
-
-    def mermaid(self) -> str:
-        keep = set(self.names)
-        ids = {name: f"n{i}" for i, name in enumerate(self.names)}
-        lines = ["flowchart TD"]
-        for name in self.names:
-            state = self.states.get(name, "")
-            lines.append(f'    {ids[name]}["{name}<br/><i>{state}</i>"]:::{state.replace(" ", "_") or "none"}')
-        for a, b in self.graph.dag.edges:
-            if a in keep and b in keep:
-                lines.append(f"    {ids[a]} --> {ids[b]}")
-        for state, colour in STATE_COLOURS.items():
-            lines.append(f"    classDef {state.replace(' ', '_')} fill:{colour}")
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        keep = set(self.names)
-        lines = [f"{len(self.names)} nodes"]
-        for name in self.names:
-            ups = [u for u in self.graph.dag.predecessors(name) if u in keep]
-            arrow = f" ← {', '.join(ups)}" if ups else ""
-            lines.append(f"  {name} [{self.states.get(name, '')}]{arrow}")
-        return "\n".join(lines)
-
-    def _repr_markdown_(self) -> str:
-        return f"```mermaid\n{self.mermaid()}\n```"
-
-    def _repr_html_(self) -> str:
-        keep = set(self.names)
-        rows = []
-        for name in self.names:
-            state = self.states.get(name, "")
-            ups = ", ".join(u for u in self.graph.dag.predecessors(name) if u in keep)
-            rows.append(f"<tr><td style='background:{STATE_COLOURS.get(state, '#fff')}'>{html.escape(name)}</td>"
-                        f"<td>{html.escape(state)}</td><td>{html.escape(ups)}</td></tr>")
-        return ("<table><tr><th>node</th><th>state</th><th>depends on</th></tr>" + "".join(rows) + "</table>")
 
 
 class StaticView:
@@ -144,7 +79,6 @@ def show(session, nodes=None, focus=None, hops=1, module=None, static=False, dir
         spec = ViewSpec(mode="nodes", nodes=tuple(nodes))
     else:
         spec = ViewSpec()
-    session.graph.get(focus) if focus else None
     if not static:
         try:
             from .widget import GraphWidget
@@ -152,7 +86,9 @@ def show(session, nodes=None, focus=None, hops=1, module=None, static=False, dir
             return GraphWidget(session, spec)
         except ImportError as exc:  # a missing renderer degrades to the static picture
             print(f"(interactive graph unavailable: {exc}; showing a static picture)")
-    return StaticGraph(session.graph, session.states(), select(session.graph, nodes, focus, hops, module))
+    from .graph_view import build_view
+
+    return StaticView(build_view(session.graph, session.known_states, spec, session.engine.warnings))
 
 
 def display(obj) -> None:
