@@ -1,6 +1,6 @@
 """Executors on a wide DAG of CPU-heavy nodes: local vs threads vs Dask (LocalCluster).
 
-    python benchmarks/executors.py [--branches 20] [--seconds 0.2] [--workers 2] [--reps 3]
+    python benchmarks/executors.py [--branches 20] [--seconds 0.2] [--workers 2] [--reps 5]
 
 The graph: one input, ``--branches`` independent branches of two nodes each — a heavy
 ``work_i`` (about ``--seconds`` of single-threaded numpy: elementwise maths and sorting, no
@@ -80,20 +80,17 @@ def main() -> None:
     parser.add_argument("--branches", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=0.2, help="target seconds per heavy node")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--reps", type=int, default=5)
     args = parser.parse_args()
-    import distributed
-
     rounds = calibrate(args.seconds)
     print(f"  … calibrated: {rounds} rounds ≈ {args.seconds} s per heavy node", file=sys.stderr)
     t0 = time.perf_counter()
-    cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=":0")
-    client = distributed.Client(cluster, set_as_default=False)
+    dask_executor = DaskExecutor(n_workers=args.workers)  # starts its own LocalCluster
+    dask_executor.get_client()
     startup = time.perf_counter() - t0
     try:
         executors = [("local", LocalExecutor()), (f"threads ({args.workers})", ThreadExecutor(args.workers)),
-                     (f"dask LocalCluster ({args.workers} processes)", DaskExecutor(client))]
+                     (f"dask LocalCluster ({args.workers} processes)", dask_executor)]
         timed(make_session(executors[2][1], 2, rounds), 2)  # warm the workers (imports) untimed
         sessions = [make_session(executor, args.branches, rounds) for _, executor in executors]
         samples: list[list[tuple]] = [[] for _ in executors]
@@ -103,8 +100,7 @@ def main() -> None:
                 samples[i].append(timed(sessions[i], args.branches))
         rows = [(label, *min(found)) for (label, _), found in zip(executors, samples)]
     finally:
-        client.close()
-        cluster.close()
+        dask_executor.close()
     base = rows[0][1]
     assert all(abs(r[2] - rows[0][2]) < 1e-9 * abs(rows[0][2]) for r in rows), "results differ"
     print(f"\nwide DAG: {args.branches} branches × (heavy ≈{args.seconds} s + cheap) + total = "
