@@ -160,6 +160,18 @@ def main(argv: list[str] | None = None) -> int:
     session.execute(cols)
     assert not session.last_report.computed, "re-registering an unchanged cell made something stale"
 
+    # 8. the graph widget on the 1000-node session (Python side: what the kernel spends) ---------------
+    from hamilton_nb.notebook.graph_view import ViewSpec
+    from hamilton_nb.notebook.widget import GraphWidget
+
+    sizes = {}
+    for _ in range(light):
+        widget = timer.time("widget.overview", lambda: GraphWidget(session))
+        sizes["overview"] = widget.view.size
+        timer.time("widget.module", lambda: widget.show(ViewSpec(mode="module", module="features")))
+        sizes["module"] = widget.view.size
+        widget.close()
+
     # 5. registering the 1000-function cell vs running it as plain Python ------------------------
     full = g.full_source()
     for _ in range(reps):
@@ -206,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         ("6", "hamilton_nb: re-register 1-fn cell, changed body (= 4's registration)", "nb.edit.register", ("ms", 5)),
         ("", "  same cell, unchanged source", "nb.rereg.same", ("ms", 5)),
         *apache_rows,
+        ("8", f"graph widget, 1000-node session: overview ({sizes['overview']} elements)", "widget.overview", None),
+        ("", f"  expand the 999-function module ({sizes['module']} elements, capped)", "widget.module", None),
     ]
     header = f"{'#':<2} {'measurement':<70} {'min ms':>9} {'median ms':>10} {'× raw':>7}  {'target':<12} met"
     print(header)
