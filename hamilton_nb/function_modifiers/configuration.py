@@ -71,21 +71,19 @@ class config(Modifier):
     @staticmethod
     def when_in(**key_options: Collection[Any]) -> "config":
         """Active when ``config[key]`` is one of the listed values, for every key."""
-        try:
-            groups = _groups("@config.when_in", key_options)
-        except InvalidDecoratorError as exc:
-            return config._broken(exc)
-        label = "@config.when_in(" + ", ".join(f"{k}={v!r}" for k, v in groups.items()) + ")"
-        return config(lambda c: all(c.get(k) in v for k, v in groups.items()),
-                      config_used=list(groups), _label=label)
+        return config._membership("@config.when_in", key_options, inside=True)
 
     @staticmethod
     def when_not_in(**key_options: Collection[Any]) -> "config":
         """Active when ``config[key]`` is none of the listed values, for every key."""
+        return config._membership("@config.when_not_in", key_options, inside=False)
+
+    @staticmethod
+    def _membership(name: str, key_options: dict[str, Collection[Any]], inside: bool) -> "config":
         try:
-            groups = _groups("@config.when_not_in", key_options)
+            groups = _groups(name, key_options)
         except InvalidDecoratorError as exc:
             return config._broken(exc)
-        label = "@config.when_not_in(" + ", ".join(f"{k}={v!r}" for k, v in groups.items()) + ")"
-        return config(lambda c: all(c.get(k) not in v for k, v in groups.items()),
+        label = f"{name}(" + ", ".join(f"{k}={v!r}" for k, v in groups.items()) + ")"
+        return config(lambda c: all((c.get(k) in v) == inside for k, v in groups.items()),
                       config_used=list(groups), _label=label)
