@@ -6,7 +6,6 @@ Every change is validated before it is applied; on error nothing changes. Observ
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import itertools
 import logging
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -14,6 +13,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import pandas as pd
 
 from . import cells
+from .details import NodeDetails
 from .errors import GraphError, InputError
 from .execution import Engine, ExecutionReport, Listener
 from .graph import ChangeSet, FunctionGraph, nodes_from_functions
@@ -384,88 +384,9 @@ class Session:
         return pd.DataFrame(rows, columns=["node", "module", "state", "type", "last compute (ms)", "tags",
                                            "checks"])
 
-    def show(self, name: str) -> "NodeDetails":
-        node = self.graph.get(name)
-        return NodeDetails(self, node.name)
-
-
-@dataclasses.dataclass
-class NodeDetails:
-    """Everything about one node; renders as text and HTML."""
-
-    session: Session
-    name: str
-
-    def fields(self) -> dict[str, Any]:
-        graph, engine = self.session.graph, self.session.engine
-        node = graph.get(self.name)
-        entry = engine.cache.get(self.name)
-        value = engine.inputs.get(self.name, engine.config.get(self.name)) if node.is_external_input \
-            else (entry.value if entry else None)
-        params = ", ".join(f"{p}: {describe(d.type)}" + ("" if d.required else " = …")
-                           for p, d in node.dependencies.items())
-        try:
-            source = inspect.getsource(node.function) if node.function else ""
-        except (OSError, TypeError):
-            source = ""
-        error = engine.errors.get(self.name)
-        warnings = engine.warnings.get(self.name, [])
-        state = engine.states()[self.name]  # brings versions up to date (globals, bindings)
-        return {
-            "name": node.name,
-            "signature": f"{node.name}({params}) -> {describe(node.type)}",
-            "module": node.module or "(external input)",
-            "state": state,
-            "doc": node.doc,
-            "tags": dict(node.tags),
-            "upstream": sorted(graph.upstream_of(self.name)),
-            "downstream": sorted(graph.downstream_of(self.name)),
-            "last compute (ms)": round(entry.seconds * 1000, 3) if entry else None,
-            "value": (("" if state in ("fresh", "input") else "(out of date: from before the last change)\n")
-                      + preview(value)) if (entry or node.is_external_input) else "(not computed)",
-            "error": error[1] if error else "",
-            "checks": "\n".join([f"warning: {w}" for w in warnings] + [f"check: {c}" for c in node.checks]),
-            "source": source.rstrip(),
-        }
-
-    def __repr__(self) -> str:
-        lines = []
-        for key, value in self.fields().items():
-            if value in ("", [], {}, None):
-                continue
-            if isinstance(value, list):
-                value = ", ".join(value)
-            if "\n" in str(value):
-                value = "\n    " + str(value).replace("\n", "\n    ")
-            lines.append(f"{key}: {value}")
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        import html
-
-        rows = []
-        for key, value in self.fields().items():
-            if value in ("", [], {}, None):
-                continue
-            if isinstance(value, list):
-                value = ", ".join(value)
-            text = html.escape(str(value))
-            cell = f"<pre style='margin:0'>{text}</pre>" if "\n" in text else text
-            rows.append(f"<tr><th style='text-align:left;vertical-align:top'>{key}</th>"
-                        f"<td style='text-align:left'>{cell}</td></tr>")
-        return "<table>" + "".join(rows) + "</table>"
-
-
-def preview(value: Any, rows: int = 5) -> str:
-    """A short description of a value: head, dtype, length and nulls for pandas objects."""
-    if isinstance(value, pd.Series):
-        return (f"pd.Series dtype={value.dtype} length={len(value)} nulls={int(value.isna().sum())}\n"
-                + value.head(rows).to_string())
-    if isinstance(value, pd.DataFrame):
-        return (f"pd.DataFrame {value.shape[0]} rows × {value.shape[1]} columns, "
-                f"nulls={int(value.isna().sum().sum())}\n" + value.head(rows).to_string())
-    text = repr(value)
-    return text if len(text) < 300 else text[:300] + " …"
+    def show(self, name: str) -> NodeDetails:
+        """Doc, signature, source, lineage, state and a value preview of one node."""
+        return NodeDetails(self, self.graph.get(name).name)
 
 
 _SESSION: Session | None = None

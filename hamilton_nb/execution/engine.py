@@ -7,7 +7,7 @@ import time
 import traceback
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from ..errors import InputError, NodeExecutionError, ResultError
+from ..errors import InputError, NodeExecutionError
 from ..graph import FunctionGraph
 from ..graph.build import where
 from ..graph.fingerprint import data_token

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-import networkx as nx
 
 from ..graph import FunctionGraph
 from ..graph.fingerprint import GlobalsProbe, data_token, digest

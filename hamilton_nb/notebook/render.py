@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import html
-from typing import Iterable
 
 STATE_COLOURS = {"input": "#d9d9d9", "fresh": "#b7e1a1", "stale": "#ffd27f", "not computed": "#ffffff",
                  "running": "#9ecae1", "error": "#f4a3a3"}

@@ -1,0 +1,83 @@
+"""Everything about one node, as text and HTML: what ``%hamilton_show`` and the widget's panel show."""
+from __future__ import annotations
+
+import dataclasses
+import html
+import inspect
+from typing import Any
+
+import pandas as pd
+
+from .graph.types import describe
+
+
+@dataclasses.dataclass
+class NodeDetails:
+    """Everything about one node; renders as text and HTML."""
+
+    session: Any  # the Session it describes
+    name: str
+
+    def fields(self) -> dict[str, Any]:
+        graph, engine = self.session.graph, self.session.engine
+        node = graph.get(self.name)
+        entry = engine.cache.get(self.name)
+        value = engine.inputs.get(self.name, engine.config.get(self.name)) if node.is_external_input \
+            else (entry.value if entry else None)
+        params = ", ".join(f"{p}: {describe(d.type)}" + ("" if d.required else " = …")
+                           for p, d in node.dependencies.items())
+        try:
+            source = inspect.getsource(node.function) if node.function else ""
+        except (OSError, TypeError):
+            source = ""
+        error = engine.errors.get(self.name)
+        warnings = engine.warnings.get(self.name, [])
+        state = engine.states()[self.name]  # brings versions up to date (globals, bindings)
+        return {
+            "name": node.name,
+            "signature": f"{node.name}({params}) -> {describe(node.type)}",
+            "module": node.module or "(external input)",
+            "state": state,
+            "doc": node.doc,
+            "tags": dict(node.tags),
+            "upstream": sorted(graph.upstream_of(self.name)),
+            "downstream": sorted(graph.downstream_of(self.name)),
+            "last compute (ms)": round(entry.seconds * 1000, 3) if entry else None,
+            "value": (("" if state in ("fresh", "input") else "(out of date: from before the last change)\n")
+                      + preview(value)) if (entry or node.is_external_input) else "(not computed)",
+            "error": error[1] if error else "",
+            "checks": "\n".join([f"warning: {w}" for w in warnings] + [f"check: {c}" for c in node.checks]),
+            "source": source.rstrip(),
+        }
+
+    def _shown(self):
+        """(field, text) for every field that has something to say."""
+        for key, value in self.fields().items():
+            if value in ("", [], {}, None):
+                continue
+            yield key, ", ".join(value) if isinstance(value, list) else str(value)
+
+    def __repr__(self) -> str:
+        return "\n".join(f"{key}: " + ("\n    " + text.replace("\n", "\n    ") if "\n" in text else text)
+                         for key, text in self._shown())
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for key, text in self._shown():
+            text = html.escape(text)
+            cell = f"<pre style='margin:0'>{text}</pre>" if "\n" in text else text
+            rows.append(f"<tr><th style='text-align:left;vertical-align:top'>{key}</th>"
+                        f"<td style='text-align:left'>{cell}</td></tr>")
+        return "<table>" + "".join(rows) + "</table>"
+
+
+def preview(value: Any, rows: int = 5) -> str:
+    """A short description of a value: head, dtype, length and nulls for pandas objects."""
+    if isinstance(value, pd.Series):
+        return (f"pd.Series dtype={value.dtype} length={len(value)} nulls={int(value.isna().sum())}\n"
+                + value.head(rows).to_string())
+    if isinstance(value, pd.DataFrame):
+        return (f"pd.DataFrame {value.shape[0]} rows × {value.shape[1]} columns, "
+                f"nulls={int(value.isna().sum().sum())}\n" + value.head(rows).to_string())
+    text = repr(value)
+    return text if len(text) < 300 else text[:300] + " …"
