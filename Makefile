@@ -17,7 +17,7 @@ setup: $(STAMP)
 # these are the project's own tutorials, so sign them in the local trust database.
 lab: setup
 	$(VENV)/bin/jupyter trust notebooks/*.ipynb
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 # The tutorials are tests too: strict nbval (outputs must match the saved ones, see
 # notebooks/nbval_sanitize.cfg) with a kernel running this venv's python.
