@@ -16,7 +16,7 @@ import pytest
 
 import hamilton_nb
 from hamilton_nb.errors import InputError
-from hamilton_nb.execution import persistent as P
+from hamilton_nb.execution import codec as P
 from hamilton_nb.execution.persistent import PersistentCache, parse_size
 from hamilton_nb.session import Session
 from ipython_shell import ip  # noqa: F401  (a fixture)
@@ -109,7 +109,7 @@ def test_pandas_values_are_stored_columnar_and_restored_faithfully(label, tmp_pa
     store = PersistentCache(tmp_path, background=False)
     store.save("node", "v1", VALUES[label], 0.5)
     kind, _ = P.encode(VALUES[label])
-    assert kind == P._ARROW
+    assert kind == P.ARROW
     value, seconds = store.load("node", "v1")
     _equal(value, VALUES[label])
     assert seconds == 0.5
@@ -119,7 +119,7 @@ def test_pandas_values_are_stored_columnar_and_restored_faithfully(label, tmp_pa
 def test_other_values_fall_back_to_pickle(label, tmp_path):
     store = PersistentCache(tmp_path, background=False)
     store.save("node", "v1", PICKLED[label])
-    assert P.encode(PICKLED[label])[0] == P._PICKLE
+    assert P.encode(PICKLED[label])[0] == P.PICKLE
     _equal(store.load("node", "v1")[0], PICKLED[label])
 
 
@@ -137,7 +137,7 @@ def test_polars_values_use_polars_ipc(tmp_path):
     frame, series = pl.DataFrame({"a": [1, 2], "b": ["x", "y"]}), pl.Series("nm", [1.0, 2.0])
     store.save("f", "v", frame)
     store.save("s", "v", series)
-    assert P.encode(frame)[0] == P._POLARS_FRAME and P.encode(series)[0] == P._POLARS_SERIES
+    assert P.encode(frame)[0] == P.POLARS_FRAME and P.encode(series)[0] == P.POLARS_SERIES
     assert store.load("f", "v")[0].equals(frame)
     loaded = store.load("s", "v")[0]
     assert loaded.equals(series) and loaded.name == "nm"
