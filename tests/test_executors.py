@@ -149,7 +149,7 @@ def test_failing_node_is_reported_with_its_name_and_user_frames(kind, client):
     tb = error.user_traceback
     assert "in bad" in tb and "return good + _helper(lookup)" in tb  # the user's frames, with source
     assert "in _helper" in tb and 'return v["missing"]' in tb
-    assert "executors.py" not in tb and "engine.py" not in tb and "distributed" not in tb
+    assert "executor.py" not in tb and "executors.py" not in tb and "engine.py" not in tb and "distributed" not in tb
     states = session.states()
     assert states["good"] == "fresh" and states["bad"] == "error" and states["after"] == "not computed"
     assert not session.engine.running

@@ -1,6 +1,7 @@
 """Versions, cache and execution of a graph. Knows nothing of IPython or widgets."""
 from .engine import Engine, ExecutionReport, Listener
-from .executors import DaskExecutor, Executor, LocalExecutor, ThreadExecutor
+from .dask_executor import DaskExecutor
+from .executors import Executor, LocalExecutor, ThreadExecutor
 
 __all__ = ["Engine", "ExecutionReport", "Listener", "Executor", "LocalExecutor", "ThreadExecutor",
            "DaskExecutor"]
