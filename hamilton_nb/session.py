@@ -369,14 +369,20 @@ class Session:
     def states(self) -> dict[str, str]:
         return self.engine.states()
 
-    def status(self) -> pd.DataFrame:
-        """One row per node: module, state, type, last compute time, tags, failed ``warn`` checks."""
-        states = self.engine.states()
+    def status(self, state: str | None = None, module: str | None = None) -> pd.DataFrame:
+        """One row per node: module, state, type, last compute time, tags, failed ``warn`` checks.
+
+        ``state`` / ``module`` keep only the nodes in that state / module (for big sessions).
+        """
+        if module is not None and module not in self.graph.modules:
+            raise self.graph.unknown(module, "module")
         rows = []
-        for name, state in states.items():
+        for name, node_state in self.engine.states().items():
             node = self.graph.get(name)
+            if state is not None and node_state != state or module is not None and node.module != module:
+                continue
             entry = self.engine.cache.get(name)
-            rows.append({"node": name, "module": node.module or "(input)", "state": state,
+            rows.append({"node": name, "module": node.module or "(input)", "state": node_state,
                          "type": describe(node.type),
                          "last compute (ms)": round(entry.seconds * 1000, 3) if entry else None,
                          "tags": ", ".join(f"{k}={v}" for k, v in node.tags.items()),

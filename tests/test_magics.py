@@ -469,6 +469,18 @@ def test_inputs_from_pairs_a_dataframe_or_a_dict(ip, setup, line):
     assert ip.ok("%hamilton_execute total").value["total"].tolist() == [11.0, 22.0]
 
 
+def test_status_can_show_only_one_state_or_module(ip):
+    ip.ok("%%hamilton f\ndef y(x: pd.Series) -> pd.Series:\n    return x * 2\n\n"
+          "def z(y: pd.Series) -> pd.Series:\n    return y + 1\n")
+    ip.ok("%%hamilton g\ndef w(x: pd.Series) -> pd.Series:\n    return x - 1\n")
+    ip.ok("%hamilton_inputs x=pd.Series([1.0, 2.0])")
+    ip.ok("%hamilton_execute y")
+    assert ip.ok("%hamilton_status --state fresh").value["node"].tolist() == ["y"]
+    assert sorted(ip.ok("%hamilton_status --state 'not computed'").value["node"]) == ["w", "z"]
+    assert ip.ok("%hamilton_status --module g").value["node"].tolist() == ["w"]
+    assert "Unknown module `h`" in ip.fails("%hamilton_status --module h", InputError).out
+
+
 def test_input_expressions_may_contain_spaces_and_quoted_strings(ip):
     ip.ok("%%hamilton f\ndef y(x: pd.Series, region: str) -> pd.Series:\n"
           "    return x * 2 if region == 'U S' else x\n")

@@ -223,10 +223,17 @@ class HamiltonMagics(Magics):
         else:
             return self.session.config
 
+    @magic_arguments()
+    @argument("--state", choices=["input", "fresh", "stale", "not computed", "running", "error"],
+              type=lambda text: text.strip("'\"").replace("-", " ").replace("_", " "),
+              help="Only nodes in this state ('not computed' may be written not-computed).")
+    @argument("--module", help="Only nodes of this module.")
     @line_magic
     def hamilton_status(self, line: str):
-        """Table of nodes: module, state (input/fresh/stale/not computed/running/error), type, timing."""
-        return self.session.status()
+        """Table of nodes: module, state (input/fresh/stale/not computed/running/error), type, timing,
+        tags and failed data-quality warnings."""
+        args = parse_argstring(self.hamilton_status, line)
+        return self.session.status(state=args.state, module=args.module)
 
     @magic_arguments()
     @argument("node", help="Node name.")
