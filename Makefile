@@ -21,7 +21,7 @@ lab: setup
 
 # The tutorials are tests too: strict nbval (outputs must match the saved ones, see
 # notebooks/nbval_sanitize.cfg) with a kernel running this venv's python.
-NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
+NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=600 --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
 test: setup
 	$(PY) -m pytest tests notebooks $(NBVAL)
