@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from typing import Any, Iterator
 
 
@@ -12,7 +11,6 @@ class Entry:
     value: Any
     seconds: float
     guard: tuple | None = None  # see execution.sharing
-    computed_at: float = dataclasses.field(default_factory=time.time)
 
 
 class ValueCache:
@@ -23,10 +21,6 @@ class ValueCache:
 
     def get(self, name: str) -> Entry | None:
         return self._entries.get(name)
-
-    def fresh_value(self, name: str, version: str) -> Entry | None:
-        entry = self._entries.get(name)
-        return entry if entry is not None and entry.version == version else None
 
     def put(self, name: str, version: str, value: Any, seconds: float, guard: tuple | None = None) -> None:
         self._entries[name] = Entry(version, value, seconds, guard)

@@ -7,11 +7,11 @@ invalidated only downstream of what changed.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Iterable
 
 
 from ..graph import FunctionGraph
-from ..graph.fingerprint import GlobalsProbe, data_token, digest
+from ..graph.fingerprint import GlobalsProbe, digest
 
 UNBOUND = None  # version of an input nobody supplied
 
@@ -53,9 +53,6 @@ class Versioner:
         elif self._bindings.get(name) != token:
             self._bindings[name] = token
             self.invalidate([name])
-
-    def bind_value(self, name: str, value: Any, kind: str = "input") -> None:
-        self.bind(name, f"{kind}:{data_token(value)}")
 
     def refresh_globals(self, names: Iterable[str]) -> None:
         """Re-check the globals ``names`` read (constants, helpers); invalidate those that changed."""

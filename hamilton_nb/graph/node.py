@@ -38,10 +38,6 @@ class Node:
     # ``importance`` ("warn" | "fail") and ``description`` (e.g. "range=(0, 1)").
     checks: tuple = ()
 
-    @property
-    def required_inputs(self) -> tuple[str, ...]:
-        return tuple(d.node for d in self.dependencies.values() if d.required)
-
     def __repr__(self) -> str:
         return f"<Node {self.name} from {self.module or 'inputs'}>"
 

@@ -14,7 +14,7 @@ import ipycytoscape
 import ipywidgets as W
 
 from ..errors import HamiltonError
-from .graph_view import INPUTS_GROUP, ViewSpec, build_view, group_element, node_classes, state_class
+from .graph_view import INPUTS_GROUP, ViewSpec, build_view, group_element, module_of, node_classes, state_class
 from .render import STATE_COLOURS, WARNING_COLOUR, StaticView
 
 FLUSH_SECONDS = 0.2
@@ -262,7 +262,7 @@ class GraphWidget(W.VBox):
                 if node.data.get("state") != state:
                     node.data = {**node.data, "state": state}
             else:
-                touched_groups.add(self._group_of(name))
+                touched_groups.add(module_of(self.session.graph, name))
         for module in touched_groups:
             element = drawn.get(f"module:{module}")
             if element is None:
@@ -274,10 +274,6 @@ class GraphWidget(W.VBox):
             element.data = {**element.data, **fresh["data"]}
         if self.selected in pending:
             self.select(self.selected)
-
-    def _group_of(self, name: str) -> str:
-        node = self.session.graph.nodes.get(name)
-        return node.module if node is not None else INPUTS_GROUP
 
     def close(self) -> None:
         self._unsubscribe()
