@@ -128,8 +128,8 @@ class Session:
         self._check_input_clash([node.name for node in nodes], module)
         change = self.graph.replace_module(module, nodes)
         self._dropped.pop(module, None)  # defining the functions again brings dropped nodes back
-        # Unchanged nodes too: re-running the cell may have redefined helpers or constants they read.
-        stale = self.engine.graph_changed(change.touched + change.unchanged)
+        # Unchanged nodes are re-checked: re-running the cell may have redefined helpers or constants.
+        stale = self.engine.graph_changed(change.touched, recheck=change.unchanged)
         if len(stale) > 1:  # graph order, so a cell's receipt reads the same on every run
             position = {name: i for i, name in enumerate(self.graph.topological_order())}
             stale.sort(key=lambda name: position.get(name, -1))

@@ -131,9 +131,11 @@ class Engine:
                 self._tokens[name] = f"input:{data_token(value)}"
                 self.versions.bind(name, self._tokens[name])
 
-    def graph_changed(self, touched: Iterable[str]) -> list[str]:
-        """Forget versions downstream of ``touched``; returns nodes that became stale."""
+    def graph_changed(self, touched: Iterable[str], recheck: Iterable[str] = ()) -> list[str]:
+        """Forget versions downstream of ``touched``, and of the ``recheck`` nodes whose globals
+        (helpers, constants) changed; returns nodes that became stale."""
         forgotten = self.versions.graph_changed(touched)
+        forgotten.update(self.versions.refresh_globals(recheck))
         was_fresh = [n for n, v in forgotten.items()
                      if v is not None and (e := self.cache.get(n)) is not None and e.version == v]
         if not was_fresh:

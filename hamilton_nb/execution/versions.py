@@ -54,8 +54,10 @@ class Versioner:
             self._bindings[name] = token
             self.invalidate([name])
 
-    def refresh_globals(self, names: Iterable[str]) -> None:
-        """Re-check the globals ``names`` read (constants, helpers); invalidate those that changed."""
+    def refresh_globals(self, names: Iterable[str]) -> dict[str, str | None]:
+        """Re-check the globals ``names`` read (constants, helpers); invalidate those that changed.
+
+        Returns the forgotten versions, as :meth:`invalidate` does."""
         nodes = self.graph.nodes
         changed = []
         for name in names:
@@ -69,15 +71,17 @@ class Versioner:
                 self._probes[name] = (probe, snapshot, probe.token(snapshot))
                 continue
             probe, old_snapshot, old_token = known
+            if probe.namespace is not getattr(node.function, "__globals__", probe.namespace):
+                probe = GlobalsProbe(node.function)  # same code, new module (a re-import)
+                old_snapshot = ()
             snapshot = probe.snapshot()
-            if probe.unchanged_since(old_snapshot, snapshot):
+            if old_snapshot and probe.unchanged_since(old_snapshot, snapshot):
                 continue
             token = probe.token(snapshot)
             self._probes[name] = (probe, snapshot, token)
             if token != old_token:
                 changed.append(name)
-        if changed:
-            self.invalidate(changed)
+        return self.invalidate(changed) if changed else {}
 
     # ---- reading ----------------------------------------------------------------------
     def version(self, name: str) -> str | None:
