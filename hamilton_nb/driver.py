@@ -6,7 +6,6 @@ import types
 from typing import Any, Mapping, Sequence
 
 
-from .errors import InputError
 from .graph import functions_of_module
 from .session import Session
 
@@ -109,17 +108,9 @@ class Driver:
         # As in execute, supplied values no node consumes may be asked for: they pass through.
         outputs = [n for n in final_vars if n in self.graph.dag or n not in supplied]
         needed, steps = self.engine.plan(outputs, overrides)
-        needers: dict[str, list[str]] = {n: [] for n in needed if n not in supplied}
-        for step in steps:
-            for dep in self.graph.nodes[step.name].dependencies.values():
-                if dep.required and dep.node in needers:
-                    needers[dep.node].append(step.name)
-        missing = {n: who for n, who in needers.items() if who or n in outputs}
+        missing = self.engine.missing_inputs(outputs, needed, steps, supplied)
         if missing:
-            lines = [f"  {n}  (needed by {', '.join(sorted(who))})" if who else f"  {n}  (requested)"
-                     for n, who in missing.items()]
-            raise InputError("Missing inputs:\n" + "\n".join(lines) +
-                             "\nFix: pass them in the Driver's config or `inputs=`.")
+            raise self.engine.missing_error(missing, "pass them in the Driver's config or `inputs=`.")
 
     def display_graph(self, final_vars: Sequence[str] | None = None):
         """Show the graph (of ``final_vars`` and what they need): a widget in a notebook, text elsewhere."""

@@ -5,7 +5,7 @@ import dataclasses
 import logging
 import time
 import traceback
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Container, Iterable, Mapping, Sequence
 
 from ..errors import InputError, NodeExecutionError
 from ..graph import FunctionGraph
@@ -259,17 +259,33 @@ class Engine:
         self._frames[key] = (wanted, frame)
         return frame.copy(deep=False)
 
-    def _needers(self, name: str, steps: list[_Step]) -> list[str]:
-        """Nodes of this plan that cannot run without input ``name``."""
-        return sorted(step.name for step in steps
-                      if any(dep == name and required for _, dep, required in step.args))
+    @staticmethod
+    def missing_inputs(outputs: Sequence[str], needed_inputs: Iterable[str], steps: list[_Step],
+                       supplied: Container[str]) -> dict[str, list[str]]:
+        """Unsupplied inputs this plan cannot do without, each with the nodes that need it."""
+        missing = {}
+        for name in needed_inputs:
+            if name in supplied:
+                continue
+            needers = sorted(step.name for step in steps
+                             if any(dep == name and required for _, dep, required in step.args))
+            if needers or name in outputs:
+                missing[name] = needers  # empty: asked for directly
+        return missing
+
+    @staticmethod
+    def missing_error(missing: Mapping[str, list[str]], fix: str | None = None) -> InputError:
+        lines = [f"  {name}  (needed by {', '.join(needers)})" if needers else f"  {name}  (requested)"
+                 for name, needers in missing.items()]
+        fix = fix or ("supply them, e.g. `%hamilton_inputs " + " ".join(f"{m}=..." for m in missing) +
+                      "` or `execute(..., inputs={...})`.")
+        return InputError("Missing inputs:\n" + "\n".join(lines) + f"\nFix: {fix}")
 
     def _bind(self, outputs, needed_inputs, steps, call_inputs, overrides) -> dict[str, Any]:
         versions = self.versions
         for name in self._overridden - set(overrides):  # first: an overridden input is rebound below
             versions.bind(name, None)
         values: dict[str, Any] = {}
-        missing: dict[str, list[str]] = {}
         for name in needed_inputs:
             if name in call_inputs:
                 value = sharing.own(call_inputs[name])
@@ -282,17 +298,12 @@ class Engine:
                 versions.bind(name, self._tokens[name])
             else:
                 versions.bind(name, None)
-                needers = self._needers(name, steps)
-                if needers or name in outputs:
-                    missing[name] = needers or ["requested directly"]
                 continue
             self._check_input_type(name, value)
             values[name] = value
+        missing = self.missing_inputs(outputs, needed_inputs, steps, values)
         if missing:
-            lines = [f"  {name}  (needed by {', '.join(needers)})" for name, needers in missing.items()]
-            raise InputError("Missing inputs:\n" + "\n".join(lines) +
-                             "\nFix: supply them, e.g. `%hamilton_inputs " +
-                             " ".join(f"{m}=..." for m in missing) + "` or `execute(..., inputs={...})`.")
+            raise self.missing_error(missing)
         for name, value in overrides.items():
             versions.bind(name, f"override:{data_token(value)}")
             values[name] = sharing.own(value)
