@@ -37,3 +37,14 @@ class ResultError(HamiltonError):
 
 class MissingDependency(HamiltonError, ImportError):
     """An optional feature (Dask, polars) was asked for, but its extra is not installed."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C inside a node: still a KeyboardInterrupt, shown as the node and the user's frames."""
+
+    def __init__(self, message: str, user_traceback: str = ""):
+        super().__init__(message)
+        self.user_traceback = user_traceback
+
+    def _render_traceback_(self) -> list[str]:
+        return f"KeyboardInterrupt: {self.args[0]}\n\n{self.user_traceback.rstrip()}".splitlines()

@@ -22,7 +22,7 @@ import pytest
 from hamilton_nb import driver
 from hamilton_nb.errors import MissingDependency, NodeExecutionError, ResultError
 from hamilton_nb.execution import DaskExecutor, LocalExecutor, ThreadExecutor
-from hamilton_nb.execution.engine import Interrupted
+from hamilton_nb.errors import Interrupted
 from hamilton_nb.notebook import progress
 from hamilton_nb.session import Session
 

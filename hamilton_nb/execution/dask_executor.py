@@ -16,7 +16,7 @@ import uuid
 from typing import Any, Iterable
 
 from . import sharing
-from .executors import Executor, _abandon, _interrupted, _split, _started, _Waiting, require
+from .executors import Executor, _abandon, _split, _started, _Waiting, require
 
 class Computed:
     """A node's value and its compute seconds, as a Dask task returns them."""
@@ -292,7 +292,7 @@ class DaskExecutor(Executor):
             running = [step.name for step in stale if step.name in engine.running]
             self._cancel(client, futures, names, report)
             _abandon(engine, names)
-            raise _interrupted(engine, running, report) from None
+            raise engine._interrupted(running, report) from None
         finally:
             self._cancel(client, futures, names, report)
             _abandon(engine, names)

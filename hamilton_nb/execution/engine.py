@@ -7,7 +7,7 @@ import time
 import traceback
 from typing import Any, Callable, Container, Iterable, Mapping, Sequence
 
-from ..errors import InputError, NodeExecutionError
+from ..errors import InputError, Interrupted, NodeExecutionError
 from ..graph import FunctionGraph
 from ..graph.build import where
 from ..graph.fingerprint import data_token
@@ -54,17 +54,6 @@ class _Step:
     check: Any
     type: Any
     quality_checks: tuple = ()  # ``@check_output`` validators: check(value) -> (passed, message)
-
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C inside a node: still a KeyboardInterrupt, shown as the node and the user's frames."""
-
-    def __init__(self, message: str, user_traceback: str = ""):
-        super().__init__(message)
-        self.user_traceback = user_traceback
-
-    def _render_traceback_(self) -> list[str]:
-        return f"KeyboardInterrupt: {self.args[0]}\n\n{self.user_traceback.rstrip()}".splitlines()
 
 
 class Listener:
@@ -348,8 +337,9 @@ class Engine:
                 for listener in listeners:
                     listener.node_finished(name, False)
                 if isinstance(exc, KeyboardInterrupt):
-                    self.last_report = report
-                    raise self._interrupted(step, exc, report) from None
+                    tb = exc.__traceback__.tb_next if exc.__traceback__ else None  # the user's frames
+                    raise self._interrupted([name], report, "".join(
+                        traceback.format_exception(type(exc), exc, tb))) from None
                 raise
             seconds = clock() - t0
             self.running.discard(name)
@@ -455,14 +445,15 @@ class Engine:
             if guard is not None and dep in values and sharing.tampered(values[dep], guard):
                 sharing.undo(values[dep], guard)
 
-    def _interrupted(self, step: _Step, exc: KeyboardInterrupt, report: ExecutionReport) -> "Interrupted":
-        node = self.graph.nodes[step.name]
-        tb = exc.__traceback__.tb_next if exc.__traceback__ else None  # drop the engine's frame
-        done = f"{len(report.computed)} node(s) finished before it are cached" if report.computed \
-            else "nothing was computed before it"
-        return Interrupted(f"Interrupted while computing `{step.name}` ({where(node.module)}); {done}, "
-                           f"`{step.name}` was not stored.\nFix: execute again to continue from there.",
-                           "".join(traceback.format_exception(type(exc), exc, tb)))
+    def _interrupted(self, names: list[str], report: ExecutionReport, user_tb: str = "") -> Interrupted:
+        """Ctrl-C while ``names`` were computing: what finished is cached, they are not stored."""
+        shown = ", ".join(f"`{n}` ({where(self.graph.nodes[n].module)})" for n in names[:5]) or "the graph"
+        more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+        done = (f"{len(report.computed)} node(s) finished before it are cached" if report.computed
+                else "nothing was computed before it")
+        self.last_report = report
+        return Interrupted(f"Interrupted while computing {shown}{more}; {done}; unfinished nodes were "
+                           "not stored.\nFix: execute again to continue from there.", user_tb)
 
     def _failed(self, step: _Step, version: str, exc: BaseException | None, value: Any = None,
                 mutated: str | None = None, user_tb: str | None = None):

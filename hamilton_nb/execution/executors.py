@@ -137,19 +137,6 @@ def _abandon(engine, names: Iterable[str]) -> None:
                 listener.node_finished(name, False)
 
 
-def _interrupted(engine, names: list[str], report) -> BaseException:
-    from .engine import Interrupted
-    from ..graph.build import where
-
-    shown = ", ".join(f"`{n}` ({where(engine.graph.nodes[n].module)})" for n in names[:5]) or "the graph"
-    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
-    done = (f"{len(report.computed)} node(s) finished before it are cached" if report.computed
-            else "nothing was computed before it")
-    engine.last_report = report
-    return Interrupted(f"Interrupted while computing {shown}{more}; {done}; unfinished nodes were "
-                       "cancelled and not stored.\nFix: execute again to continue from there.")
-
-
 def _user_traceback(exc: BaseException, skip: int = 1) -> str:
     """The traceback of ``exc`` without the executor's own frame(s)."""
     tb = exc.__traceback__
@@ -228,7 +215,7 @@ class ThreadExecutor(Executor):
             wait_for_running = False
             names = [step.name for step in inflight.values()]
             _abandon(engine, names)
-            raise _interrupted(engine, names, report) from None
+            raise engine._interrupted(names, report) from None
         finally:
             for future in inflight:
                 future.cancel()
