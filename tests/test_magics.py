@@ -150,7 +150,7 @@ INVALID_RERUNS = {
             return a
         def c(a: int) -> int:
             return a
-        ''', ["`c`", "already defined in module `other`", "Fix:", "%hamilton_drop other"]),
+        ''', ["`c`", "already defined in module `other`", "Fix:", "%hamilton_drop c"]),
     "type mismatch": ('''
         %%hamilton features
         extra_name = 1

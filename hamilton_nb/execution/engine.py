@@ -5,18 +5,19 @@ import dataclasses
 import logging
 import time
 import traceback
+import uuid
 from typing import Any, Callable, Container, Iterable, Mapping, Sequence
 
 from ..errors import InputError, Interrupted, NodeExecutionError
 from ..graph import FunctionGraph
 from ..graph.build import where
-from ..graph.fingerprint import data_token
+from ..graph.tokens import Tokenizer, Untracked
 from ..graph.types import describe, runtime_check_type
 from .cache import ValueCache
 from . import sharing
 from . import executors as _executors
 from .results import as_dict, build_dataframe, build_polars, update_dataframe
-from .versions import UNBOUND, Versioner
+from .versions import UNBOUND, UNTRACKED, Versioner, is_untracked
 
 logger = logging.getLogger("hamilton_nb")
 
@@ -56,6 +57,14 @@ class _Step:
     quality_checks: tuple = ()  # ``@check_output`` validators: check(value) -> (passed, message)
 
 
+def binding_token(value: Any, kind: str = "input") -> str:
+    """The version of a bound value: its content token, or a one-off untracked version."""
+    try:
+        return f"{kind}:{Tokenizer().token(value)}"
+    except Untracked:
+        return f"{kind}:{UNTRACKED}{uuid.uuid4().hex}"
+
+
 class Listener:
     """Observer hooks (progress bars, the graph widget); all optional."""
 
@@ -83,6 +92,7 @@ class Engine:
         self.config: dict[str, Any] = {}
         self.inputs: dict[str, Any] = {}
         self._tokens: dict[str, str] = {}  # token of each bound input/config value
+        self._reread: set[str] = set()  # inputs/config that couldn't be snapshotted: re-read each execute
         self.errors: dict[str, tuple[str | None, str]] = {}  # node -> (version, message)
         self.warnings: dict[str, list[str]] = {}  # node -> failed "warn" checks of its cached value
         self.listeners: list[Listener] = []
@@ -101,37 +111,52 @@ class Engine:
         for name, value in values.items():
             self._check_input_type(name, value)
         for name, value in values.items():
-            self.inputs[name] = sharing.own(value)
-            self._tokens[name] = f"input:{data_token(value)}"
+            self.inputs[name] = self._snapshot(name, value)
+            self._tokens[name] = binding_token(self.inputs[name])
             self.versions.bind(name, self._tokens[name])
 
     def remove_input(self, name: str) -> None:
         self.inputs.pop(name, None)
+        self._reread.discard(name)
         if name in self.config:
-            self._tokens[name] = f"input:{data_token(self.config[name])}"
+            self.config[name] = self._snapshot(name, self.config[name])
+            self._tokens[name] = binding_token(self.config[name])
         else:
             self._tokens.pop(name, None)
         self.versions.bind(name, self._tokens.get(name))
 
     def set_config(self, config: Mapping[str, Any]) -> None:
         for name, value in config.items():
-            self.config[name] = value
-            if name not in self.inputs:
-                self._tokens[name] = f"input:{data_token(value)}"
-                self.versions.bind(name, self._tokens[name])
+            if name in self.inputs:
+                self.config[name] = sharing.own(value)[0]
+                continue
+            self.config[name] = self._snapshot(name, value)
+            self._tokens[name] = binding_token(self.config[name])
+            self.versions.bind(name, self._tokens[name])
+
+    def _snapshot(self, name: str, value: Any) -> Any:
+        """A private deep copy of a bound value; one that can't be copied (or has no sound
+        token) is re-read before every execute instead."""
+        value, owned = sharing.own(value)
+        if owned and not is_untracked(binding_token(value)):
+            self._reread.discard(name)
+        else:
+            self._reread.add(name)
+        return value
 
     def graph_changed(self, touched: Iterable[str], recheck: Iterable[str] = ()) -> list[str]:
         """Forget versions downstream of ``touched``, and of the ``recheck`` nodes whose globals
         (helpers, constants) changed; returns nodes that became stale."""
         forgotten = self.versions.graph_changed(touched)
-        forgotten.update(self.versions.refresh_globals(recheck))
+        for name, version in self.versions.refresh_globals(recheck).items():
+            forgotten.setdefault(name, version)
         was_fresh = [n for n, v in forgotten.items()
                      if v is not None and (e := self.cache.get(n)) is not None and e.version == v]
         if not was_fresh:
             return []
         self.versions.compute(self.graph.topological_order())
-        memo = self.versions._memo
-        return [n for n in was_fresh if memo.get(n) != self.cache.get(n).version]
+        known = self.versions.known
+        return [n for n in was_fresh if known(n) != self.cache.get(n).version]
 
     def forget(self, names: Iterable[str]) -> None:
         """Drop the values of ``names``, and any remembered result frame that holds them."""
@@ -209,8 +234,9 @@ class Engine:
         passthrough = [n for n in outputs if n not in self.graph.dag and n not in overrides
                        and (n in inputs or n in self.inputs or n in self.config)]
         needed_inputs, steps = self.plan([n for n in outputs if n not in passthrough], overrides)
-        values = self._bind(outputs, needed_inputs + passthrough, steps, inputs, overrides)
         versions = self.versions
+        versions.new_execute()
+        values = self._bind(outputs, needed_inputs + passthrough, steps, inputs, overrides)
         versions.refresh_globals([s.name for s in steps])
         versions.compute([*needed_inputs, *passthrough, *overrides, *(s.name for s in steps)])
         memo = versions._memo
@@ -277,13 +303,12 @@ class Engine:
         values: dict[str, Any] = {}
         for name in needed_inputs:
             if name in call_inputs:
-                value = sharing.own(call_inputs[name])
-                versions.bind(name, f"input:{data_token(value)}")
-            elif name in self.inputs:
-                value = self.inputs[name]
-                versions.bind(name, self._tokens[name])
-            elif name in self.config:
-                value = self.config[name]
+                value = sharing.own(call_inputs[name])[0]
+                versions.bind(name, binding_token(value))
+            elif name in self.inputs or name in self.config:
+                value = self.inputs[name] if name in self.inputs else self.config[name]
+                if name in self._reread:
+                    self._tokens[name] = binding_token(value)
                 versions.bind(name, self._tokens[name])
             else:
                 versions.bind(name, None)
@@ -294,8 +319,8 @@ class Engine:
         if missing:
             raise self.missing_error(missing)
         for name, value in overrides.items():
-            versions.bind(name, f"override:{data_token(value)}")
-            values[name] = sharing.own(value)
+            values[name] = sharing.own(value)[0]
+            versions.bind(name, binding_token(values[name], "override"))
         self._overridden = set(overrides)
         return values
 
@@ -382,7 +407,7 @@ class Engine:
         self.errors.pop(name, None)
         values[name] = value
         report.computed[name] = seconds
-        if self.persistent is not None:
+        if self.persistent is not None and not is_untracked(version):
             self.persistent.save(name, version, value, seconds)
         for listener in self.listeners:
             listener.node_finished(name, True)
@@ -396,7 +421,8 @@ class Engine:
             guards[step.name] = entry.guard
             report.cached.append(step.name)
             return True
-        return self.persistent is not None and self._load_persisted(step, version, values, guards, report)
+        return (self.persistent is not None and not is_untracked(version)
+                and self._load_persisted(step, version, values, guards, report))
 
     def _load_persisted(self, step: _Step, version: str, values: dict[str, Any], guards: dict[str, Any],
                         report: ExecutionReport) -> bool:
@@ -486,7 +512,7 @@ class Engine:
 
     # ---- states ---------------------------------------------------------------------------
     def state(self, name: str) -> str:
-        """input, fresh, stale, not computed, running or error."""
+        """input, fresh, stale, untracked (recomputed at every execute), not computed, running or error."""
         if name in self.running:
             return "running"
         if name not in self.graph.nodes:
@@ -498,6 +524,8 @@ class Engine:
         entry = self.cache.get(name)
         if entry is None:
             return "not computed"
+        if is_untracked(version):
+            return "untracked"
         return "fresh" if entry.version == version else "stale"
 
     def states(self) -> dict[str, str]:

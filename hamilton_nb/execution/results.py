@@ -7,28 +7,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ResultError
+from .sharing import handout
 
 _MAX_BLOCKS = 64
 
 
-def protect(value: Any) -> Any:
-    """A version of a cached value that the receiver can mutate without touching the cache.
-
-    Copy-on-write makes this a shallow copy for pandas values (data is shared until someone
-    writes); plain containers are rebuilt, their pandas leaves shallow-copied the same way.
-    """
-    if isinstance(value, (pd.Series, pd.DataFrame)):
-        return value.copy(deep=False)
-    kind = type(value)
-    if kind is dict:
-        return {key: protect(item) for key, item in value.items()}
-    if kind is list or kind is tuple or kind is set:
-        return kind(protect(item) for item in value)
-    return value
-
-
 def as_dict(values: Mapping[str, Any], outputs: Sequence[str]) -> dict[str, Any]:
-    return {name: protect(values[name]) for name in outputs}
+    """Values by name; each one the caller can edit without reaching the cache (Series are
+    copy-on-write views, containers rebuilt, arrays read-only)."""
+    return {name: values[name].copy(deep=False) if isinstance(values[name], pd.Series) else handout(values[name])
+            for name in outputs}
 
 
 def _describe_index(index: pd.Index) -> str:

@@ -1,19 +1,98 @@
-"""Versions: a node's version = hash(code, globals it reads, versions of its inputs).
+"""Versions: a node's version = hash(code, everything it reaches, versions of its inputs).
 
-External inputs (and overridden nodes) are versioned by hashing their data — they are
-few. Intermediates are versioned from the graph alone, never by hashing their values,
+External inputs (and overridden nodes) are versioned by hashing their data once, when
+bound. Intermediates are versioned from the graph alone, never by hashing their values,
 so checking 1000 nodes for staleness costs microseconds. Versions are memoised and
 invalidated only downstream of what changed.
+
+What a node *reaches* (its closure, defaults, the globals and attribute chains it loads,
+followed into helpers, classes, wrappers and user modules) is re-read before every
+execute: by identity when the objects can't change in place, by content otherwise. A
+node reaching something with no sound content token is *untracked*: its version is new
+at every execute (so it and everything downstream recompute), it is never persisted, and
+the reason is kept for display.
 """
 from __future__ import annotations
 
-from typing import Iterable
-
+import sys
+import types
+import uuid
+from typing import Any, Iterable
 
 from ..graph import FunctionGraph
-from ..graph.fingerprint import GlobalsProbe, digest
+from ..graph.fingerprint import code_digest, digest
+from ..graph.reach import MISSING, global_chains, is_library_module, is_user_class, is_user_function, resolve
+from ..graph.tokens import SIMPLE, Tokenizer, Untracked
 
 UNBOUND = None  # version of an input nobody supplied
+UNTRACKED = "untracked:"  # prefix of versions that must never be trusted across executes
+
+
+def is_untracked(version: str | None) -> bool:
+    return version is not None and UNTRACKED in version
+
+
+def _stable(obj: Any) -> bool:
+    """True when an object can't change in place in a way that changes what it computes."""
+    if isinstance(obj, SIMPLE) or obj is MISSING or isinstance(obj, types.CodeType):
+        return True
+    if isinstance(obj, (tuple, frozenset)):
+        return all(_stable(item) for item in obj)
+    if isinstance(obj, types.ModuleType):
+        return is_library_module(obj.__name__)
+    if isinstance(obj, types.FunctionType):
+        return not is_user_function(obj) and not obj.__closure__
+    if isinstance(obj, type):
+        return not is_user_class(obj)
+    if isinstance(obj, types.BuiltinFunctionType):
+        owner = getattr(obj, "__self__", None)
+        return owner is None or isinstance(owner, types.ModuleType)
+    return False
+
+
+class Reach:
+    """What one node function reaches, read cheaply: the objects, compared by identity first."""
+
+    __slots__ = ("fn", "chains")
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        code = getattr(fn, "__code__", None)
+        self.chains = global_chains(code) if code is not None else ()
+
+    def snapshot(self) -> tuple:
+        fn = self.fn
+        namespace = getattr(fn, "__globals__", {})
+        objects: list[Any] = [getattr(fn, "__code__", None), getattr(fn, "__defaults__", None),
+                              getattr(fn, "__kwdefaults__", None)]
+        for cell in getattr(fn, "__closure__", None) or ():
+            try:
+                objects.append(cell.cell_contents)
+            except ValueError:
+                objects.append(MISSING)
+        objects.extend(resolve(chain, namespace)[1] for chain in self.chains)
+        return tuple(objects)
+
+    @staticmethod
+    def unchanged_since(old: tuple, new: tuple) -> bool:
+        return len(old) == len(new) and all(a is b and _stable(b) for a, b in zip(old, new))
+
+    def token(self, tokenizer: Tokenizer) -> str:
+        code = getattr(self.fn, "__code__", None)
+        return digest(code_digest(code) if code is not None else repr(self.fn), tokenizer.function_reach(self.fn))
+
+    def outdated_instances(self, snapshot: tuple) -> list[str]:
+        """Globals holding instances of a class that has since been redefined (a re-run class cell)."""
+        notes = []
+        for chain, obj in zip(self.chains, snapshot[-len(self.chains):] if self.chains else ()):
+            cls = type(obj)
+            if isinstance(obj, type) or not is_user_class(cls) or "." in cls.__qualname__:
+                continue
+            current = getattr(sys.modules.get(cls.__module__), cls.__qualname__, None)
+            if isinstance(current, type) and current is not cls:
+                notes.append(f"`{'.'.join(chain)}` is an instance of an earlier definition of class "
+                             f"`{cls.__qualname__}`; re-run the cell that creates it to use the current one")
+        return notes
 
 
 class Versioner:
@@ -21,7 +100,11 @@ class Versioner:
         self.graph = graph
         self._memo: dict[str, str | None] = {}
         self._bindings: dict[str, str] = {}  # input/override name -> token of its value
-        self._probes: dict[str, tuple[GlobalsProbe, tuple, str]] = {}  # node -> (probe, snapshot, token)
+        self._reach: dict[str, tuple[Reach, tuple, str]] = {}  # node -> (reach, snapshot, token)
+        self.untracked: dict[str, str] = {}  # node -> why its reach has no sound token
+        self.notes: dict[str, list[str]] = {}  # node -> things the user should know (outdated instances)
+        self._run = uuid.uuid4().hex  # untracked versions are unique to this process…
+        self._epoch = 0  # …and to one execute
 
     # ---- invalidation -----------------------------------------------------------------
     def invalidate(self, names: Iterable[str]) -> dict[str, str | None]:
@@ -42,7 +125,9 @@ class Versioner:
     def graph_changed(self, touched: Iterable[str]) -> dict[str, str | None]:
         touched = list(touched)
         for name in touched:
-            self._probes.pop(name, None)
+            self._reach.pop(name, None)
+            self.untracked.pop(name, None)
+            self.notes.pop(name, None)
         return self.invalidate(touched)
 
     def bind(self, name: str, token: str | None) -> None:
@@ -54,36 +139,50 @@ class Versioner:
             self._bindings[name] = token
             self.invalidate([name])
 
-    def refresh_globals(self, names: Iterable[str]) -> dict[str, str | None]:
-        """Re-check the globals ``names`` read (constants, helpers); invalidate those that changed.
+    def new_execute(self) -> None:
+        """Untracked nodes get a new version for every execute (so they, and what they feed, rerun)."""
+        self._epoch += 1
+        if self.untracked:
+            self.invalidate(list(self.untracked))
 
-        Returns the forgotten versions, as :meth:`invalidate` does."""
+    def refresh_globals(self, names: Iterable[str]) -> dict[str, str | None]:
+        """Re-read what ``names`` reach (helpers, classes, constants, data, modules); invalidate those
+        that changed. Returns the forgotten versions, as :meth:`invalidate` does."""
         nodes = self.graph.nodes
         changed = []
+        tokenizer = None
         for name in names:
             node = nodes.get(name)
             if node is None or node.function is None:
                 continue
-            known = self._probes.get(name)
-            if known is None:
-                probe = GlobalsProbe(node.function)
-                snapshot = probe.snapshot()
-                self._probes[name] = (probe, snapshot, probe.token(snapshot))
+            known = self._reach.get(name)
+            same_function = known is not None and known[0].fn is node.function
+            reach = known[0] if same_function else Reach(node.function)  # a re-run cell: new objects
+            snapshot = reach.snapshot()
+            if same_function and reach.unchanged_since(known[1], snapshot):
                 continue
-            probe, old_snapshot, old_token = known
-            if probe.namespace is not getattr(node.function, "__globals__", probe.namespace):
-                probe = GlobalsProbe(node.function)  # same code, new module (a re-import)
-                old_snapshot = ()
-            snapshot = probe.snapshot()
-            if old_snapshot and probe.unchanged_since(old_snapshot, snapshot):
-                continue
-            token = probe.token(snapshot)
-            self._probes[name] = (probe, snapshot, token)
-            if token != old_token:
+            tokenizer = tokenizer or Tokenizer()
+            try:
+                token = reach.token(tokenizer)
+                was_untracked = self.untracked.pop(name, None) is not None
+            except Untracked as exc:
+                token, was_untracked = UNTRACKED, True
+                self.untracked[name] = exc.reason
+            notes = reach.outdated_instances(snapshot)
+            if notes:
+                self.notes[name] = notes
+            else:
+                self.notes.pop(name, None)
+            self._reach[name] = (reach, snapshot, token)
+            if known is None or token != known[2] or was_untracked:  # same content: same version
                 changed.append(name)
         return self.invalidate(changed) if changed else {}
 
     # ---- reading ----------------------------------------------------------------------
+    def known(self, name: str) -> str | None:
+        """The memoised version of ``name`` (None when not computed since the last change)."""
+        return self._memo.get(name)
+
     def version(self, name: str) -> str | None:
         found = self._memo.get(name, False)
         if found is not False:
@@ -91,12 +190,21 @@ class Versioner:
         self.compute(self.graph.upstream_of(name) | {name})
         return self._memo[name]
 
+    def untracked_reason(self, name: str) -> str | None:
+        """Why ``name`` is recomputed at every execute: its own reach, or an untracked ancestor."""
+        if name in self.untracked:
+            return self.untracked[name]
+        if not is_untracked(self._memo.get(name)):
+            return None
+        sources = sorted(n for n in self.graph.upstream_of(name) if n in self.untracked)
+        return f"depends on untracked `{sources[0]}`" if sources else None
+
     def compute(self, names: Iterable[str]) -> None:
         """Fill in versions for ``names`` (must be closed under ancestors), in topological order."""
         missing = [n for n in names if n not in self._memo]
         if not missing:
             return
-        position = {n: i for i, n in enumerate(self.graph.topological_order())}
+        position = self.graph.topological_position()
         missing.sort(key=lambda n: position.get(n, -1))  # names outside the graph are inputs
         nodes, memo = self.graph.nodes, self._memo
         for name in missing:
@@ -108,14 +216,20 @@ class Versioner:
             if node is None:
                 memo[name] = UNBOUND
                 continue
-            if name not in self._probes:
+            if name not in self._reach:
                 self.refresh_globals([name])
-            parts = [node.fingerprint, self._probes[name][2] if name in self._probes else ""]
+            reach_token = self._reach[name][2] if name in self._reach else ""
+            untracked = reach_token == UNTRACKED
+            parts = [node.fingerprint, reach_token]
+            if untracked:
+                parts.append(f"{self._run}:{self._epoch}")
             for param, dep in node.dependencies.items():
                 dep_version = memo.get(dep.node)
                 if dep_version is None and dep.required:
                     memo[name] = UNBOUND
                     break
+                untracked = untracked or is_untracked(dep_version)
                 parts.append(f"{param}={dep_version}")
             else:
-                memo[name] = digest(*parts)
+                version = digest(*parts)
+                memo[name] = UNTRACKED + version if untracked else version

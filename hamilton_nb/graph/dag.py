@@ -51,6 +51,8 @@ class FunctionGraph:
         self.generation = 0  # changes with every replacement
         self.structure = 0  # changes only when node names or edges change
         self._order: list[str] | None = None
+        self._position: dict[str, int] | None = None
+        self._position_of: list[str] | None = None
         self._input_types: dict[str, Any] = {}
 
     # ---- building -------------------------------------------------------------------------
@@ -118,7 +120,8 @@ class FunctionGraph:
             if other is not None and other.module != module:
                 raise GraphError(
                     f"`{node.name}` in {where(module)} is already defined in {where(other.module)}.\n"
-                    f"Fix: rename one of them, or drop the other first (`%hamilton_drop {other.module}`).")
+                    f"Fix: rename one of them; to move it here, delete it from {where(other.module)} and "
+                    f"run that cell again first (or drop just that function: `%hamilton_drop {node.name}`).")
 
     def _check_cycles(self, names: Iterable[str]) -> list[str] | None:
         """Raise on a cycle through ``names``; returns the topological order when it had to sort."""
@@ -249,6 +252,14 @@ class FunctionGraph:
         if self._order is None:
             self._order = list(nx.topological_sort(self.dag))
         return self._order
+
+    def topological_position(self) -> dict[str, int]:
+        """Each name's index in :meth:`topological_order` (memoised with it)."""
+        order = self.topological_order()
+        if self._position is None or self._position_of is not order:
+            self._position = {name: i for i, name in enumerate(order)}
+            self._position_of = order
+        return self._position
 
     def _require(self, names: Iterable[str]) -> list[str]:
         names = list(names)

@@ -1,7 +1,8 @@
 """A call log the example functions write to with ``calls.hit()``.
 
-Functions read it through this module object, which never makes their version change
-(reading a mutable global directly would, by design).
+``hit`` reaches the log through ``sys.modules`` (an installed module, versioned rather than
+read), so recording a call never makes a caller's version change — reading a mutable global
+directly would, by design.
 """
 import sys
 
@@ -10,4 +11,4 @@ log: list[str] = []
 
 def hit() -> None:
     """Record that the calling function ran."""
-    log.append(sys._getframe(1).f_code.co_name)
+    sys.modules[__name__].log.append(sys._getframe(1).f_code.co_name)

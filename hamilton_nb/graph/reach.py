@@ -1,0 +1,129 @@
+"""What a function can reach: the global names it loads, followed through attribute chains.
+
+``mylib.f(x)`` reads ``mylib`` *and* ``mylib.f``; ``x.mean()`` reads no global called
+``mean``. Reading the bytecode (rather than ``co_names``, which mixes globals with
+attribute names) gives exactly the chains a function loads, so a reloaded user module
+or ``settings.K = 5`` is seen, and an unrelated global named like a method is not.
+"""
+from __future__ import annotations
+
+import builtins
+import dis
+import os
+import sys
+import sysconfig
+import types
+from typing import Any
+
+_GLOBAL_LOADS = {"LOAD_GLOBAL", "LOAD_NAME"}
+_ATTR_LOADS = {"LOAD_ATTR", "LOAD_METHOD"}
+_chains: dict[types.CodeType, tuple[tuple[str, ...], ...]] = {}
+MISSING = object()
+
+
+def global_chains(code: types.CodeType) -> tuple[tuple[str, ...], ...]:
+    """Every ``name.attr.attr`` chain the code (and its nested code) loads from globals.
+
+    Local imports count too: ``import mylib`` inside a function is the chain ``(<import>, mylib)``.
+    """
+    found = _chains.get(code)
+    if found is not None:
+        return found
+    chains: set[tuple[str, ...]] = set()
+    current: list[str] | None = None
+    for instruction in dis.get_instructions(code):
+        op = instruction.opname
+        if current is not None and op in _ATTR_LOADS:
+            current.append(instruction.argval)
+            continue
+        if current is not None:
+            chains.add(tuple(current))
+            current = None
+        if op in _GLOBAL_LOADS:
+            current = [instruction.argval]
+        elif op == "IMPORT_NAME":
+            current = ["<import>", instruction.argval]
+    if current is not None:
+        chains.add(tuple(current))
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            chains.update(global_chains(const))
+    found = _chains[code] = tuple(sorted(chains))
+    return found
+
+
+# ---- user code vs installed libraries ------------------------------------------------------------
+
+def _library_dirs() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    dirs = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
+    dirs.update(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))
+    return tuple(sorted(d.rstrip("/") + "/" for d in dirs))
+
+
+_LIBRARY_DIRS = _library_dirs()
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # hamilton_nb itself
+_FRAMEWORK = ("hamilton_nb", "hamilton")  # this package and Apache Hamilton: versioned, not read
+_is_library_memo: dict[str, bool] = {}
+
+
+def is_library_module(name: str | None) -> bool:
+    """True for the standard library and installed packages (versioned, not read); False for the
+    notebook (``__main__``) and user modules (files outside those directories)."""
+    if not name:
+        return True
+    found = _is_library_memo.get(name)
+    if found is not None:
+        return found
+    top = name.partition(".")[0]
+    module = sys.modules.get(name) or sys.modules.get(top)
+    if name == "__main__" or top.startswith("__main__"):
+        found = False
+    elif top in _FRAMEWORK or top in sys.builtin_module_names or module is None:
+        found = True
+    else:
+        path = getattr(module, "__file__", None)
+        found = path is None or path.startswith(_LIBRARY_DIRS)
+    if name != "__main__" and module is not None:
+        _is_library_memo[name] = found  # a module's location does not change while it is loaded
+    return found
+
+
+def is_library_file(filename: str) -> bool:
+    return filename.startswith(_LIBRARY_DIRS) or filename.startswith("<frozen ")
+
+
+def is_user_function(fn: Any) -> bool:
+    """Defined in the notebook or a user module (judged by where its code lives: a cell run
+    without a module name still counts as the notebook's)."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    return not (is_library_file(code.co_filename) or code.co_filename.startswith(_PACKAGE_DIR))
+
+
+def is_user_class(cls: type) -> bool:
+    if not is_library_module(cls.__module__):
+        return True
+    for value in vars(cls).values():
+        fn = getattr(value, "__func__", None) or getattr(value, "fget", None) or value
+        if isinstance(fn, types.FunctionType):
+            return is_user_function(fn)
+    return False
+
+
+def resolve(chain: tuple[str, ...], namespace: dict) -> tuple[tuple[str, ...], Any]:
+    """The object a chain reaches (followed only through user modules), and the chain used."""
+    if chain[0] == "<import>":
+        module = sys.modules.get(chain[1], MISSING)
+        return chain[:2], module
+    root = namespace.get(chain[0], MISSING)
+    if root is MISSING:
+        root = getattr(builtins, chain[0], MISSING)
+    obj, used = root, 1
+    for attr in chain[1:]:
+        if not isinstance(obj, types.ModuleType) or is_library_module(obj.__name__):
+            break
+        obj = getattr(obj, attr, MISSING)
+        used += 1
+    return chain[:used], obj

@@ -1,0 +1,357 @@
+"""Content tokens: a short string that changes whenever a value could change a result.
+
+Everything a node can reach is tokenized by content, with its type: data (pandas,
+numpy, polars, containers), user code (functions, their closures and the globals they
+read, classes with their methods, bases and class attributes, wrappers such as
+``partial``, ``lru_cache`` and bound methods) and plain objects (their class and their
+attributes). Installed libraries count by their distribution version, not their code.
+
+Where no sound token exists (a generator, an open file, an object whose state can't be
+read), :class:`Untracked` is raised with the reason: the caller must then recompute
+rather than trust any cached value. There is no identity fallback.
+
+A :class:`Tokenizer` memoises by object identity for the life of one pass, so one global
+read by twenty nodes is hashed once per execute, not twenty times.
+"""
+from __future__ import annotations
+
+import copyreg
+import dataclasses
+import datetime
+import decimal
+import enum
+import fractions
+import functools
+import hashlib
+import importlib.metadata
+import io
+import logging
+import pathlib
+import pickle
+import random
+import re
+import sys
+import threading
+import types
+import uuid
+from typing import Any
+
+from .fingerprint import code_digest, digest
+from .reach import MISSING, global_chains, is_library_module, is_user_class, is_user_function, resolve
+
+SIMPLE = (type(None), bool, int, float, complex, str, bytes, type(Ellipsis))
+_BY_REPR = (range, slice, datetime.date, datetime.time, datetime.timedelta, datetime.timezone,
+            decimal.Decimal, fractions.Fraction, uuid.UUID, pathlib.PurePath)
+_UNTRACKABLE = (types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType, io.IOBase,
+                types.FrameType, types.TracebackType)
+# Side channels: they can't change a computed value, whatever their state.
+_SIDE_CHANNELS = (logging.Logger, logging.LoggerAdapter, logging.Handler, type(threading.Lock()),
+                  type(threading.RLock()), threading.Event, threading.Condition, threading.Semaphore)
+_SKIPPED_CLASS_ATTRS = {"__dict__", "__weakref__", "__doc__", "__module__", "__qualname__",
+                        "__annotations__", "__firstlineno__", "__static_attributes__", "__slotnames__",
+                        "__parameters__", "__orig_bases__", "__abstractmethods__", "_abc_impl"}
+
+
+RANDOM_STATE = ("which is a random generator: its state moves on every draw, so no two executes "
+                "read the same thing (seed a generator inside the function, or pass a seed as an input, "
+                "to make the node reproducible and cacheable)")
+
+
+class Untracked(Exception):
+    """No sound content token exists for a value; ``reason`` says which and why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _blake(data) -> str:
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
+
+
+@functools.lru_cache(maxsize=None)
+def _distributions() -> dict[str, list[str]]:
+    try:
+        return importlib.metadata.packages_distributions()
+    except Exception:  # a broken metadata directory must not stop execution
+        return {}
+
+
+@functools.lru_cache(maxsize=None)
+def library_version(module_name: str) -> str:
+    """``dist==version`` of the installed package a module belongs to (the Python version for
+    the standard library)."""
+    top = module_name.partition(".")[0]
+    for dist in _distributions().get(top, ()):
+        try:
+            return f"{dist}=={importlib.metadata.version(dist)}"
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    module = sys.modules.get(top)
+    version = getattr(module, "__version__", None)
+    if isinstance(version, str):
+        return f"{top}=={version}"
+    return f"python=={sys.version.split()[0]}:{top}"
+
+
+def _module_of(obj: Any) -> str | None:
+    return getattr(obj, "__module__", None)
+
+
+class Tokenizer:
+    """Tokens for one pass over the graph (one execute, one status): each object once."""
+
+    def __init__(self) -> None:
+        self._memo: dict[int, tuple[Any, str]] = {}  # id -> (object kept alive, token)
+        self._active: set[int] = set()  # objects being tokenized (cycles)
+
+    # ---- entry points ------------------------------------------------------------------------
+    def token(self, obj: Any) -> str:
+        """Content token of ``obj``; raises :class:`Untracked`."""
+        if isinstance(obj, SIMPLE):
+            return f"{type(obj).__name__}:{obj!r}"
+        key = id(obj)
+        found = self._memo.get(key)
+        if found is not None:
+            return found[1]
+        if key in self._active:  # a cycle: the enclosing object's token covers the rest
+            return f"cycle:{type(obj).__qualname__}"
+        self._active.add(key)
+        try:
+            token = self._token(obj)
+        finally:
+            self._active.discard(key)
+        self._memo[key] = (obj, token)
+        return token
+
+    def function_reach(self, fn: Any) -> str:
+        """Everything a function reads besides its own code: defaults, closure, the globals and
+        attribute chains it loads (each by content), and what it wraps."""
+        parts = [self.token(getattr(fn, "__defaults__", None)),
+                 self.token(getattr(fn, "__kwdefaults__", None))]
+        for index, cell in enumerate(getattr(fn, "__closure__", None) or ()):
+            try:
+                contents = cell.cell_contents
+            except ValueError:  # an empty cell
+                parts.append("<empty>")
+                continue
+            parts.append(self._named(contents, f"a variable it closes over (#{index})"))
+        namespace = getattr(fn, "__globals__", {})
+        code = getattr(fn, "__code__", None)
+        for chain in global_chains(code) if code is not None else ():
+            used, obj = resolve(chain, namespace)
+            if obj is MISSING:
+                continue
+            parts.append(".".join(used) + "=" + self._named(obj, f"`{'.'.join(used)}`"))
+        extra = {k: v for k, v in getattr(fn, "__dict__", {}).items() if not k.startswith("__hamilton")}
+        if extra:
+            parts.append(self._named(extra, "an attribute set on it"))
+        return digest(*parts)
+
+    def _named(self, obj: Any, label: str) -> str:
+        """Token of a value the caller knows by ``label``: an Untracked reason names it."""
+        try:
+            return self.token(obj)
+        except Untracked as exc:
+            if exc.reason.startswith("reads "):
+                raise
+            raise Untracked(f"reads {label}, {exc.reason}") from None
+
+    # ---- by kind ---------------------------------------------------------------------------------
+    def _token(self, obj: Any) -> str:
+        kind = type(obj)
+        if kind in (tuple, list) or kind in (set, frozenset) or kind is dict:
+            return self._container(obj, kind)
+        module = kind.__module__ or ""
+        if module.startswith(("pandas", "numpy", "polars")):
+            return self._data(obj, module)
+        if isinstance(obj, types.FunctionType):
+            return self._function(obj)
+        if isinstance(obj, type):
+            return self._class(obj)
+        if isinstance(obj, types.ModuleType):
+            return self._module(obj)
+        if isinstance(obj, types.MethodType):
+            return digest("method", self.token(obj.__func__), self.token(obj.__self__))
+        if isinstance(obj, (types.BuiltinFunctionType, types.MethodWrapperType,
+                            types.WrapperDescriptorType, types.MethodDescriptorType)):
+            owner = getattr(obj, "__self__", None)
+            name = getattr(obj, "__qualname__", getattr(obj, "__name__", "?"))
+            if owner is None or isinstance(owner, (types.ModuleType, type)):
+                where = owner.__name__ if isinstance(owner, types.ModuleType) else _module_of(owner) or "builtins"
+                return f"builtin:{where}.{name}:{library_version(where or 'builtins')}"
+            return digest("bound builtin", name, self.token(owner))
+        if isinstance(obj, functools.partial):
+            return digest("partial", self.token(obj.func), self.token(obj.args), self.token(obj.keywords),
+                          self.token(vars(obj)))
+        if isinstance(obj, _BY_REPR) or isinstance(obj, re.Pattern):
+            return f"{kind.__qualname__}:{obj!r}"
+        if isinstance(obj, enum.Enum):
+            return digest("enum", self.token(kind), repr(obj.name))
+        if isinstance(obj, (staticmethod, classmethod)):
+            return digest(kind.__name__, self.token(obj.__func__))
+        if isinstance(obj, property):
+            return digest("property", self.token(obj.fget), self.token(obj.fset), self.token(obj.fdel))
+        if isinstance(obj, _SIDE_CHANNELS):
+            return f"side channel:{kind.__qualname__}"
+        if isinstance(obj, random.Random):
+            raise Untracked(RANDOM_STATE)
+        if isinstance(obj, _UNTRACKABLE):
+            raise Untracked(f"which is a {kind.__name__} (its state can't be read without consuming it)")
+        if isinstance(obj, (tuple, list, set, frozenset, dict)):  # subclasses: contents and attributes
+            return digest(self._container(obj, kind), self.token(kind), self._state(obj))
+        wrapped = getattr(obj, "__wrapped__", MISSING)  # functools.lru_cache, cache, other wrappers
+        if wrapped is not MISSING and callable(obj) and not isinstance(wrapped, types.ModuleType):
+            return digest("wrapper", self.token(kind), self.token(wrapped))
+        if isinstance(obj, (memoryview, bytearray)):
+            return digest(kind.__name__, _blake(bytes(obj)))
+        return digest("object", self.token(kind), self._state(obj))
+
+    def _container(self, obj: Any, kind: type) -> str:
+        if kind is dict or isinstance(obj, dict):
+            items = [f"{self.token(k)}={self.token(v)}" for k, v in obj.items()]
+            return digest("dict", *items)
+        if isinstance(obj, (set, frozenset)):
+            return digest(kind.__name__, *sorted(self.token(item) for item in obj))
+        return digest(kind.__name__, *(self.token(item) for item in obj))
+
+    def _function(self, fn: types.FunctionType) -> str:
+        if not is_user_function(fn) and not self._closes_over_user_code(fn):
+            return f"libfn:{fn.__module__}.{fn.__qualname__}:{library_version(fn.__module__ or 'builtins')}"
+        return digest("function", fn.__qualname__, code_digest(fn.__code__), self.function_reach(fn),
+                      self.token(getattr(fn, "__wrapped__", None)))
+
+    @staticmethod
+    def _closes_over_user_code(fn: types.FunctionType) -> bool:
+        """Library-made closures (``np.vectorize``-style helpers, decorators) can hold user code."""
+        for cell in fn.__closure__ or ():
+            try:
+                contents = cell.cell_contents
+            except ValueError:
+                continue
+            if isinstance(contents, types.FunctionType) and is_user_function(contents) or \
+                    isinstance(contents, type) and is_user_class(contents):
+                return True
+        return False
+
+    def _class(self, cls: type) -> str:
+        if not is_user_class(cls):
+            return f"libclass:{cls.__module__}.{cls.__qualname__}:{library_version(cls.__module__)}"
+        parts = [f"class:{cls.__module__}.{cls.__qualname__}"]
+        for base in cls.__mro__:
+            if base is object:
+                continue
+            if not is_user_class(base):
+                parts.append(self.token(base))
+                continue
+            for name, value in base.__dict__.items():
+                if name in _SKIPPED_CLASS_ATTRS:
+                    continue
+                try:
+                    parts.append(f"{base.__qualname__}.{name}={self.token(value)}")
+                except Untracked as exc:
+                    raise Untracked(f"whose class `{cls.__qualname__}` has attribute `{name}` {exc.reason}") \
+                        from None
+        return digest(*parts)
+
+    def _module(self, module: types.ModuleType) -> str:
+        if is_library_module(module.__name__):
+            return f"module:{module.__name__}:{library_version(module.__name__)}"
+        parts = [f"usermodule:{module.__name__}"]
+        for name, value in sorted(vars(module).items()):
+            if name.startswith("__") or isinstance(value, types.ModuleType):
+                continue
+            defined_elsewhere = (isinstance(value, (types.FunctionType, type))
+                                 and value.__module__ != module.__name__)
+            if not defined_elsewhere:
+                parts.append(f"{name}={self.token(value)}")
+        return digest(*parts)
+
+    def _state(self, obj: Any) -> str:
+        """An instance's state: its attributes, or what pickling it would save."""
+        attributes = getattr(obj, "__dict__", None)
+        slots = [name for cls in type(obj).__mro__ for name in getattr(cls, "__slots__", ())
+                 if isinstance(name, str) and name not in ("__dict__", "__weakref__")]
+        if attributes is not None or slots:
+            parts = [self.token(dict(attributes or {}))]
+            parts.extend(f"{name}={self.token(getattr(obj, name, None))}" for name in slots)
+            if dataclasses.is_dataclass(obj) or attributes or slots:
+                return digest(*parts)
+        reducer = copyreg.dispatch_table.get(type(obj))
+        try:
+            reduced = reducer(obj) if reducer else obj.__reduce_ex__(4)
+        except Exception:
+            reduced = None
+        if isinstance(reduced, tuple) and len(reduced) >= 2:
+            try:
+                return digest("reduced", self.token(reduced[1]), self.token(reduced[2] if len(reduced) > 2
+                                                                            else None))
+            except Untracked:
+                pass
+        try:
+            return digest("pickle", _blake(pickle.dumps(obj, protocol=5)))
+        except Exception:
+            raise Untracked(f"which holds a {type(obj).__qualname__} whose state can't be read") from None
+
+    # ---- data ------------------------------------------------------------------------------------
+    def _data(self, obj: Any, module: str) -> str:
+        if module.startswith("pandas"):
+            import pandas as pd
+
+            if isinstance(obj, pd.DataFrame):
+                return digest("DataFrame", self._index(obj.index), self._index(obj.columns),
+                              *(self._array(obj.iloc[:, i]) for i in range(obj.shape[1])),
+                              self.token(dict(obj.attrs)))
+            if isinstance(obj, pd.Series):
+                return digest("Series", repr(obj.name), self._index(obj.index), self._array(obj),
+                              self.token(dict(obj.attrs)))
+            if isinstance(obj, pd.Index):
+                return self._index(obj)
+        if module.startswith("numpy"):
+            import numpy as np
+
+            if isinstance(obj, np.ndarray):
+                return self._ndarray(obj)
+            if isinstance(obj, np.generic):
+                return digest("npscalar", str(obj.dtype), _blake(obj.tobytes()))
+            if isinstance(obj, (np.random.Generator, np.random.RandomState)):
+                raise Untracked(RANDOM_STATE)
+        if module.startswith("polars") and hasattr(obj, "hash_rows" if hasattr(obj, "columns") else "hash"):
+            hashed = obj.hash_rows().to_numpy() if hasattr(obj, "columns") else obj.hash().to_numpy()
+            return digest("polars", type(obj).__name__, repr(obj.schema if hasattr(obj, "schema") else obj.dtype),
+                          repr(getattr(obj, "name", None)), _blake(hashed.tobytes()))
+        return digest("object", self.token(type(obj)), self._state(obj))
+
+    def _index(self, index: Any) -> str:
+        import pandas as pd
+
+        if isinstance(index, pd.RangeIndex):
+            return f"range:{index.start}:{index.stop}:{index.step}:{index.name!r}"
+        return digest("Index", repr(index.names), self._array(index))
+
+    def _array(self, values: Any) -> str:
+        """A 1-d pandas column or index, hashed by content and dtype, type-aware for objects."""
+        import numpy as np
+        import pandas as pd
+
+        dtype = values.dtype
+        if dtype == object:
+            inferred = pd.api.types.infer_dtype(values, skipna=False)
+            if inferred in ("string", "bytes", "integer", "floating", "mixed-integer-float", "boolean",
+                            "empty", "decimal"):
+                hashed = pd.util.hash_array(np.asarray(values, dtype=object), categorize=False)
+                return digest("objects", inferred, _blake(hashed.tobytes()))
+            return digest("objects", *(self.token(item) for item in np.asarray(values, dtype=object)))
+        array = values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
+        if isinstance(array, np.ndarray) and array.dtype != object:
+            return self._ndarray(array, str(dtype))
+        hashed = pd.util.hash_pandas_object(pd.Series(values), index=False).to_numpy()
+        return digest("ext", str(dtype), _blake(hashed.tobytes()))
+
+    def _ndarray(self, array: Any, dtype: str | None = None) -> str:
+        import numpy as np
+
+        if array.dtype == object:
+            return digest("ndarray[object]", repr(array.shape), *(self.token(item) for item in array.ravel()))
+        raw = np.ascontiguousarray(array).reshape(-1).view(np.uint8)
+        return digest("ndarray", dtype or str(array.dtype), repr(array.shape), _blake(raw))
