@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import linecache
+import re
 import traceback
 import types
 from typing import Any, Callable
@@ -33,7 +34,8 @@ def _definitions(code: types.CodeType) -> list[types.CodeType]:
 
 
 def defined_function_names(code: types.CodeType, label: str) -> list[str]:
-    """Names of the cell's top-level functions, in order; errors for what cannot become a node."""
+    """Names of the cell's top-level functions, in order (possibly none: an emptied cell empties its
+    module); errors for what cannot become a node."""
     names = []
     for definition in _definitions(code):
         name = definition.co_name
@@ -44,9 +46,6 @@ def defined_function_names(code: types.CodeType, label: str) -> list[str]:
             raise GraphError(f"`{name}` in {label} is `async def`; nodes must be plain functions.\n"
                              f"Fix: use `def {name}(...)`, or move it to a regular cell.")
         names.append(name)
-    if not names:
-        raise GraphError(f"{label} defines no functions, so nothing was registered.\n"
-                         "Fix: put `def` functions in %%hamilton cells; other code belongs in regular cells.")
     return names
 
 
@@ -62,6 +61,15 @@ def _check_shadowing(names: list[str], namespace: dict, label: str) -> None:
                 f"the notebook variable `{name}` ({type(current).__name__})"
             raise GraphError(f"`{name}` in {label} would replace {what}.\n"
                              f"Fix: rename the function, or the variable if you no longer need it.")
+
+
+def without_names(source: str, names: list[str]) -> str:
+    """``source`` with the names it defines blanked out: two cells that differ only by renamed
+    functions give the same text."""
+    if not names:
+        return source.strip()
+    pattern = r"\b(" + "|".join(re.escape(name) for name in names) + r")\b"
+    return re.sub(pattern, "_", source).strip()
 
 
 def snapshot(namespace: dict, code: types.CodeType) -> dict[str, Any]:
@@ -80,8 +88,7 @@ def restore(namespace: dict, saved: dict[str, Any]) -> None:
 def run_cell(code: types.CodeType, source: str, namespace: dict, label: str, filename: str) -> list[Callable]:
     """Execute the compiled cell in ``namespace``; return the public functions it defines, in order.
 
-    Cells that cannot become nodes (async functions, classes, no functions) fail before
-    anything runs; a top-level ``name = lambda ...`` fails after (restore the snapshot).
+    Cells that cannot become nodes (async functions, classes) fail before anything runs; a top-level ``name = lambda ...`` fails after (restore the snapshot).
     """
     names = defined_function_names(code, label)
     _check_shadowing(names, namespace, label)

@@ -40,18 +40,24 @@ class Registration:
     module: str
     change: ChangeSet
     stale: list[str]
+    retyped: list[str] = dataclasses.field(default_factory=list)  # only type hints changed
+    matched: str | None = None  # how an unnamed cell was matched to the module it replaces
 
     def __str__(self) -> str:
         c = self.change
         count = len(c.added) + len(c.changed) + len(c.unchanged)
         parts = [f"{count} function{'' if count == 1 else 's'}"]
-        for label, names in (("added", c.added), ("changed", c.changed), ("removed", c.removed)):
+        changed = [n for n in c.changed if n not in self.retyped]
+        for label, names in (("added", c.added), ("changed", changed),
+                             ("type hints changed (nothing to recompute)", self.retyped),
+                             ("removed", c.removed)):
             if names:
                 parts.append(f"{label}: {', '.join(names)}")
         if self.stale:
             shown = ", ".join(self.stale[:8]) + (" …" if len(self.stale) > 8 else "")
             parts.append(f"now stale: {shown}")
-        return f"{self.module}: " + "; ".join(parts)
+        module = f"{self.module} ({self.matched})" if self.matched else self.module
+        return f"{module}: " + "; ".join(parts)
 
 
 class _Relay(Listener):
@@ -76,6 +82,8 @@ class Session:
         self._observers: list[Callable[[Event], None]] = []
         self._states: dict[str, str] = {}
         self._cell_counter = itertools.count(1)
+        self._cell_modules: dict[str, str] = {}  # front-end cell id -> its module
+        self._unnamed_sources: dict[str, tuple[str, str]] = {}  # unnamed cell's module -> its code, names blanked
 
     # ---- observers ------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
@@ -126,10 +134,17 @@ class Session:
         """Make ``module`` consist of exactly ``functions`` (validated; all or nothing)."""
         nodes = nodes_from_functions(functions, module, self.engine.config)
         self._check_input_clash([node.name for node in nodes], module)
+        before = {name: self.graph.nodes[name] for name in self.graph.modules.get(module, ())}
         change = self.graph.replace_module(module, nodes)
         self._dropped.pop(module, None)  # defining the functions again brings dropped nodes back
         # Unchanged nodes are re-checked: re-running the cell may have redefined helpers or constants.
-        stale = self.engine.graph_changed(change.touched, recheck=change.unchanged)
+        stale = [n for n in self.engine.graph_changed(change.touched, recheck=change.unchanged)
+                 if n in self.graph.nodes]
+        self.engine.removed.update({name: module for name in change.removed})  # values released at next execute
+        for name in change.added:
+            self.engine.removed.pop(name, None)
+        retyped = [n for n in change.changed if before[n].fingerprint == self.graph.nodes[n].fingerprint
+                   and n not in stale]
         if len(stale) > 1:  # graph order, so a cell's receipt reads the same on every run
             position = {name: i for i, name in enumerate(self.graph.topological_order())}
             stale.sort(key=lambda name: position.get(name, -1))
@@ -138,7 +153,7 @@ class Session:
         else:
             self.functions.pop(module, None)
         self._publish_states(Event("graph", change.touched, module=module))
-        return Registration(module, change, stale)
+        return Registration(module, change, stale, retyped)
 
     def _check_input_clash(self, names: Iterable[str], module: str | None) -> None:
         for name in names:
@@ -154,46 +169,72 @@ class Session:
         return [n for n in nodes_from_functions(functions, module, config) if n.name not in dropped]
 
     def register_cell(self, source: str, module: str | None = None, namespace: dict | None = None,
-                      filename: str | None = None, config: Mapping[str, Any] | None = None) -> Registration:
+                      filename: str | None = None, config: Mapping[str, Any] | None = None,
+                      cell_id: str | None = None) -> Registration:
         """Run ``source`` in ``namespace`` and register the functions it defines as ``module``.
 
-        Without a module name, the module that already owns most of these functions is
-        reused (so re-running an edited cell replaces it); otherwise a new ``cell_N``.
-        ``config`` is set first (``%%hamilton -c``). On any error the namespace, the
-        config and the session are left as they were.
+        Without a module name, a cell is known by its front-end ``cell_id`` (its module is named
+        after its first function, and keeps that name); without one, by the module that owns
+        most of its functions, or else by its code (a re-run of an unnamed cell whose only
+        function was renamed, nothing else). A cell that now defines no functions empties its module.
+        ``config`` is set first (``%%hamilton -c``). On any error the namespace, the config and
+        the session are left as they were.
         """
         namespace = {} if namespace is None else namespace
         label = f"cell `{module}`" if module else "this %%hamilton cell"
         filename = filename or f"<hamilton cell {module or 'anonymous'}>"
         code = cells.compile_cell(source, label, filename)
-        self._check_input_clash(cells.defined_function_names(code, label), module)
+        names = cells.defined_function_names(code, label)
+        self._check_input_clash(names, module)
+        public = [n for n in names if not n.startswith("_")]
+        matched = None
+        if module is None:
+            module, matched = self._module_for_cell(cell_id, public, source)
+        if not public and module not in self.graph.modules:
+            raise GraphError(f"{label} defines no functions, so nothing was registered.\n"
+                             "Fix: put `def` functions in %%hamilton cells; other code belongs in regular cells.")
         saved = cells.snapshot(namespace, code)
         old_config = self.config
         try:
             if config:
                 self.set_config(config)
             functions = cells.run_cell(code, source, namespace, label, filename)
-            module = module or self._module_for(functions)
-            return self.register_functions(module, functions)
+            registration = self.register_functions(module, functions)
         except BaseException:
             cells.restore(namespace, saved)
             if config:
                 self._restore_config(old_config)
             raise
+        if cell_id is not None:
+            self._cell_modules[cell_id] = module
+        elif module in self._unnamed_sources or matched is not None or module.startswith("cell_"):
+            self._unnamed_sources[module] = (cells.without_names(source, public), source)
+        registration.matched = matched
+        return registration
 
-    def _module_for(self, functions: Sequence[Callable]) -> str:
-        names = {fn.__name__ for fn in functions}
-        owners = [(len(names & set(self.graph.modules[m])), m) for m in self.graph.modules]
-        best = max(owners, default=(0, ""))
-        if best[0]:
-            return best[1]
-        while True:
-            candidate = f"cell_{next(self._cell_counter)}"
-            if candidate not in self.graph.modules:
-                return candidate
+    def _module_for_cell(self, cell_id: str | None, names: Sequence[str], source: str) -> tuple[str, str | None]:
+        """(module, how it was matched) for a cell registered without a module name."""
+        if cell_id is not None and cell_id in self._cell_modules:
+            return self._cell_modules[cell_id], None
+        if cell_id is None:
+            owners = [(len(set(names) & set(self.graph.modules[m])), m) for m in self.graph.modules]
+            best = max(owners, default=(0, ""))
+            if best[0]:
+                return best[1], None
+            shape = cells.without_names(source, names)
+            for module, (old_shape, _) in self._unnamed_sources.items():
+                if module in self.graph.modules and old_shape == shape:
+                    return module, "the same cell as before, its functions renamed"
+        base = f"cell_{names[0]}" if names else f"cell_{next(self._cell_counter)}"
+        candidate, taken = base, set(self.graph.modules) | set(self._cell_modules.values())
+        for n in itertools.count(2):
+            if candidate not in taken:
+                return candidate, None
+            candidate = f"{base}_{n}"
 
     def drop(self, name: str) -> ChangeSet:
         """Remove a module, or a single node from its module."""
+        module = name if name in self.graph.modules else getattr(self.graph.nodes.get(name), "module", None)
         if name in self.graph.modules:
             change = self.graph.drop_module(name)
             self.functions.pop(name, None)
@@ -209,6 +250,7 @@ class Session:
                              "see `%hamilton_status` for nodes.")
         self.engine.graph_changed(change.touched)
         self.engine.forget(change.removed)
+        self.engine.removed.update({removed: module for removed in change.removed})
         self._publish_states(Event("graph", change.touched, module=name))
         return change
 

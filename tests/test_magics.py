@@ -245,13 +245,15 @@ def modules() -> dict[str, list[str]]:
     return dict(hamilton_nb.get_session().graph.modules)
 
 
-def test_unnamed_cells_are_named_after_the_front_end_cell_id(ip):
+def test_unnamed_cells_are_named_after_their_first_function_and_keep_that_name(ip):
     jupyterlab_id = "1e9aac6b-cee9-4786-813b-df30c0debc38"
-    assert ip.ok(CELL_1, cell_id=jupyterlab_id).out.startswith("cell_1e9aac6b: ")
+    assert ip.ok(CELL_1, cell_id=jupyterlab_id).out.startswith("cell_a: ")
     ip.ok(CELL_1_EDITED.replace("def a(", "def renamed("), cell_id=jupyterlab_id)
-    assert modules() == {"cell_1e9aac6b": ["renamed", "a_plus"]}  # replaced: found by id, not by names
+    assert modules() == {"cell_a": ["renamed", "a_plus"]}  # replaced: found by id, not by names
     ip.ok(CELL_2, cell_id="0f4e2c1d-0000-4000-8000-000000000000")
-    assert modules() == {"cell_1e9aac6b": ["renamed", "a_plus"], "cell_0f4e2c1d": ["z"]}
+    assert modules() == {"cell_a": ["renamed", "a_plus"], "cell_z": ["z"]}
+    ip.ok(CELL_2.replace("def z(", "def a("), cell_id="another-cell")  # same first name, another cell
+    assert modules()["cell_a_2"] == ["a"]
 
 
 def test_cell_ids_that_are_uris_still_name_cells_apart(ip):
@@ -264,10 +266,41 @@ def test_cell_ids_that_are_uris_still_name_cells_apart(ip):
 
 
 def test_unnamed_cells_without_a_cell_id_fall_back_to_the_owning_module(ip):
-    assert ip.ok(CELL_1).out.startswith("cell_1: ")
-    assert ip.ok(CELL_1_EDITED).out.startswith("cell_1: ")  # a re-run replaces the module holding `a`
-    assert ip.ok(CELL_2).out.startswith("cell_2: ")
-    assert modules() == {"cell_1": ["a", "a_plus"], "cell_2": ["z"]}
+    assert ip.ok(CELL_1).out.startswith("cell_a: ")
+    assert ip.ok(CELL_1_EDITED).out.startswith("cell_a: ")  # a re-run replaces the module holding `a`
+    assert ip.ok(CELL_2).out.startswith("cell_z: ")
+    assert modules() == {"cell_a": ["a", "a_plus"], "cell_z": ["z"]}
+
+
+def test_renaming_the_only_function_of_a_cell_without_id_replaces_it_and_says_so(ip):
+    ip.ok(CELL_1)
+    ip.ok(CELL_2)
+    ip.ok("%hamilton_inputs x=1 y=2")
+    assert ip.ok("%hamilton_execute a").value["a"].tolist() == [2]
+    out = ip.ok(CELL_1.replace("def a(", "def b(")).out
+    assert out.startswith("cell_a (the same cell as before, its functions renamed): ")
+    assert "added: b; removed: a" in out and "now stale" not in out
+    assert modules() == {"cell_a": ["b"], "cell_z": ["z"]}
+    assert ip.ok("%hamilton_execute b z").value["b"].tolist() == [2]
+    ran = ip.fails("%hamilton_execute a", InputError)
+    assert "`a` was a function in module `cell_a`, since removed" in ran.out
+
+
+def test_emptying_a_cell_empties_its_module_and_says_what_was_removed(ip):
+    ip.ok(CELL_1_EDITED, cell_id="c1")
+    ip.ok("%hamilton_inputs x=1")
+    ip.ok("%hamilton_execute a_plus")
+    out = ip.ok("%%hamilton\n# nothing here yet\n", cell_id="c1").out
+    assert out.strip() == "cell_a: 0 functions; removed: a, a_plus"
+    assert modules() == {} and "a" not in ip.states()
+    ip.ok(CELL_2, cell_id="c2")
+    ip.ok("%hamilton_inputs y=1")
+    ip.ok("%hamilton_execute z")
+    assert hamilton_nb.get_session().engine.cache.get("a") is None  # released by the next execute
+    out = ip.ok("%%hamilton\ndef _helper(v):\n    return v\n", cell_id="c2").out  # same rule
+    assert out.strip() == "cell_z: 0 functions; removed: z"
+    ran = ip.fails("%%hamilton\nz = 1\n", GraphError)  # a brand-new empty cell registers nothing
+    assert "defines no functions" in ran.out
 
 
 def test_cell_config_option_takes_json_or_a_variable(ip):
@@ -638,7 +671,7 @@ def test_reset_forgets_modules_inputs_and_config(small):
     small.ok("%hamilton_reset")
     assert small.states() == {} and small.ok("%hamilton_inputs").value == {}
     assert small.ok("%hamilton_config").value == {}
-    assert small.ok(CELL_1).out.startswith("cell_1: ")  # fallback names start over
+    assert small.ok(CELL_1).out.startswith("cell_a: ")  # a module of that name is free again
     assert "a" in small.ns  # the notebook's own variables are the notebook's
 
 

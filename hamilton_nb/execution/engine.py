@@ -92,6 +92,9 @@ class Engine:
         self.config: dict[str, Any] = {}
         self.inputs: dict[str, Any] = {}
         self._tokens: dict[str, str] = {}  # token of each bound input/config value
+        # Node removed by an edit -> the module it was in. Its value is kept until the next execute,
+        # so moving a function between cells (two cell runs) recomputes nothing.
+        self.removed: dict[str, str | None] = {}
         self._reread: set[str] = set()  # inputs/config that couldn't be snapshotted: re-read each execute
         self.errors: dict[str, tuple[str | None, str]] = {}  # node -> (version, message)
         self.warnings: dict[str, list[str]] = {}  # node -> failed "warn" checks of its cached value
@@ -195,7 +198,7 @@ class Engine:
         graph, dag = self.graph, self.graph.dag
         for name in outputs:
             if name not in dag:
-                raise graph.unknown(name, "output")
+                raise self.unknown(name, "output")
         needed, stack = set(), list(outputs)
         while stack:
             name = stack.pop()
@@ -206,6 +209,13 @@ class Engine:
                 stack.extend(dag.predecessors(name))
         order = [n for n in graph.topological_order() if n in needed and n not in overridden]
         return [n for n in order if n not in graph.nodes], [n for n in order if n in graph.nodes]
+
+    def unknown(self, name: str, what: str) -> InputError:
+        """The graph's "unknown name" error, saying so when the name was a function an edit removed."""
+        if name in self.removed:
+            return InputError(f"Unknown {what} `{name}`: `{name}` was a function in {where(self.removed[name])}, "
+                              f"since removed.\nFix: define `{name}` again, or ask for another output.")
+        return self.graph.unknown(name, what)
 
     def _step(self, name: str) -> _Step:
         node = self.graph.nodes[name]
@@ -228,12 +238,13 @@ class Engine:
         overrides = dict(overrides or {})
         for name in overrides:
             if name not in self.graph.dag:
-                raise self.graph.unknown(name, "override")
+                raise self.unknown(name, "override")
         inputs = inputs or {}
         # Inputs no node consumes may still be asked for: they pass straight through.
         passthrough = [n for n in outputs if n not in self.graph.dag and n not in overrides
                        and (n in inputs or n in self.inputs or n in self.config)]
         needed_inputs, steps = self.plan([n for n in outputs if n not in passthrough], overrides)
+        self.forget([name for name in self.removed if name not in self.graph.nodes and name in self.cache])
         versions = self.versions
         versions.new_execute()
         values = self._bind(outputs, needed_inputs + passthrough, steps, inputs, overrides)
@@ -288,10 +299,13 @@ class Engine:
                 missing[name] = needers  # empty: asked for directly
         return missing
 
-    @staticmethod
-    def missing_error(missing: Mapping[str, list[str]], fix: str | None = None) -> InputError:
+    def missing_error(self, missing: Mapping[str, list[str]], fix: str | None = None) -> InputError:
         lines = [f"  {name}  (needed by {', '.join(needers)})" if needers else f"  {name}  (requested)"
                  for name, needers in missing.items()]
+        gone = [name for name in missing if name in self.removed]
+        if gone:
+            lines.extend(f"  `{name}` was a function in {where(self.removed[name])}, since removed: "
+                         "define it again, or supply it as an input" for name in gone)
         fix = fix or ("supply them, e.g. `%hamilton_inputs " + " ".join(f"{m}=..." for m in missing) +
                       "` or `execute(..., inputs={...})`.")
         return InputError("Missing inputs:\n" + "\n".join(lines) + f"\nFix: {fix}")

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import hashlib
 import json
-import re
 from typing import Any
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
@@ -89,15 +87,6 @@ def _mapping(text: str, namespace: dict, what: str) -> dict[str, Any]:
     return values
 
 
-def module_name_for_cell(cell_id: str) -> str:
-    """``cell_`` + the first 8 characters of a front end's cell id (JupyterLab and nbformat ids
-    are random, so these are distinct). Ids that are not plain names, such as the cell URIs VS
-    Code sends for notebooks without nbformat ids, share long prefixes: those are hashed."""
-    if re.fullmatch(r"[A-Za-z0-9_-]+", cell_id):
-        return f"cell_{cell_id[:8]}"
-    return f"cell_{hashlib.blake2b(cell_id.encode(), digest_size=4).hexdigest()}"
-
-
 @magics_class
 class HamiltonMagics(Magics):
     """Magics for building and executing a live Hamilton graph in a notebook."""
@@ -115,8 +104,8 @@ class HamiltonMagics(Magics):
         return get_session()
 
     @magic_arguments()
-    @argument("module", nargs="?", help="Module name for this cell's functions "
-              "(default: the front end's cell id, else the module already owning them).")
+    @argument("module", nargs="?", help="Module name for this cell's functions (default: one per "
+              "notebook cell, named after its first function, e.g. `cell_avg_3wk_spend`).")
     @argument("-c", "--config", help="Config to set first: a variable name or JSON object.")
     @argument("--display", action="store_true", help="Show the graph after registering.")
     @cell_magic
@@ -137,11 +126,10 @@ class HamiltonMagics(Magics):
         args = parse_argstring(self.hamilton, line)
         session = self.session
         config = _mapping(args.config, self.shell.user_ns, "-c/--config") if args.config else None
-        module = args.module or (module_name_for_cell(self.cell_id) if self.cell_id else None)
         filename = self.shell.compile.cache(cell, self.shell.execution_count, raw_code=cell) \
             if hasattr(self.shell, "compile") else None
-        registration = session.register_cell(cell, module, self.shell.user_ns, filename=filename,
-                                             config=config)
+        registration = session.register_cell(cell, args.module, self.shell.user_ns, filename=filename,
+                                             config=config, cell_id=None if args.module else self.cell_id)
         print(registration)
         if args.display:
             return self._graph([], None, 1, None, static=False)
