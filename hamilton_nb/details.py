@@ -43,9 +43,10 @@ class NodeDetails:
             "upstream": sorted(graph.upstream_of(self.name)),
             "downstream": sorted(graph.downstream_of(self.name)),
             "last compute (ms)": round(entry.seconds * 1000, 3) if entry else None,
-            "value": (("" if state in ("fresh", "input") else "(out of date: from before the last change)\n")
+            "value": (("" if state in ("fresh", "input", "untracked") else "(out of date: from before the last change)\n")
                       + preview(value)) if (entry or node.is_external_input) else "(not computed)",
             "error": error[1] if error else "",
+            "tracking": engine.tracking(self.name),
             "checks": "\n".join([f"warning: {w}" for w in warnings] + [f"check: {c}" for c in node.checks]),
             "source": source.rstrip(),
         }

@@ -196,10 +196,12 @@ class Session:
         saved = cells.snapshot(namespace, code)
         old_config = self.config
         try:
-            if config:
-                self.set_config(config)
+            config_stale = self.set_config(config) if config else []
             functions = cells.run_cell(code, source, namespace, label, filename)
             registration = self.register_functions(module, functions)
+            if config_stale:
+                stale = set(registration.stale) | {n for n in config_stale if n in self.graph.nodes}
+                registration.stale = [n for n in self.graph.topological_order() if n in stale]
         except BaseException:
             cells.restore(namespace, saved)
             if config:
@@ -289,10 +291,12 @@ class Session:
     def config(self) -> dict[str, Any]:
         return dict(self.engine.config)
 
-    def set_config(self, values: Mapping[str, Any] | None = None, **more: Any) -> None:
-        """Set config; modules whose functions depend on config are resolved again."""
+    def set_config(self, values: Mapping[str, Any] | None = None, **more: Any) -> list[str]:
+        """Set config; modules whose functions depend on config are resolved again. Returns the
+        nodes the change made stale, in graph order."""
         updates = {**(values or {}), **more}
         old = dict(self.engine.config)
+        stale_before = self.engine.stale_nodes()
         self.engine.set_config(updates)
         try:
             for module, functions in list(self.functions.items()):
@@ -304,6 +308,8 @@ class Session:
             self._restore_config(old)
             raise
         self._publish_states(Event("graph", list(updates)))
+        now_stale = self.engine.stale_nodes() - stale_before
+        return [name for name in self.graph.topological_order() if name in now_stale]
 
     def _restore_config(self, old: Mapping[str, Any]) -> None:
         """Put the config back to ``old`` and resolve every module under it again."""
@@ -412,7 +418,8 @@ class Session:
         return self.engine.states()
 
     def status(self, state: str | None = None, module: str | None = None) -> pd.DataFrame:
-        """One row per node: module, state, type, last compute time, tags, failed ``warn`` checks.
+        """One row per node: module, state, type, last compute time, tags, failed ``warn`` checks, and
+        tracking (why a node is untracked, or an instance to re-create).
 
         ``state`` / ``module`` keep only the nodes in that state / module (for big sessions).
         """
@@ -428,9 +435,10 @@ class Session:
                          "type": describe(node.type),
                          "last compute (ms)": round(entry.seconds * 1000, 3) if entry else None,
                          "tags": ", ".join(f"{k}={v}" for k, v in node.tags.items()),
-                         "checks": "; ".join(self.engine.warnings.get(name, ()))})
+                         "checks": "; ".join(self.engine.warnings.get(name, ())),
+                         "tracking": self.engine.tracking(name)})
         return pd.DataFrame(rows, columns=["node", "module", "state", "type", "last compute (ms)", "tags",
-                                           "checks"])
+                                           "checks", "tracking"])
 
     def show(self, name: str) -> NodeDetails:
         """Doc, signature, source, lineage, state and a value preview of one node."""

@@ -702,7 +702,7 @@ def test_check_output_above_extract_columns_checks_each_column():
     assert [len(nodes[n].checks) for n in ("frame", "a", "b")] == [0, 1, 1]
 
 
-def test_changing_a_check_argument_changes_the_fingerprint_only_of_that_node():
+def test_changing_a_check_argument_changes_no_fingerprint():
     def build(hi):
         @check_output(range=(0, hi))
         def checked(x: pd.Series) -> pd.Series:
@@ -714,7 +714,7 @@ def test_changing_a_check_argument_changes_the_fingerprint_only_of_that_node():
         return {n: v.fingerprint for n, v in nodes_of(checked, after).items()}
 
     one, two = build(1), build(2)
-    assert one["checked"] != two["checked"] and one["after"] == two["after"]
+    assert one == two  # the check re-runs on the cached value; nothing is recomputed
 
 
 # ---- @check_output: run by the engine (wiring owned by execution/) --------------------------------

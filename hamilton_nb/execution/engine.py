@@ -11,6 +11,7 @@ from typing import Any, Callable, Container, Iterable, Mapping, Sequence
 from ..errors import InputError, Interrupted, NodeExecutionError
 from ..graph import FunctionGraph
 from ..graph.build import where
+from ..graph.fingerprint import digest
 from ..graph.tokens import Tokenizer, Untracked
 from ..graph.types import describe, runtime_check_type
 from .cache import ValueCache
@@ -55,6 +56,7 @@ class _Step:
     check: Any
     type: Any
     quality_checks: tuple = ()  # ``@check_output`` validators: check(value) -> (passed, message)
+    checks_token: str = ""  # what the checks' verdict depends on: re-check a cached value when it changes
 
 
 def binding_token(value: Any, kind: str = "input") -> str:
@@ -95,6 +97,8 @@ class Engine:
         # Node removed by an edit -> the module it was in. Its value is kept until the next execute,
         # so moving a function between cells (two cell runs) recomputes nothing.
         self.removed: dict[str, str | None] = {}
+        self._checked: dict[str, str] = {}  # node -> checks_token its cached value was checked with
+        self._recheck: set[str] = set()  # nodes whose checks changed since their value was checked
         self._reread: set[str] = set()  # inputs/config that couldn't be snapshotted: re-read each execute
         self.errors: dict[str, tuple[str | None, str]] = {}  # node -> (version, message)
         self.warnings: dict[str, list[str]] = {}  # node -> failed "warn" checks of its cached value
@@ -170,6 +174,8 @@ class Engine:
 
     def reset_cache(self) -> None:
         self.cache.clear()
+        self._checked.clear()
+        self._recheck.clear()
         self._frames.clear()
         self.errors.clear()
 
@@ -223,7 +229,10 @@ class Engine:
         if cached is not None and cached[0] is node:
             return cached[1]
         args = tuple((param, dep.node, dep.required) for param, dep in node.dependencies.items())
-        step = _Step(name, node.callable, args, runtime_check_type(node.type), node.type, node.checks)
+        checks_token = digest(*(check.token for check in node.checks)) if node.checks else ""
+        if self._checked.get(name, "") != checks_token and name in self.cache:
+            self._recheck.add(name)  # edited checks: run them on the cached value at the next execute
+        step = _Step(name, node.callable, args, runtime_check_type(node.type), node.type, node.checks, checks_token)
         self._steps[name] = (node, step)
         return step
 
@@ -255,7 +264,7 @@ class Engine:
         frame_key = (tuple(outputs), result)
         wanted = {name: memo[name] for name in outputs}
         reusable = self._frames.get(frame_key)
-        if reusable is not None and reusable[0] == wanted and result == "dataframe":
+        if reusable is not None and reusable[0] == wanted and result == "dataframe" and not self._recheck:
             report.cached = [s.name for s in steps]
             report.seconds = time.perf_counter() - started
             self.last_report = report
@@ -414,8 +423,10 @@ class Engine:
             self._failed(step, version, None, value)
         if step.quality_checks:
             self._run_quality_checks(step, version, value)
-        elif name in self.warnings:
-            del self.warnings[name]
+        else:
+            self.warnings.pop(name, None)
+            self._checked.pop(name, None)
+            self._recheck.discard(name)
         guard = guards[name] = sharing.seal(value)
         self.cache.put(name, version, value, seconds, guard)
         self.errors.pop(name, None)
@@ -431,6 +442,8 @@ class Engine:
         """Use the cached (or persisted) value of ``step`` if it has this version."""
         entry = self.cache._entries.get(step.name)
         if entry is not None and entry.version == version:
+            if step.name in self._recheck:  # the checks were edited
+                self._run_quality_checks(step, version, entry.value)
             values[step.name] = entry.value
             guards[step.name] = entry.guard
             report.cached.append(step.name)
@@ -456,6 +469,8 @@ class Engine:
 
     def _run_quality_checks(self, step: _Step, version: str, value: Any) -> None:
         """``warn`` checks log and are remembered with the value; a ``fail`` check raises."""
+        self._checked[step.name] = step.checks_token
+        self._recheck.discard(step.name)
         warnings = []
         for check in step.quality_checks:
             passed, message = check(value)
@@ -541,6 +556,16 @@ class Engine:
         if is_untracked(version):
             return "untracked"
         return "fresh" if entry.version == version else "stale"
+
+    def tracking(self, name: str) -> str:
+        """Why ``name`` is recomputed at every execute, and anything to re-run; empty when neither."""
+        reason = self.versions.untracked_reason(name)
+        parts = [f"untracked: {reason}; recomputed at every execute"] if reason else []
+        return "; ".join(parts + self.versions.notes.get(name, []))
+
+    def stale_nodes(self) -> set[str]:
+        """Nodes holding a value that is no longer current (after :meth:`states` brought versions up to date)."""
+        return {name for name, state in self.states().items() if state == "stale"}
 
     def states(self) -> dict[str, str]:
         order = self.graph.topological_order()

@@ -84,14 +84,17 @@ class Reach:
     def outdated_instances(self, snapshot: tuple) -> list[str]:
         """Globals holding instances of a class that has since been redefined (a re-run class cell)."""
         notes = []
+        namespace = getattr(self.fn, "__globals__", {})
         for chain, obj in zip(self.chains, snapshot[-len(self.chains):] if self.chains else ()):
             cls = type(obj)
             if isinstance(obj, type) or not is_user_class(cls) or "." in cls.__qualname__:
                 continue
-            current = getattr(sys.modules.get(cls.__module__), cls.__qualname__, None)
+            current = namespace.get(cls.__qualname__)
+            if current is None or current is cls:
+                current = getattr(sys.modules.get(cls.__module__), cls.__qualname__, None)
             if isinstance(current, type) and current is not cls:
-                notes.append(f"`{'.'.join(chain)}` is an instance of an earlier definition of class "
-                             f"`{cls.__qualname__}`; re-run the cell that creates it to use the current one")
+                notes.append(f"`{chain[0]}` is an instance of an earlier definition of class "
+                             f"`{cls.__qualname__}`: re-run the cell that creates it to use the current one")
         return notes
 
 

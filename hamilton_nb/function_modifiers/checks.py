@@ -48,6 +48,11 @@ class Check:
     test: Callable[[Any], tuple[bool, str]] = dataclasses.field(repr=False)
 
     @property
+    def token(self) -> str:
+        """What the check's verdict depends on (its value's version aside)."""
+        return f"{self.name}={fp.value_token(self.argument)}:{self.importance}"
+
+    @property
     def description(self) -> str:
         return f"{self.name}={self.argument!r}"
 
@@ -226,8 +231,8 @@ class check_output(Modifier):
     """``@check_output(range=(0, 1), allow_nans=False, importance="warn"|"fail")``.
 
     ``warn`` logs and marks the node (status, widget); ``fail`` stops execution with an error
-    naming the node and the failed check. Check arguments are part of the node's fingerprint,
-    so editing them re-runs the node (and its checks).
+    naming the node and the failed check. Editing check arguments re-runs the checks on the
+    cached value at the next execute; the node itself is not recomputed.
     """
 
     stage = TRANSFORM
@@ -274,7 +279,6 @@ class check_output(Modifier):
                                 f"{describe(node.type)}.",
                                 f"drop `{name}`, or put @check_output on a function returning {kinds} "
                                 "(with @extract_columns, put @check_output above it to check each column).")
-        tokens = [f"{c.name}={fp.value_token(c.argument)}" for c in made]
-        return [dataclasses.replace(node, checks=(*node.checks, *made),
-                                    fingerprint=fp.digest(node.fingerprint, "check_output", self.importance,
-                                                          *tokens))]
+        # Not part of the fingerprint: a check can't change the value, so editing its arguments
+        # re-runs the check on the cached value instead of recomputing the node and its downstream.
+        return [dataclasses.replace(node, checks=(*node.checks, *made))]

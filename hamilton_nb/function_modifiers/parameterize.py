@@ -9,6 +9,8 @@ makes exactly that output (and what depends on it) stale.
 """
 from __future__ import annotations
 
+import copy
+
 import dataclasses
 import functools
 import inspect
@@ -23,12 +25,16 @@ OUTPUT_NAME = "output_name"  # reserved: the docstring placeholder for the outpu
 
 
 class value:
-    """A literal to pass for a parameter: ``value(3)``."""
+    """A literal to pass for a parameter: ``value(3)``. Snapshotted when the decorator runs, so
+    editing the original dict or list afterwards can't change a node behind its version."""
 
     __slots__ = ("value",)
 
     def __init__(self, literal: Any):
-        self.value = literal
+        try:
+            self.value = copy.deepcopy(literal)
+        except Exception:  # can't be copied: its content token still covers it when defined
+            self.value = literal
 
     def token(self) -> str:
         return "value:" + fp.value_token(self.value)

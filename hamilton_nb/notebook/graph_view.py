@@ -15,7 +15,7 @@ from ..graph import FunctionGraph
 from ..graph.types import describe
 
 INPUTS_GROUP = "(inputs)"
-STATES = ("input", "fresh", "stale", "not computed", "running", "error")
+STATES = ("input", "fresh", "stale", "untracked", "not computed", "running", "error")
 
 
 @dataclasses.dataclass
@@ -80,7 +80,7 @@ def group_label(module: str, count: int, counts: Counter, warned: int = 0) -> st
 
 def group_state(counts: Counter) -> str:
     """The most urgent state among a group's nodes."""
-    for state in ("error", "running", "stale", "not computed", "fresh", "input"):
+    for state in ("error", "running", "stale", "untracked", "not computed", "fresh", "input"):
         if counts.get(state):
             return state
     return "fresh"

@@ -207,19 +207,21 @@ class HamiltonMagics(Magics):
         args = parse_argstring(self.hamilton_config, line)
         values = _mapping(" ".join(args.values), self.shell.user_ns, "%hamilton_config")
         if values:
-            self.session.set_config(values)
+            stale = self.session.set_config(values)
+            print(f"config: {', '.join(values)} set" + (f"; now stale: {', '.join(stale)}" if stale else ""))
         else:
             return self.session.config
 
     @magic_arguments()
-    @argument("--state", choices=["input", "fresh", "stale", "not computed", "running", "error"],
+    @argument("--state", choices=["input", "fresh", "stale", "untracked", "not computed", "running", "error"],
               type=lambda text: text.strip("'\"").replace("-", " ").replace("_", " "),
               help="Only nodes in this state ('not computed' may be written not-computed).")
     @argument("--module", help="Only nodes of this module.")
     @line_magic
     def hamilton_status(self, line: str):
-        """Table of nodes: module, state (input/fresh/stale/not computed/running/error), type, timing,
-        tags and failed data-quality warnings."""
+        """Table of nodes: module, state (input/fresh/stale/untracked/not computed/running/error), type,
+        timing, tags, failed data-quality warnings, and tracking (why a node is untracked, or what to
+        re-run)."""
         args = parse_argstring(self.hamilton_status, line)
         return self.session.status(state=args.state, module=args.module)
 
