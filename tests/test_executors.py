@@ -216,15 +216,23 @@ def test_ctrl_c_cancels_outstanding_work_and_keeps_the_session_consistent(kind, 
     session.set_inputs(x=pd.Series([1.0, 2.0]))
     session.execute(["quick"])
     outputs = [f"slow_{i}" for i in range(4)]
-    timer = threading.Timer(0.6, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    started = time.perf_counter()
-    try:
-        with pytest.raises(Interrupted, match="Interrupted while computing `slow_"):
-            session.execute(outputs)
-    finally:
-        timer.cancel()
-    assert time.perf_counter() - started < 2.5  # did not wait for the running nodes (≥ 3.6 s)
+    pressed = []
+
+    def press_ctrl_c_once_slow_nodes_run():  # not after a fixed delay: a loaded machine is slow
+        deadline = time.perf_counter() + 30
+        while not any(n.startswith("slow_") for n in list(session.engine.running)):
+            if time.perf_counter() > deadline:
+                return
+            time.sleep(0.01)
+        pressed.append(time.perf_counter())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    presser = threading.Thread(target=press_ctrl_c_once_slow_nodes_run, daemon=True)
+    presser.start()
+    with pytest.raises(Interrupted, match="Interrupted while computing `slow_"):
+        session.execute(outputs)
+    presser.join()
+    assert time.perf_counter() - pressed[0] < 2.5  # did not wait for the running nodes (3 s each)
     assert not session.engine.running
     states = session.states()
     assert states["quick"] == "fresh" and {states[n] for n in outputs} == {"not computed"}

@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 from . import sharing
 from .executors import Executor, _abandon, _split, _started, _Waiting, require
+from .interrupts import CtrlC
 
 class Computed:
     """A node's value and its compute seconds, as a Dask task returns them."""
@@ -259,6 +260,7 @@ class DaskExecutor(Executor):
         waiting = _Waiting(stale)
         futures: dict[str, Any] = {}
         by_key: dict[str, Any] = {}
+        ctrl_c = CtrlC().start()
         try:
             if send:
                 for dep, future in zip(send, client.scatter([values[dep] for dep in send], hash=False,
@@ -277,6 +279,7 @@ class DaskExecutor(Executor):
             finished = distributed.as_completed(list(futures.values()), with_results=True,
                                                 raise_errors=False, loop=client.loop)
             for batch in finished.batches():
+                ctrl_c.check()
                 for future, result in batch:
                     step = by_key[future.key]
                     name, version = step.name, memo[step.name]
@@ -294,6 +297,7 @@ class DaskExecutor(Executor):
             _abandon(engine, names)
             raise engine._interrupted(running, report) from None
         finally:
+            ctrl_c.stop()
             self._cancel(client, futures, names, report)
             _abandon(engine, names)
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from ..errors import MissingDependency
 from . import sharing
+from .interrupts import CtrlC
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Engine, ExecutionReport, _Step
@@ -190,11 +191,13 @@ class ThreadExecutor(Executor):
                 inflight[pool.submit(_call, step.callable, kwargs)] = step
 
         wait_for_running = True
+        ctrl_c = CtrlC().start()
         try:
             submit()
             while inflight:
                 # A timeout, so Ctrl-C (handled between bytecodes) is not held up by a long node.
                 done, _ = cf.wait(list(inflight), timeout=0.1, return_when=cf.FIRST_COMPLETED)
+                ctrl_c.check()
                 for future in done:
                     step = inflight.pop(future)
                     name, version = step.name, memo[step.name]
@@ -217,6 +220,7 @@ class ThreadExecutor(Executor):
             _abandon(engine, names)
             raise engine._interrupted(names, report) from None
         finally:
+            ctrl_c.stop()
             for future in inflight:
                 future.cancel()
             _abandon(engine, [step.name for step in inflight.values()])
