@@ -410,8 +410,13 @@ class Session:
         return store.info()
 
     def clear_persistent_cache(self) -> int:
-        """Delete every entry of the persistent cache; returns how many were removed."""
-        return self._persistent_store().clear()
+        """Delete every entry of the persistent cache, and forget the values in memory too (what
+        "clear the cache" means to a user: the next execute recomputes). Returns how many
+        entries were removed from disk."""
+        removed = self._persistent_store().clear()
+        self.engine.reset_cache()
+        self._publish_states(Event("reset"))
+        return removed
 
     # ---- looking ----------------------------------------------------------------------------
     def states(self) -> dict[str, str]:

@@ -440,3 +440,45 @@ def test_cache_magic_documents_itself(ip):
     help_text = ip.ok("%hamilton_cache?").out
     for word in ("on", "off", "clear", "info", "--max-size", ".hamilton_cache", "trust", "restart"):
         assert word in help_text
+
+
+RESTART_WITH_CLASS = '''
+import functools, sys
+import pandas as pd
+from hamilton_nb.session import Session
+
+cache, factor, offset = sys.argv[1], sys.argv[2], sys.argv[3]
+ns = {"pd": pd, "functools": functools, "__name__": "__main__"}
+exec(f"""
+class Scaler:
+    def transform(self, s):
+        return s * {factor}
+scaler = Scaler()
+def _shift(s, by):
+    return s + by * {offset}
+shift = functools.partial(_shift, by=1)
+""", ns)
+session = Session()
+session.register_cell("""
+def scaled(spend: pd.Series) -> pd.Series:
+    return shift(scaler.transform(spend))
+""", "features", ns)
+session.set_inputs(spend=pd.Series([1.0, 2.0]))
+session.enable_persistent_cache(cache)
+print(session.execute(["scaled"])["scaled"].tolist())
+print(sorted(session.last_report.loaded))
+'''
+
+
+def test_a_restart_after_editing_a_class_or_a_partial_never_loads_the_old_value(tmp_path):
+    script, cache = tmp_path / "child.py", tmp_path / "cache"
+    script.write_text(RESTART_WITH_CLASS)
+    runs = [_python(str(script), str(cache), factor, offset)
+            for factor, offset in (("2", "0"), ("2", "0"), ("3", "0"), ("3", "1"))]
+    assert all(run.returncode == 0 for run in runs), [run.stderr for run in runs]
+    assert [run.stdout.splitlines() for run in runs] == [
+        ["[2.0, 4.0]", "[]"],
+        ["[2.0, 4.0]", "['scaled']"],  # same code: loaded
+        ["[3.0, 6.0]", "[]"],  # the method changed: computed, not loaded
+        ["[4.0, 7.0]", "[]"],  # the partial's function changed
+    ]

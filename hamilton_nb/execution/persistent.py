@@ -45,6 +45,16 @@ from .codec import Unstorable, decode, encode
 logger = logging.getLogger("hamilton_nb")
 
 SUFFIX = ".hnbc"
+
+
+def _environment() -> str:
+    """What every stored value also depends on: the Python and data-library versions (a value
+    computed under pandas 2 is not served under pandas 3, whether or not a node names pandas)."""
+    import sys
+
+    from ..graph.tokens import library_version
+
+    return "|".join([sys.version, *(library_version(name) for name in ("numpy", "pandas", "pyarrow", "hamilton_nb"))])
 _MAGIC = b"HNBCACH1"
 # kind (1 byte), payload length, compute seconds, CRC-32 of the payload, magic trailer
 _FOOTER = struct.Struct("<cQdI8s")
@@ -151,6 +161,7 @@ class PersistentCache:
         self._unstorable: set[str] = set()
         self._interned: dict = {}
         self._prefixes: dict[str, str] = {}
+        self._environment = _environment()
         self._last_save = 0.0
         self._pending: dict[tuple[str, str], tuple[Any, float]] = {}
         self._queue: queue.SimpleQueue | None = None
@@ -173,7 +184,7 @@ class PersistentCache:
             safe = re.sub(r"[^A-Za-z0-9_]", "_", name)[:60]
             tag = hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
             prefix = self._prefixes[name] = os.path.join(str(self.directory), f"{safe}-{tag}.")
-        return prefix + version + SUFFIX
+        return prefix + hashlib.blake2b(f"{version}|{self._environment}".encode(), digest_size=12).hexdigest() + SUFFIX
 
     def _entries(self) -> list[os.DirEntry]:
         try:

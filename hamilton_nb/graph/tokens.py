@@ -80,7 +80,7 @@ def library_version(module_name: str) -> str:
     version = getattr(module, "__version__", None)
     if isinstance(version, str):
         return f"{top}=={version}"
-    if top in sys.stdlib_module_names or top in sys.builtin_module_names or module is None:
+    if top in sys.stdlib_module_names or top in sys.builtin_module_names:
         return f"python=={sys.version.split()[0]}"
     try:
         return f"{top}=={importlib.metadata.version(top)}"

@@ -321,7 +321,7 @@ class HamiltonMagics(Magics):
         ``.hamilton_cache/`` beside the notebook), keyed by node version; after a restart,
         re-run the cells and ``%hamilton_execute`` loads fresh values instead of computing
         them. Stale entries are never loaded. ``off`` stops using it, ``clear`` deletes its
-        entries, ``info`` shows entries, size and hit rate.
+        entries (and forgets the values in memory), ``info`` shows entries, size and hit rate.
 
         pandas and polars values are stored in Arrow IPC (feather) format; other values are
         pickled, and loading a pickle can run code: only use a cache directory you trust.
@@ -343,7 +343,8 @@ class HamiltonMagics(Magics):
             session.disable_persistent_cache()
             print("Persistent cache off (the files stay on disk).")
         elif args.action == "clear":
-            print(f"Removed {session.clear_persistent_cache()} entries.")
+            print(f"Removed {session.clear_persistent_cache()} entries from disk, and the values in memory: "
+                  "the next execute recomputes.")
         else:
             print(session.cache_info())
 
