@@ -1,0 +1,96 @@
+"""What a result was computed from, and what has changed since: how a shown result knows it is stale.
+
+A stamp records the version of every node and input a result depends on, as the execute
+that made it saw them (its call inputs and overrides included). Comparing with the versions
+the same execute would see now is cheap (versions are memoised; intermediates are never
+hashed) and names the root causes: the edited function, the re-bound input, the global
+a function reads, the dropped node.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Iterable, Mapping, Sequence
+
+from .graph.build import where
+from .graph.fingerprint import data_token
+
+
+@dataclasses.dataclass(frozen=True)
+class ResultStamp:
+    outputs: tuple[str, ...]
+    bindings: Mapping[str, str]  # call input / override name -> token of the value it had
+    versions: Mapping[str, str | None]  # every node and input the result depends on
+    nodes: Mapping[str, Any]  # the nodes among them, as they were (their code, module, inputs)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.versions)
+
+
+def stamp(session, outputs: Sequence[str], inputs: Mapping[str, Any] | None = None,
+          overrides: Mapping[str, Any] | None = None) -> ResultStamp:
+    """The stamp of a result of ``outputs`` just computed with these call inputs/overrides
+    (the execute has just re-read the globals its nodes use)."""
+    graph, engine = session.graph, session.engine
+    inputs, overrides = dict(inputs or {}), dict(overrides or {})
+    in_graph = [n for n in dict.fromkeys(outputs) if n in graph.nodes and n not in overrides]
+    needed, steps = engine.plan(in_graph, overrides) if in_graph else ([], [])
+    names = list(dict.fromkeys([*needed, *(s.name for s in steps), *overrides,
+                                *(n for n in outputs if n in graph.dag)]))
+    bindings = {name: f"input:{data_token(value)}" for name, value in inputs.items() if name in names}
+    bindings.update({name: f"override:{data_token(value)}" for name, value in overrides.items()})
+    nodes = graph.nodes
+    return ResultStamp(outputs=tuple(outputs), bindings=bindings, versions=engine.versions_of(names, bindings),
+                       nodes={n: nodes[n] for n in names if n in nodes})
+
+
+def reread_globals(session, stamps: Iterable[ResultStamp]) -> None:
+    """Re-read the globals the nodes of ``stamps`` use (once for all of them, before :func:`changes`)."""
+    nodes = session.graph.nodes
+    names = {n for result in stamps for n in result.nodes if n in nodes}
+    session.engine.versions.refresh_globals(names)
+
+
+def changes(session, result: ResultStamp) -> list[str]:
+    """Why ``result`` is out of date, root causes in graph order; empty when it is not.
+
+    Call :func:`reread_globals` first so that a changed global counts."""
+    graph, engine = session.graph, session.engine
+    outputs = [n for n in result.outputs if n in result.versions]
+    if all(n in graph.dag for n in result.versions) and \
+            engine.versions_of(outputs, result.bindings) == {n: result.versions[n] for n in outputs}:
+        return []  # an output's version covers everything upstream of it
+    present = [n for n in result.names if n in graph.dag]
+    now = engine.versions_of(present, result.bindings)
+    changed = {n for n in result.names if n not in now or now[n] != result.versions[n]}
+    reasons = []
+    for name in result.names:
+        if name not in changed:
+            continue
+        old, node = result.nodes.get(name), graph.nodes.get(name)
+        own_edit = old is not None and (node is None or node.fingerprint != old.fingerprint)
+        if own_edit or not any(d.node in changed for d in (old.dependencies.values() if old else ())):
+            reasons.append(_describe(session, result, name))
+    return list(dict.fromkeys(reasons))
+
+
+def _describe(session, result: ResultStamp, name: str) -> str:
+    graph, engine = session.graph, session.engine
+    old, node = result.nodes.get(name), graph.nodes.get(name)
+    if old is not None and node is None:
+        return f"`{name}` was removed from {where(old.module)}"
+    if node is None:
+        if name not in graph.dag:
+            return f"input `{name}` is no longer used"
+        if name in result.bindings:  # a call input keeps its value
+            return f"`{name}` changed"
+        if name in engine.inputs:
+            return f"input `{name}` changed"
+        if name in engine.config:
+            return f"config `{name}` changed"
+        return f"input `{name}` is no longer bound"
+    if old is None:
+        return f"`{name}` is now defined in {where(node.module)}"
+    if old.fingerprint != node.fingerprint or old.module != node.module:
+        return f"`{name}` changed in {where(node.module)}"
+    return f"a global or helper that `{name}` reads ({where(node.module)}) changed"
