@@ -192,7 +192,7 @@ class Tracker:
         """Stop every live output (they stay on screen and get stale banners from now on)."""
         stopped = [s for s in self.shown.values() if s.live]
         for shown in stopped:
-            shown.live = False
+            shown.live, shown.error = False, ""  # a failed update is now just a stale output
             self._publish(shown, update=True)
         return len(stopped)
 
