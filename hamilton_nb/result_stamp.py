@@ -51,15 +51,26 @@ def reread_globals(session, stamps: Iterable[ResultStamp]) -> None:
     session.engine.versions.refresh_globals(names)
 
 
-def changes(session, result: ResultStamp) -> list[str]:
-    """Why ``result`` is out of date, root causes in graph order; empty when it is not.
+@dataclasses.dataclass(frozen=True)
+class Staleness:
+    """Which outputs of a result are out of date, and why (root causes, in graph order)."""
+
+    outputs: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.reasons)
+
+
+def changes(session, result: ResultStamp) -> Staleness:
+    """What made ``result`` out of date; empty (false) when nothing did.
 
     Call :func:`reread_globals` first so that a changed global counts."""
     graph, engine = session.graph, session.engine
     outputs = [n for n in result.outputs if n in result.versions]
     if all(n in graph.dag for n in result.versions) and \
             engine.versions_of(outputs, result.bindings) == {n: result.versions[n] for n in outputs}:
-        return []  # an output's version covers everything upstream of it
+        return Staleness()  # an output's version covers everything upstream of it
     present = [n for n in result.names if n in graph.dag]
     now = engine.versions_of(present, result.bindings)
     changed = {n for n in result.names if n not in now or now[n] != result.versions[n]}
@@ -71,7 +82,7 @@ def changes(session, result: ResultStamp) -> list[str]:
         own_edit = old is not None and (node is None or node.fingerprint != old.fingerprint)
         if own_edit or not any(d.node in changed for d in (old.dependencies.values() if old else ())):
             reasons.append(_describe(session, result, name))
-    return list(dict.fromkeys(reasons))
+    return Staleness(tuple(n for n in result.outputs if n in changed), tuple(dict.fromkeys(reasons)))
 
 
 def _describe(session, result: ResultStamp, name: str) -> str:

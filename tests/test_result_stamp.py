@@ -48,7 +48,7 @@ def shown(session, outputs, **call):
 
 def why(session, result):
     reread_globals(session, [result])
-    return changes(session, result)
+    return list(changes(session, result).reasons)
 
 
 def test_a_fresh_result_has_nothing_to_say(nb):
@@ -64,6 +64,14 @@ def test_an_edited_function_is_named_with_its_module_and_nothing_downstream_is_b
     result = shown(session, ["ratio"])
     session.register_cell(FEATURES.replace("spend * 2", "spend * 3"), "features", ns)
     assert why(session, result) == ["`doubled` changed in module `features`"]
+
+
+def test_only_the_outputs_an_edit_reaches_are_stale(nb):
+    session, ns = nb
+    result = shown(session, ["ratio", "with_rate", "doubled"])
+    session.register_cell(FEATURES.replace("spend * 2", "spend * 3"), "features", ns)
+    reread_globals(session, [result])
+    assert changes(session, result).outputs == ("ratio", "doubled")
 
 
 def test_an_edit_elsewhere_leaves_the_result_fresh(nb):

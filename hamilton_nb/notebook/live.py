@@ -55,6 +55,7 @@ class Shown:
     bundle: tuple[dict, dict]  # (data, metadata) of the values it shows
     live: bool
     reasons: tuple[str, ...] = ()  # what the banner on screen names (empty: none)
+    stale_outputs: tuple[str, ...] = ()  # which of its outputs the banner says are old
     error: str = ""  # a live output's failed update, shown above its last good values
     failed_at: tuple = ()  # the versions that update failed at; retried once they change
 
@@ -151,14 +152,16 @@ class Tracker:
         session = self.session()
         reread_globals(session, [shown.stamp for shown in self.shown.values()])
         for shown in sorted(self.shown.values(), key=lambda s: not s.live):
-            reasons = tuple(changes(session, shown.stamp))
+            found = changes(session, shown.stamp)
+            reasons, outputs = found.reasons, found.outputs
             if shown.request.all and not reasons:
                 added = [n for n in session.graph.nodes if n not in shown.stamp.versions]
-                reasons = (f"new node{'s' if len(added) > 1 else ''}: {', '.join(added)}",) if added else ()
+                reasons = (f"new node{'s' if len(added) > 1 else ''}: {_names(added)}",) if added else ()
+                outputs = shown.stamp.outputs if added else ()
             if shown.live and reasons:
                 self._recompute(session, shown, reasons)
-            elif reasons != shown.reasons:
-                shown.reasons = reasons
+            elif (reasons, outputs) != (shown.reasons, shown.stale_outputs):
+                shown.reasons, shown.stale_outputs = reasons, outputs
                 self._publish(shown, update=True)
 
     def _recompute(self, session, shown: Shown, reasons: tuple[str, ...]) -> None:
@@ -183,7 +186,8 @@ class Tracker:
                 shown.reasons, shown.error = reasons, message
                 self._publish(shown, update=True)
             return
-        shown.bundle, shown.stamp, shown.reasons, shown.error = (data, metadata), new_stamp, (), ""
+        shown.bundle, shown.stamp, shown.error = (data, metadata), new_stamp, ""
+        shown.reasons, shown.stale_outputs = (), ()
         shown.request = dataclasses.replace(request, outputs=outputs)
         self._publish(shown, update=True)
 
@@ -230,12 +234,17 @@ def render(shown: Shown) -> tuple[dict, dict]:
     else:
         headline = "; ".join(shown.reasons)
         detail = ""
-    tail = "the values below are from before that change"
+    old = [n for n in shown.stale_outputs if n in shown.stamp.outputs]
+    if shown.error or not old or len(old) == len(shown.stamp.outputs) or shown.request.node:
+        tail = "the values below are from before that change"
+    else:
+        tail = (f"{_names(old)} below {'is' if len(old) == 1 else 'are'} from before that change; "
+                f"the other columns are current")
     hint = "re-run this cell, or fix the error" if shown.error else "re-run this cell, or add --live to keep it current"
     out = {"text/plain": f"{STALE_PREFIX}{headline} — {tail} ({hint}).\n{text}"}
     banner = (f"{BANNER_START}<div style='background:#fff3cd;border-left:4px solid #e0a800;padding:4px 8px;"
               f"margin:2px 0 4px 0;font-family:sans-serif;color:#533f03'><b>⚠ stale</b>: {_code(headline)} — "
-              f"{tail} <span style='opacity:.75'>({html.escape(hint)})</span>"
+              f"{_code(tail)} <span style='opacity:.75'>({html.escape(hint)})</span>"
               + (f"<pre style='margin:4px 0 0 0;white-space:pre-wrap'>{html.escape(detail)}</pre>" if detail else "")
               + f"</div><div style='opacity:0.5' title='old values'>{BANNER_END}")
     out["text/html"] = banner + (page if page is not None else f"<pre>{html.escape(text)}</pre>") \
@@ -247,6 +256,12 @@ def _signature(session, result: ResultStamp) -> tuple:
     """The versions the outputs of ``result`` have now: they change whenever anything they depend on does."""
     present = [n for n in result.outputs if n in session.graph.dag]
     return tuple(session.engine.versions_of(present, result.bindings).items())
+
+
+def _names(names: Sequence[str], shown: int = 5) -> str:
+    """`a`, `b`, `c` … and N more."""
+    listed = ", ".join(f"`{n}`" for n in names[:shown])
+    return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
 def _code(text: str) -> str:
