@@ -255,6 +255,7 @@ def test_the_widget_in_jupyterlab(page, lab):
     playwright_api.expect(shown.locator(".jp-Cell-outputArea")).to_contain_text("⚠ stale", timeout=10_000)
     text = shown.locator(".jp-Cell-outputArea").inner_text()
     assert "avg_3wk_spend changed in module features" in text and "signups_norm" in text, text
+    assert "score below is from before that change; the other columns are current" in text, text
     shown.scroll_into_view_if_needed()
     shown.screenshot(path=str(ARTIFACTS / "stale_banner.png"))
 

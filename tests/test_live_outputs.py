@@ -225,3 +225,37 @@ def test_a_failing_live_update_shows_in_its_output_not_in_the_cell_that_caused_i
     [update] = [m for m in fixed if m["msg_type"] == "update_display_data"]
     text = update["content"]["data"]["text/plain"]
     assert text.startswith("● live") and "-4.0" in text and "stale" not in text
+
+
+# ---- a terminal IPython (no kernel): plain results, nothing tracked ---------------------------------
+from ipython_shell import ip  # noqa: E402,F401  (the fixture)
+
+
+def test_in_a_terminal_results_are_plain_and_nothing_is_tracked(ip):
+    ip.ok("spend = pd.Series([1.0, 2, 3])")
+    ip.ok(FEATURES)
+    ip.ok("%hamilton_inputs spend=spend")
+    ran = ip.ok("%hamilton_execute doubled --live")
+    assert type(ran.value) is __import__("pandas").DataFrame and ran.out.strip().startswith("Out")
+    assert ran.value["doubled"].tolist() == [2.0, 4.0, 6.0]
+    assert "only" in ip.ok("%hamilton_live").out  # says where tracking happens
+    assert "Stopped 0 live outputs." in ip.ok("%hamilton_live off").out
+
+
+def test_hamilton_live_documents_itself(ip):
+    magic = ip.shell.find_line_magic("hamilton_live")
+    assert "off" in magic.__doc__ and "stop_live()" in magic.__doc__
+    assert "--live" in ip.shell.find_line_magic("hamilton_execute").__doc__
+    assert "stale" in ip.ok("%hamilton_execute?").out
+
+
+def test_unloading_the_extension_stops_watching(ip):
+    from hamilton_nb.notebook import live
+
+    assert live.tracker(ip.shell).post_run_cell in ip.shell.events.callbacks["post_run_cell"]
+    ip.ok("%unload_ext hamilton_nb")
+    try:
+        assert not any(getattr(c, "__self__", None).__class__ is live.Tracker
+                       for c in ip.shell.events.callbacks["post_run_cell"])
+    finally:
+        ip.ok("%load_ext hamilton_nb")
