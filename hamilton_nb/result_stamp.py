@@ -71,6 +71,8 @@ def changes(session, result: ResultStamp) -> Staleness:
     if all(n in graph.dag for n in result.versions) and \
             engine.versions_of(outputs, result.bindings) == {n: result.versions[n] for n in outputs}:
         return Staleness()  # an output's version covers everything upstream of it
+    if not graph.nodes and result.nodes:
+        return Staleness(tuple(result.outputs), ("the session was reset",))
     present = [n for n in result.names if n in graph.dag]
     now = engine.versions_of(present, result.bindings)
     changed = {n for n in result.names if n not in now or now[n] != result.versions[n]}
@@ -82,7 +84,13 @@ def changes(session, result: ResultStamp) -> Staleness:
         own_edit = old is not None and (node is None or node.fingerprint != old.fingerprint)
         if own_edit or not any(d.node in changed for d in (old.dependencies.values() if old else ())):
             reasons.append(_describe(session, result, name))
+    unused = [r for r in reasons if r.endswith(_UNUSED)]
+    if len(unused) < len(reasons):  # an input falls out of use because of an edit named already
+        reasons = [r for r in reasons if not r.endswith(_UNUSED)]
     return Staleness(tuple(n for n in result.outputs if n in changed), tuple(dict.fromkeys(reasons)))
+
+
+_UNUSED = " is no longer used"
 
 
 def _describe(session, result: ResultStamp, name: str) -> str:
@@ -92,7 +100,7 @@ def _describe(session, result: ResultStamp, name: str) -> str:
         return f"`{name}` was removed from {where(old.module)}"
     if node is None:
         if name not in graph.dag:
-            return f"input `{name}` is no longer used"
+            return f"input `{name}`{_UNUSED}"
         if name in result.bindings:  # a call input keeps its value
             return f"`{name}` changed"
         if name in engine.inputs:

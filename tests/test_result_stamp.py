@@ -129,3 +129,15 @@ def test_checking_leaves_the_session_states_as_they_were(nb):
     before = session.states()
     why(session, with_call)
     assert session.states() == before == {**before, "ratio": "fresh"}
+
+
+def test_a_reset_is_named_once_and_a_removal_by_its_node(nb):
+    session, ns = nb
+    result = shown(session, ["shifted"])
+    session.drop("features")  # `spend` is now read by `shifted` alone
+    session.register_cell(OTHER.replace("(spend: pd.Series)", "()").replace("spend + 1", "pd.Series([1.0])"),
+                          "other", ns)  # and now by nobody: the edit, not the input, is the cause
+    assert "spend" not in session.graph.dag
+    assert why(session, result) == ["`shifted` changed in module `other`"]
+    session.reset()
+    assert why(session, result) == ["the session was reset"]

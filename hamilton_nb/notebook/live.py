@@ -30,6 +30,7 @@ MAX_TRACKED = 64  # outputs a notebook keeps watching; the oldest are let go fir
 # (notebooks/nbval_sanitize.cfg does, for the tutorials).
 BANNER_START, BANNER_END, OLD_END = "<!--hamilton-nb:stale-->", "<!--/hamilton-nb:stale-->", "<!--hamilton-nb:old-->"
 STALE_PREFIX = "⚠ stale: "
+MAX_REASONS = 4  # causes a banner names; the rest are counted
 
 
 @dataclasses.dataclass
@@ -232,7 +233,10 @@ def render(shown: Shown) -> tuple[dict, dict]:
         headline = f"could not update ({shown.error.splitlines()[0]})"
         detail = shown.error
     else:
-        headline = "; ".join(shown.reasons)
+        shown_reasons = list(shown.reasons[:MAX_REASONS])
+        if len(shown.reasons) > MAX_REASONS:
+            shown_reasons.append(f"{len(shown.reasons) - MAX_REASONS} more changes")
+        headline = "; ".join(shown_reasons)
         detail = ""
     old = [n for n in shown.stale_outputs if n in shown.stamp.outputs]
     if shown.error or not old or len(old) == len(shown.stamp.outputs) or shown.request.node:
@@ -240,7 +244,8 @@ def render(shown: Shown) -> tuple[dict, dict]:
     else:
         tail = (f"{_names(old)} below {'is' if len(old) == 1 else 'are'} from before that change; "
                 f"the other columns are current")
-    hint = "re-run this cell, or fix the error" if shown.error else "re-run this cell, or add --live to keep it current"
+    hint = "re-run this cell, or fix the error" if shown.error else \
+        "re-run this cell" if shown.request.node else "re-run this cell, or add --live to keep it current"
     out = {"text/plain": f"{STALE_PREFIX}{headline} — {tail} ({hint}).\n{text}"}
     banner = (f"{BANNER_START}<div style='background:#fff3cd;border-left:4px solid #e0a800;padding:4px 8px;"
               f"margin:2px 0 4px 0;font-family:sans-serif;color:#533f03'><b>⚠ stale</b>: {_code(headline)} — "
