@@ -97,7 +97,7 @@ def test_an_edited_function_marks_the_results_showing_it(stale):
     for index in (7, 13):
         page, text = shown(stale[index]), shown(stale[index], "text/plain")
         assert text.startswith("⚠ stale: `doubled` changed in module `features`")
-        assert "⚠ stale" in page and "<code>doubled</code> changed in module <code>features</code>" in page
+        assert "⚠ stale" in page and "doubled</code> changed in module <code style='white-space:nowrap'>features" in page
         assert "<td>6.0</td>" in page and "<td>9.0</td>" not in page  # the old values, still there
     assert "⚠ stale: `doubled` changed in module `features`" in shown(stale[14], "text/plain")
 

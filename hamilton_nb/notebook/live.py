@@ -245,11 +245,11 @@ def render(shown: Shown) -> tuple[dict, dict]:
         tail = (f"{_names(old)} below {'is' if len(old) == 1 else 'are'} from before that change; "
                 f"the other columns are current")
     hint = "re-run this cell, or fix the error" if shown.error else \
-        "re-run this cell" if shown.request.node else "re-run this cell, or add --live to keep it current"
+        "re-run this cell" if shown.request.node else "re-run this cell, or add `--live` to keep it current"
     out = {"text/plain": f"{STALE_PREFIX}{headline} — {tail} ({hint}).\n{text}"}
     banner = (f"{BANNER_START}<div style='background:#fff3cd;border-left:4px solid #e0a800;padding:4px 8px;"
               f"margin:2px 0 4px 0;font-family:sans-serif;color:#533f03'><b>⚠ stale</b>: {_code(headline)} — "
-              f"{_code(tail)} <span style='opacity:.75'>({html.escape(hint)})</span>"
+              f"{_code(tail)} <span style='opacity:.75'>({_code(hint)})</span>"
               + (f"<pre style='margin:4px 0 0 0;white-space:pre-wrap'>{html.escape(detail)}</pre>" if detail else "")
               + f"</div><div style='opacity:0.5' title='old values'>{BANNER_END}")
     out["text/html"] = banner + (page if page is not None else f"<pre>{html.escape(text)}</pre>") \
@@ -272,7 +272,7 @@ def _names(names: Sequence[str], shown: int = 5) -> str:
 def _code(text: str) -> str:
     """Escape ``text`` for HTML, showing `names` as code."""
     parts = html.escape(text).split("`")
-    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+    return "".join(f"<code style='white-space:nowrap'>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
 # ---- one tracker per shell ------------------------------------------------------------------
