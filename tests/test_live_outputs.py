@@ -221,6 +221,10 @@ def test_a_failing_live_update_shows_in_its_output_not_in_the_cell_that_caused_i
     text = update["content"]["data"]["text/plain"]
     assert "could not update" in text and "ValueError: boom" in text and "0.0" in text  # old values kept
     assert not display_ids(kernel.run("y = 2", "C"), "update_display_data")  # not retried for nothing
+    [update] = [m for m in kernel.run(FEATURES, "F") if m["msg_type"] == "update_display_data"]  # undone
+    text = update["content"]["data"]["text/plain"]
+    assert text.startswith("● live") and "could not update" not in text and "0.0" in text
+    kernel.run(FEATURES.replace("return spend - 1", "raise ValueError('boom')"), "F")
     fixed = kernel.run(FEATURES.replace("return spend - 1", "return spend - 5"), "F")
     [update] = [m for m in fixed if m["msg_type"] == "update_display_data"]
     text = update["content"]["data"]["text/plain"]

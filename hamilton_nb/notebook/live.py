@@ -153,17 +153,25 @@ class Tracker:
         session = self.session()
         reread_globals(session, [shown.stamp for shown in self.shown.values()])
         for shown in sorted(self.shown.values(), key=lambda s: not s.live):
-            found = changes(session, shown.stamp)
-            reasons, outputs = found.reasons, found.outputs
-            if shown.request.all and not reasons:
-                added = [n for n in session.graph.nodes if n not in shown.stamp.versions]
-                reasons = (f"new node{'s' if len(added) > 1 else ''}: {_names(added)}",) if added else ()
-                outputs = shown.stamp.outputs if added else ()
-            if shown.live and reasons:
-                self._recompute(session, shown, reasons)
-            elif (reasons, outputs) != (shown.reasons, shown.stale_outputs):
-                shown.reasons, shown.stale_outputs = reasons, outputs
-                self._publish(shown, update=True)
+            try:
+                self._refresh_one(session, shown)
+            except KeyboardInterrupt:  # Ctrl-C during a live update: leave the others for the next cell
+                return
+            except Exception:
+                logger.exception("hamilton_nb: could not refresh an output on screen")
+
+    def _refresh_one(self, session, shown: Shown) -> None:
+        found = changes(session, shown.stamp)
+        reasons, outputs = found.reasons, found.outputs
+        if shown.request.all and not reasons:
+            added = [n for n in session.graph.nodes if n not in shown.stamp.versions]
+            reasons = (f"new node{'s' if len(added) > 1 else ''}: {_names(added)}",) if added else ()
+            outputs = shown.stamp.outputs if added else ()
+        if shown.live and reasons:
+            self._recompute(session, shown, reasons)
+        elif (reasons, outputs) != (shown.reasons, shown.stale_outputs) or (shown.error and not reasons):
+            shown.reasons, shown.stale_outputs, shown.error = reasons, outputs, ""
+            self._publish(shown, update=True)
 
     def _recompute(self, session, shown: Shown, reasons: tuple[str, ...]) -> None:
         request = shown.request
@@ -171,21 +179,19 @@ class Tracker:
         if shown.error and attempt == shown.failed_at:
             return  # nothing changed since the last failed update: don't run it again
         try:
-            if request.node is not None:
-                value = session.show(request.node)
-                outputs = [request.node]
-            else:
-                value = session.execute(request.outputs, all=request.all, inputs=request.inputs,
-                                        overrides=request.overrides, result=request.result)
-                outputs = session.last_report.outputs
+            value = session.execute(request.outputs, all=request.all, inputs=request.inputs,
+                                    overrides=request.overrides, result=request.result)
+            outputs = session.last_report.outputs
             data, metadata = self.shell.display_formatter.format(value)
             new_stamp = stamp(session, outputs, request.inputs, request.overrides)
-        except Exception as exc:  # shown in the output; the cell that caused it carries on
+        except (Exception, KeyboardInterrupt) as exc:  # shown in the output; the causing cell carries on
             message = str(exc).strip() or type(exc).__name__
             shown.failed_at = attempt
             if (reasons, message) != (shown.reasons, shown.error):
                 shown.reasons, shown.error = reasons, message
                 self._publish(shown, update=True)
+            if isinstance(exc, KeyboardInterrupt):
+                raise
             return
         shown.bundle, shown.stamp, shown.error = (data, metadata), new_stamp, ""
         shown.reasons, shown.stale_outputs = (), ()
