@@ -21,6 +21,7 @@ class ResultStamp:
     bindings: Mapping[str, str]  # call input / override name -> token of the value it had
     versions: Mapping[str, str | None]  # every node and input the result depends on
     nodes: Mapping[str, Any]  # the nodes among them, as they were (their code, module, inputs)
+    globals_read: Mapping[str, str]  # node -> token of the globals it read
 
     @property
     def names(self) -> list[str]:
@@ -39,9 +40,11 @@ def stamp(session, outputs: Sequence[str], inputs: Mapping[str, Any] | None = No
                                 *(n for n in outputs if n in graph.dag)]))
     bindings = {name: f"input:{data_token(value)}" for name, value in inputs.items() if name in names}
     bindings.update({name: f"override:{data_token(value)}" for name, value in overrides.items()})
-    nodes = graph.nodes
-    return ResultStamp(outputs=tuple(outputs), bindings=bindings, versions=engine.versions_of(names, bindings),
-                       nodes={n: nodes[n] for n in names if n in nodes})
+    nodes, read = graph.nodes, engine.versions.globals_token
+    versions = engine.versions_of(names, bindings)
+    return ResultStamp(outputs=tuple(outputs), bindings=bindings, versions=versions,
+                       nodes={n: nodes[n] for n in names if n in nodes},
+                       globals_read={n: read(n) for n in names if n in nodes})
 
 
 def reread_globals(session, stamps: Iterable[ResultStamp]) -> None:
@@ -81,7 +84,8 @@ def changes(session, result: ResultStamp) -> Staleness:
         if name not in changed:
             continue
         old, node = result.nodes.get(name), graph.nodes.get(name)
-        own_edit = old is not None and (node is None or node.fingerprint != old.fingerprint)
+        own_edit = old is not None and (node is None or node.fingerprint != old.fingerprint
+                                        or engine.versions.globals_token(name) != result.globals_read[name])
         if own_edit or not any(d.node in changed for d in (old.dependencies.values() if old else ())):
             reasons.append(_describe(session, result, name))
     unused = [r for r in reasons if r.endswith(_UNUSED)]

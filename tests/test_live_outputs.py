@@ -84,6 +84,8 @@ STALE = START + [
     "%hamilton_config rate=3.0",                 # 18
     "%hamilton_drop other",                      # 19
     "%hamilton_live",                            # 20
+    "%hamilton_execute with_rate -i rate=5.0",   # 21: its own rate
+    "%hamilton_config rate=4.0",                 # 22: the session's rate changes, not the one it used
 ]
 
 
@@ -96,10 +98,10 @@ def test_an_edited_function_marks_the_results_showing_it(stale):
     assert not errors(stale)
     for index in (7, 13):
         page, text = shown(stale[index]), shown(stale[index], "text/plain")
-        assert text.startswith("⚠ stale: `doubled` changed in module `features`")
+        assert "`doubled` changed in module `features`" in text.splitlines()[0]
         assert "⚠ stale" in page and "doubled</code> changed in module <code style='white-space:nowrap'>features" in page
         assert "<td>6.0</td>" in page and "<td>9.0</td>" not in page  # the old values, still there
-    assert "⚠ stale: `doubled` changed in module `features`" in shown(stale[14], "text/plain")
+    assert "`doubled` changed in module `features`" in shown(stale[14], "text/plain").splitlines()[0]
 
 
 def test_globals_config_and_drops_are_named(stale):
@@ -112,6 +114,11 @@ def test_globals_config_and_drops_are_named(stale):
 def test_a_result_nothing_changed_stays_as_it_was(stale):
     page = shown(stale[11])
     assert "stale" not in page and "<td>1001.0</td>" in page
+
+
+def test_a_result_computed_with_its_own_inputs_ignores_the_sessions(stale):
+    page = shown(stale[21])
+    assert "stale" not in page and "<td>15.0</td>" in page  # 3 * 5
 
 
 def test_assigned_results_are_plain_values_shown_once(stale):

@@ -89,6 +89,10 @@ def test_a_changed_global_counts_once_globals_are_re_read(nb):
     assert why(session, result) == ["a global or helper that `scaled` reads (module `features`) changed"]
     ns["FACTOR"] = 10  # changed back: the values shown are right again
     assert why(session, result) == []
+    ns["FACTOR"] = 30
+    session.set_inputs(spend=pd.Series([5.0, 6, 7]))  # a changed input upstream hides neither cause
+    assert why(session, result) == ["input `spend` changed",
+                                    "a global or helper that `scaled` reads (module `features`) changed"]
 
 
 def test_inputs_config_and_drops_are_named(nb):

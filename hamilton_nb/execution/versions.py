@@ -84,6 +84,11 @@ class Versioner:
         return self.invalidate(changed) if changed else {}
 
     # ---- reading ----------------------------------------------------------------------
+    def globals_token(self, name: str) -> str:
+        """The token of the globals ``name`` reads, as last re-read ("" before its first read)."""
+        known = self._probes.get(name)
+        return known[2] if known is not None else ""
+
     def version(self, name: str) -> str | None:
         found = self._memo.get(name, False)
         if found is not False:

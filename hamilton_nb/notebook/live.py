@@ -117,6 +117,8 @@ class Tracker:
             logger.exception("hamilton_nb: could not track this output")
             self.shell.display_pub.publish(data, metadata)
             return
+        if not live:
+            shown.request = _without_values(request)
         self._remember(shown)
         self._publish(shown, update=False)
 
@@ -204,6 +206,7 @@ class Tracker:
         stopped = [s for s in self.shown.values() if s.live]
         for shown in stopped:
             shown.live, shown.error = False, ""  # a failed update is now just a stale output
+            shown.request = _without_values(shown.request)
             self._publish(shown, update=True)
         return len(stopped)
 
@@ -261,6 +264,12 @@ def render(shown: Shown) -> tuple[dict, dict]:
     out["text/html"] = banner + (page if page is not None else f"<pre>{html.escape(text)}</pre>") \
         + f"{OLD_END}</div>"
     return out, {}
+
+
+def _without_values(request: Request) -> Request:
+    """What a non-live output keeps: its stamp has the tokens of its call inputs, so their values
+    (which may be large) can go."""
+    return dataclasses.replace(request, inputs=None, overrides=None)
 
 
 def _signature(session, result: ResultStamp) -> tuple:
