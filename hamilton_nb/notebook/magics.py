@@ -271,7 +271,10 @@ class HamiltonMagics(Magics):
     @argument("node", help="Node name.")
     @line_magic
     def hamilton_show(self, line: str):
-        """Doc, signature, source, lineage, state and a value preview of one node."""
+        """Doc, signature, source, lineage, state and a value preview of one node.
+
+        Like a shown result, it gets a banner when a later change makes the node stale.
+        """
         args = parse_argstring(self.hamilton_show, line)
         details = self.session.show(args.node)
         live.offer(details, [details.name], node=details.name)
