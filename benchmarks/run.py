@@ -160,6 +160,15 @@ def main(argv: list[str] | None = None) -> int:
     session.execute(cols)
     assert not session.last_report.computed, "re-registering an unchanged cell made something stale"
 
+    # 9. a 1000-column result a notebook displays: stamped when shown, checked after every cell ------
+    from hamilton_nb.result_stamp import changes, reread_globals, stamp
+
+    session.execute(cols)
+    for _ in range(light):
+        shown = timer.time("shown.stamp", lambda: stamp(session, cols))
+        timer.time("shown.check", lambda: (reread_globals(session, [shown]), changes(session, shown)))
+    assert not changes(session, shown), "a fresh shown result was called stale"
+
     # 8. the graph widget on the 1000-node session (Python side: what the kernel spends) ---------------
     from hamilton_nb.notebook.graph_view import ViewSpec
     from hamilton_nb.notebook.widget import GraphWidget
@@ -220,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
         *apache_rows,
         ("8", f"graph widget, 1000-node session: overview ({sizes['overview']} elements)", "widget.overview", None),
         ("", f"  expand the 999-function module ({sizes['module']} elements, capped)", "widget.module", None),
+        ("9", "shown result, 1000 columns: stamp it when a cell displays it", "shown.stamp", None),
+        ("", "  check it after each cell (re-read globals, compare versions)", "shown.check", None),
     ]
     header = f"{'#':<2} {'measurement':<70} {'min ms':>9} {'median ms':>10} {'× raw':>7}  {'target':<12} met"
     print(header)

@@ -323,20 +323,35 @@ class Session:
     # ---- executing --------------------------------------------------------------------------
     def execute(self, outputs: Sequence[str] | None = None, *, all: bool = False,
                 inputs: Mapping[str, Any] | None = None, overrides: Mapping[str, Any] | None = None,
-                result: str = "dataframe", executor: Any = None) -> Any:
+                result: str = "dataframe", executor: Any = None, live: bool = False) -> Any:
         """Requested outputs as a DataFrame (or dict, or ``result="polars"``); recomputes only stale
         nodes, with ``executor`` ("local", "threads", "dask" or an Executor; default
-        :attr:`executor`)."""
+        :attr:`executor`).
+
+        ``live=True``: when a notebook cell displays the result, it is recomputed and redrawn
+        after every change (``%hamilton_execute --live``; :meth:`stop_live` stops)."""
         if all:
             outputs = [n for n in self.graph.topological_order() if n in self.graph.nodes]
         if not outputs:
             raise InputError("Nothing to execute: name the outputs you want, or use --all.\n"
                              f"Fix: e.g. `%hamilton_execute {' '.join(list(self.graph.nodes)[:2]) or 'my_column'}`.")
         try:
-            return self.engine.execute(list(outputs), inputs=inputs, overrides=overrides, result=result,
-                                       executor=executor)
+            value = self.engine.execute(list(outputs), inputs=inputs, overrides=overrides, result=result,
+                                        executor=executor)
         finally:
             self._publish_states(Event("executed", list(outputs)))
+        if live:
+            from .notebook import live as shown_outputs  # imports IPython only inside a notebook
+
+            shown_outputs.offer(value, list(outputs), inputs=inputs, overrides=overrides, result=result,
+                                live=True)
+        return value
+
+    def stop_live(self) -> int:
+        """Stop every live output in the notebook (``%hamilton_live off``); returns how many."""
+        from .notebook import live as shown_outputs
+
+        return shown_outputs.stop_live()
 
     @property
     def last_report(self) -> ExecutionReport | None:

@@ -250,6 +250,14 @@ def test_the_widget_in_jupyterlab(page, lab):
     assert len(cy(page, graph, "edges")) == 7  # restyled in place: nothing lost
     page.locator(graph).scroll_into_view_if_needed()
     widget.screenshot(path=str(ARTIFACTS / "widget_3_stale.png"))
+    # the result shown earlier is redrawn in place: a banner naming the edit, its old values dimmed
+    shown = page.locator(".jp-Cell").nth(EXECUTE_ALL)
+    playwright_api.expect(shown.locator(".jp-Cell-outputArea")).to_contain_text("⚠ stale", timeout=10_000)
+    text = shown.locator(".jp-Cell-outputArea").inner_text()
+    assert "avg_3wk_spend changed in module features" in text and "signups_norm" in text, text
+    assert "score below is from before that change; the other columns are current" in text, text
+    shown.scroll_into_view_if_needed()
+    shown.screenshot(path=str(ARTIFACTS / "stale_banner.png"))
 
     # execute: they turn fresh
     run_cell(page, EXECUTE)

@@ -43,7 +43,7 @@ def text(cell) -> str:
 
 def html(cell) -> str:
     return "".join(o.get("data", {}).get("text/html", "") for o in cell.outputs
-                   if o.output_type == "execute_result")
+                   if o.output_type in ("execute_result", "display_data"))
 
 
 @pytest.fixture(scope="module")

@@ -574,6 +574,24 @@ class Engine:
         self.versions.compute(order)
         return {name: self.state(name) for name in order}
 
+    def versions_of(self, names: Iterable[str], bindings: Mapping[str, str] | None = None) -> dict[str, str | None]:
+        """The versions ``names`` (in the graph) would have in an execute with ``bindings``
+        (call input or override name -> its token): what a shown result is compared against.
+        Globals are as last read (``versions.refresh_globals`` re-reads them). The session's own
+        bindings are in place again afterwards."""
+        versions = self.versions
+        self._bind_all()
+        try:
+            for name, token in (bindings or {}).items():
+                versions.bind(name, token)
+            version = versions.version
+            return {name: version(name) for name in names}
+        finally:
+            if bindings:
+                for name in bindings:
+                    versions.bind(name, None)
+                self._bind_all()
+
     def _bind_all(self) -> None:
         """Bring bindings up to date with session inputs/config (for state display).
 

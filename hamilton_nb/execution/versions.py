@@ -186,6 +186,11 @@ class Versioner:
         """The memoised version of ``name`` (None when not computed since the last change)."""
         return self._memo.get(name)
 
+    def globals_token(self, name: str) -> str:
+        """The token of what ``name`` reaches, as last re-read ("" before its first read)."""
+        known = self._reach.get(name)
+        return known[2] if known is not None else ""
+
     def version(self, name: str) -> str | None:
         found = self._memo.get(name, False)
         if found is not False:

@@ -11,6 +11,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from ..errors import InputError
 from ..session import get_session
+from . import live
 
 
 def _evaluate(expression: str, namespace: dict, what: str) -> Any:
@@ -147,6 +148,8 @@ class HamiltonMagics(Magics):
     @argument("--polars", action="store_true", help="Return a polars DataFrame.")
     @argument("--result", choices=["dataframe", "dict", "polars"], help="Result type (default dataframe).")
     @argument("--no-progress", action="store_true", help="No progress bar for long runs.")
+    @argument("--live", action="store_true",
+              help="Keep the shown result current: recompute and redraw it after every change.")
     @line_magic
     def hamilton_execute(self, line: str):
         """Compute the named outputs and return them as a DataFrame.
@@ -154,6 +157,12 @@ class HamiltonMagics(Magics):
         Only nodes whose version changed since they were last computed (code, inputs,
         config, globals they read) run again; the rest come from the cache. Runs computing
         more than 20 nodes (or taking over a second) show a progress bar.
+
+        A result the cell displays stays tied to the nodes it shows: when a later cell makes
+        any of them stale, it is redrawn in place under a banner naming what changed (its old
+        values dimmed). With ``--live`` it is recomputed and redrawn instead, right after the
+        cell that changed something; ``%hamilton_live off`` stops that. ``df = %hamilton_execute``
+        and ``--out`` give the plain value, which nothing redraws.
 
         ``--executor threads`` runs independent nodes in parallel threads; ``--executor dask``
         runs them as Dask tasks (the default ``distributed.Client``, else a local cluster).
@@ -175,7 +184,30 @@ class HamiltonMagics(Magics):
             print(self.session.last_report.summary())
         if args.out:
             ns[args.out] = result
+        outputs = self.session.last_report.outputs
+        live.offer(result, outputs, all=args.all, inputs=inputs, overrides=overrides, result=kind,
+                   live=args.live)
         return result
+
+    @magic_arguments()
+    @argument("action", nargs="?", choices=["off", "status"], default="status",
+              help="off: stop every live output; status (default): what is tracked.")
+    @line_magic
+    def hamilton_live(self, line: str):
+        """Live outputs: ``%hamilton_live off`` stops every ``%hamilton_execute --live`` output.
+
+        Stopped outputs stay on screen and, like every shown result, get a stale banner when
+        a later change makes them out of date. ``%hamilton_live`` alone says what is tracked.
+        Python twin: ``get_session().stop_live()``.
+        """
+        args = parse_argstring(self.hamilton_live, line)
+        if args.action == "off":
+            stopped = self.session.stop_live()
+            print(f"Stopped {stopped} live output{'' if stopped == 1 else 's'}.")
+        else:
+            found = live.tracker(self.shell)
+            print(found.summary() if found is not None and found.can_update
+                  else "Outputs are tracked in notebooks (a Jupyter kernel) only.")
 
     @magic_arguments()
     @argument("values", nargs="*", help="name=variable pairs, a dict or a DataFrame variable, or JSON.")
@@ -229,9 +261,14 @@ class HamiltonMagics(Magics):
     @argument("node", help="Node name.")
     @line_magic
     def hamilton_show(self, line: str):
-        """Doc, signature, source, lineage, state and a value preview of one node."""
+        """Doc, signature, source, lineage, state and a value preview of one node.
+
+        Like a shown result, it gets a banner when a later change makes the node stale.
+        """
         args = parse_argstring(self.hamilton_show, line)
-        return self.session.show(args.node)
+        details = self.session.show(args.node)
+        live.offer(details, [details.name], node=details.name)
+        return details
 
     @magic_arguments()
     @argument("name", help="A module (cell) name or a single node.")
@@ -356,9 +393,11 @@ def _unquote(text: str) -> str:
 
 def load_ipython_extension(ipython) -> None:
     ipython.register_magics(HamiltonMagics)
+    live.tracker(ipython)
 
 
 def unload_ipython_extension(ipython) -> None:
     magics = ipython.magics_manager.registry.get("HamiltonMagics")
     if magics is not None:
         ipython.events.unregister("pre_run_cell", magics._remember_cell_id)
+    live.remove(ipython)
