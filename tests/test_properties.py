@@ -40,7 +40,9 @@ settings.register_profile("hamilton_nb", max_examples=EXAMPLES, deadline=None, d
 
 SERIES_INPUTS, SCALAR_INPUTS, CONFIG_INPUTS = ("in0", "in1"), ("s0",), ("cfg0",)
 INPUTS = SERIES_INPUTS + SCALAR_INPUTS + CONFIG_INPUTS
-READS = ("C0", "W", "_h0")  # a constant, a mutable list (mutated in place), a helper reading C1
+# a constant, a mutable list (mutated in place), a helper reading C1, a method of a notebook
+# class (edited by re-running the class cell, or by setting a class attribute), a partial
+READS = ("C0", "W", "_h0", "scaler", "times")
 MODULES = ("m0", "m1", "m2", "m3")
 N = 5  # rows
 
@@ -66,7 +68,7 @@ class World:
     fns: dict[str, Fn]
     inputs: dict[str, Any]
     config: dict[str, Any]
-    globals: dict[str, Any]  # C0, C1, W0 (W[0]), H (the helper's factor)
+    globals: dict[str, Any]  # C0, C1, W0 (W[0]), H (the helper's factor), S/K (the class), P (the partial)
     counter: int = 0
 
     def kind_of(self, name: str) -> str:
@@ -80,7 +82,8 @@ class World:
     # -- what a value depends on: a pure description, independent of the engine --
     def global_value(self, read: str) -> tuple:
         g = self.globals
-        return {"C0": ("C0", g["C0"]), "W": ("W", g["W0"]), "_h0": ("_h0", g["H"], g["C1"])}[read]
+        return {"C0": ("C0", g["C0"]), "W": ("W", g["W0"]), "_h0": ("_h0", g["H"], g["C1"]),
+                "scaler": ("scaler", g["S"], g["K"]), "times": ("times", g["P"])}[read]
 
     def signature(self, name: str, overrides: dict[str, Any], memo: dict) -> tuple:
         if name in memo:
@@ -124,7 +127,14 @@ class World:
             W = [{g["W0"]!r}]
             def _h0(x):
                 return x * {g["H"]!r} + C1
-            """)
+            """) + self.class_code() + self.partial_code()
+
+    def class_code(self) -> str:
+        return (f"class Scaler:\n    k = {self.globals['K']!r}\n    def transform(self, v):\n"
+                f"        return v * {self.globals['S']!r} + self.k\nscaler = Scaler()\n")
+
+    def partial_code(self) -> str:
+        return f"import functools\ndef _mul(v, by):\n    return v * by * {self.globals['P']!r}\ntimes = functools.partial(_mul, by=2)\n"
 
 
 def _plain(value: Any) -> Any:
@@ -141,7 +151,8 @@ def _def(fn: Fn, name: str, k: int) -> str:
     else:
         terms = [f"{p}.sum()" if kind == "series" else p for p, kind in fn.params.items()]
         expr = f"float({' + '.join(terms)}) * {k}"
-    expr += "".join({"C0": " + C0", "W": " + W[0]", "_h0": " + _h0(2.0)"}[r] for r in fn.reads)
+    expr += "".join({"C0": " + C0", "W": " + W[0]", "_h0": " + _h0(2.0)", "scaler": " + scaler.transform(1.0)",
+                     "times": " + times(1.0)"}[r] for r in fn.reads)
     doc = f'    """Doc version {fn.doc} of {fn.name}."""\n' if fn.doc % 3 else ""
     comment = f"    # comment {fn.doc}\n" if fn.doc % 2 else ""
     blank = "\n" * (fn.doc % 4 == 3)
@@ -176,7 +187,9 @@ def initial_world(data) -> World:
                                   "s0": data.draw(values)},
                   config={"cfg0": data.draw(values), "mode": data.draw(st.sampled_from("ab"))},
                   globals={"C0": data.draw(st.integers(0, 3)), "C1": data.draw(st.integers(0, 3)),
-                           "W0": data.draw(st.integers(0, 3)), "H": data.draw(st.integers(1, 3))})
+                           "W0": data.draw(st.integers(0, 3)), "H": data.draw(st.integers(1, 3)),
+                           "S": data.draw(st.integers(1, 3)), "K": data.draw(st.integers(0, 2)),
+                           "P": data.draw(st.integers(1, 3))})
     for _ in range(data.draw(st.integers(1, 8), label="nodes")):
         fn = new_fn(data, world, [*INPUTS, *world.fns])
         world.fns[fn.name] = fn
@@ -197,14 +210,18 @@ class Notebook:
             self.session.register_cell(world.module_source(module), module, self.ns)
         self.session.set_inputs(world.inputs)
 
-    def rerun(self, world: World, modules) -> list[str]:
-        """Re-run the cells of ``modules`` (in this order); empty ones are dropped. Returns dropped nodes."""
+    def rerun(self, world: World, modules, empty_by_dropping: bool = True) -> list[str]:
+        """Re-run the cells of ``modules`` (in this order); empty ones are dropped, or re-run with
+        no functions left. Returns the nodes dropped."""
         dropped = []
         for module in dict.fromkeys(modules):
             if module in world.modules:
                 self.session.register_cell(world.module_source(module), module, self.ns)
             elif module in self.session.graph.modules:
-                dropped.extend(self.session.drop(module).removed)
+                if empty_by_dropping:
+                    dropped.extend(self.session.drop(module).removed)
+                else:  # the emptied cell run again: its module empties, values go at the next execute
+                    self.session.register_cell("# nothing left here\n", module, self.ns)
         return dropped
 
 
@@ -259,7 +276,7 @@ def edit_remove(data, world, nb):
         dropped = list(nb.session.drop(name).removed)
         if gone.module not in world.modules:
             touched.remove(gone.module)
-    return dropped + nb.rerun(world, touched)
+    return dropped + nb.rerun(world, touched, empty_by_dropping=data.draw(st.booleans(), label="drop empty"))
 
 
 def edit_rename(data, world, nb):
@@ -309,8 +326,27 @@ def edit_global(data, world, nb):
     return []
 
 
+def edit_class(data, world, nb):
+    """Re-run the class cell (a new method body) and the cell creating the instance, or set a
+    class attribute in place."""
+    if data.draw(st.booleans(), label="class attribute"):
+        world.globals["K"] = data.draw(st.integers(0, 2))
+        nb.ns["Scaler"].k = world.globals["K"]
+    else:
+        world.globals["S"] = data.draw(st.integers(1, 3))
+        exec(world.class_code(), nb.ns)
+    return []
+
+
+def edit_partial(data, world, nb):
+    """Redefine the function a ``functools.partial`` wraps, and the partial."""
+    world.globals["P"] = data.draw(st.integers(1, 3))
+    exec(world.partial_code(), nb.ns)
+    return []
+
+
 EDITS = [edit_body, edit_doc, edit_add, edit_remove, edit_rename, edit_move, edit_input, edit_config,
-         edit_global]
+         edit_global, edit_class, edit_partial]
 
 
 def draw_overrides(data, world) -> dict[str, Any]:
