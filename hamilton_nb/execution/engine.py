@@ -13,37 +13,14 @@ from ..graph.build import where
 from ..graph.fingerprint import data_token
 from ..graph.types import describe, runtime_check_type
 from .cache import ValueCache
+from .diff import ChangeLog, compare
 from . import sharing
 from . import executors as _executors
+from .report import ExecutionReport
 from .results import as_dict, build_dataframe, build_polars, update_dataframe
 from .versions import UNBOUND, Versioner
 
 logger = logging.getLogger("hamilton_nb")
-
-
-@dataclasses.dataclass
-class ExecutionReport:
-    """What one execute did: which nodes ran (with seconds) and which were reused."""
-
-    outputs: list[str]
-    computed: dict[str, float] = dataclasses.field(default_factory=dict)
-    cached: list[str] = dataclasses.field(default_factory=list)
-    seconds: float = 0.0
-    loaded: list[str] = dataclasses.field(default_factory=list)  # from the persistent cache
-
-    def summary(self) -> str:
-        loaded = f", {len(self.loaded)} loaded from disk" if self.loaded else ""
-        lines = [f"{len(self.computed)} computed, {len(self.cached)} from cache{loaded} "
-                 f"in {self.seconds * 1000:.1f} ms"]
-        for name, seconds in self.computed.items():
-            lines.append(f"  computed  {name}  ({seconds * 1000:.2f} ms)")
-        if self.cached:
-            shown = ", ".join(self.cached[:20]) + (" …" if len(self.cached) > 20 else "")
-            lines.append(f"  cached    {shown}")
-        if self.loaded:
-            shown = ", ".join(self.loaded[:20]) + (" …" if len(self.loaded) > 20 else "")
-            lines.append(f"  loaded    {shown}  (from the persistent cache)")
-        return "\n".join(lines)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +56,7 @@ class Engine:
         self.executor = _executors.resolve(executor)  # local, threads, dask or an Executor
         self.versions = Versioner(graph)
         self.cache = ValueCache()
+        self.changes = ChangeLog()  # what the last execute changed; previous values for diffs
         self.persistent = None  # an execution.persistent.PersistentCache, when enabled
         self.config: dict[str, Any] = {}
         self.inputs: dict[str, Any] = {}
@@ -92,6 +70,7 @@ class Engine:
         self._steps: dict[str, tuple[Any, _Step]] = {}  # node name -> (node, its step)
         self._frames: dict[tuple, tuple[dict[str, str], Any]] = {}
         self._overridden: set[str] = set()
+        self._what_if: frozenset[str] = frozenset()  # nodes this execute computes from overrides
         if config:
             self.set_config(config)
 
@@ -100,12 +79,14 @@ class Engine:
         """Bind inputs (private copies); all are type-checked first, so a bad one binds nothing."""
         for name, value in values.items():
             self._check_input_type(name, value)
+        self.changes.edited()
         for name, value in values.items():
             self.inputs[name] = sharing.own(value)
             self._tokens[name] = f"input:{data_token(value)}"
             self.versions.bind(name, self._tokens[name])
 
     def remove_input(self, name: str) -> None:
+        self.changes.edited()
         self.inputs.pop(name, None)
         if name in self.config:
             self._tokens[name] = f"input:{data_token(self.config[name])}"
@@ -114,6 +95,7 @@ class Engine:
         self.versions.bind(name, self._tokens.get(name))
 
     def set_config(self, config: Mapping[str, Any]) -> None:
+        self.changes.edited()
         for name, value in config.items():
             self.config[name] = value
             if name not in self.inputs:
@@ -125,6 +107,8 @@ class Engine:
         (helpers, constants) changed; returns nodes that became stale."""
         forgotten = self.versions.graph_changed(touched)
         forgotten.update(self.versions.refresh_globals(recheck))
+        if forgotten:
+            self.changes.edited(forgotten)
         was_fresh = [n for n, v in forgotten.items()
                      if v is not None and (e := self.cache.get(n)) is not None and e.version == v]
         if not was_fresh:
@@ -136,12 +120,14 @@ class Engine:
     def forget(self, names: Iterable[str]) -> None:
         """Drop the values of ``names``, and any remembered result frame that holds them."""
         names = set(names)
+        self.changes.forget(names)
         for name in names:
             self.cache.discard(name)
         self._frames = {key: frame for key, frame in self._frames.items() if not names & set(frame[0])}
 
     def reset_cache(self) -> None:
         self.cache.clear()
+        self.changes.clear()
         self._frames.clear()
         self.errors.clear()
 
@@ -210,6 +196,7 @@ class Engine:
                        and (n in inputs or n in self.inputs or n in self.config)]
         needed_inputs, steps = self.plan([n for n in outputs if n not in passthrough], overrides)
         values = self._bind(outputs, needed_inputs + passthrough, steps, inputs, overrides)
+        self._what_if = self._downstream(overrides, steps) if overrides else frozenset()
         versions = self.versions
         versions.refresh_globals([s.name for s in steps])
         versions.compute([*needed_inputs, *passthrough, *overrides, *(s.name for s in steps)])
@@ -237,6 +224,16 @@ class Engine:
         report.seconds = time.perf_counter() - started
         self.last_report = report
         return out
+
+    @staticmethod
+    def _downstream(overrides: Iterable[str], steps: list[_Step]) -> frozenset[str]:
+        """Steps whose value depends on an override: a what-if, never cached in place of the
+        node's own value (which stays fresh for the next plain execute)."""
+        found = set(overrides)
+        for step in steps:
+            if any(dep in found for _, dep, _ in step.args):
+                found.add(step.name)
+        return frozenset(found.difference(overrides))
 
     def _frame(self, key, values, wanted, reusable):
         frame = None
@@ -378,12 +375,19 @@ class Engine:
         elif name in self.warnings:
             del self.warnings[name]
         guard = guards[name] = sharing.seal(value)
-        self.cache.put(name, version, value, seconds, guard)
-        self.errors.pop(name, None)
+        old = self.cache._entries.get(name)
+        if name in self._what_if:  # compared with the node's own value, which stays cached
+            if old is not None:
+                report.recomputed(name, compare(old.value, value))
+        else:
+            if old is not None:  # a recompute: did the value change? (before the old one is released)
+                report.recomputed(name, self.changes.record(name, old.value, value, report))
+            self.cache.put(name, version, value, seconds, guard)
+            self.errors.pop(name, None)
+            if self.persistent is not None:
+                self.persistent.save(name, version, value, seconds)
         values[name] = value
         report.computed[name] = seconds
-        if self.persistent is not None:
-            self.persistent.save(name, version, value, seconds)
         for listener in self.listeners:
             listener.node_finished(name, True)
 
