@@ -19,6 +19,7 @@ from .execution import Engine, ExecutionReport, Listener
 from .graph import ChangeSet, FunctionGraph, nodes_from_functions
 from .graph.build import MODIFIERS_ATTR, where
 from .graph.types import describe
+from .value_diff import ValueDiff
 
 logger = logging.getLogger("hamilton_nb")
 
@@ -393,6 +394,17 @@ class Session:
     def show(self, name: str) -> NodeDetails:
         """Doc, signature, source, lineage, state and a value preview of one node."""
         return NodeDetails(self, self.graph.get(name).name)
+
+    @property
+    def changed(self) -> dict[str, str]:
+        """Nodes whose value the last execute changed (name -> how), until the next edit."""
+        return dict(self.engine.changes.changed)
+
+    def diff(self, name: str) -> ValueDiff:
+        """``name``'s value before and after its last recompute, side by side (rows that differ,
+        summary statistics), or why there is nothing to compare."""
+        name = self.graph.get(name).name
+        return ValueDiff.of(self.engine, name, self.engine.states()[name])
 
 
 _SESSION: Session | None = None

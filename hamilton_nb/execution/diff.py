@@ -91,7 +91,7 @@ def _compare_series(old: pd.Series, new: pd.Series) -> Comparison:
     rows = int(differing(before, after).sum())
     if rows == 0 and not notes:
         return SAME
-    text = f"{rows} of {len(new)} rows differ" + _delta_text(max_abs_delta(before, after))
+    text = f"{rows} of {len(new)} rows differ" + (_delta_text(max_abs_delta(before, after)) if rows else "")
     return Comparison(False, "; ".join([text, *notes]))
 
 
@@ -135,7 +135,8 @@ def _compare_arrays(old: np.ndarray, new: np.ndarray) -> Comparison:
     count = int(differing(old.ravel(), new.ravel()).sum())
     if count == 0 and not notes:
         return SAME
-    text = f"{count} of {new.size} elements differ" + _delta_text(max_abs_delta(old.ravel(), new.ravel()))
+    text = f"{count} of {new.size} elements differ" + \
+        (_delta_text(max_abs_delta(old.ravel(), new.ravel())) if count else "")
     return Comparison(False, "; ".join([text, *notes]))
 
 
@@ -146,7 +147,8 @@ def _compare_other(old: Any, new: Any) -> Comparison:
         same = True
     if same:
         return SAME
-    short = reprlib.Repr(maxstring=30, maxother=30)
+    short = reprlib.Repr()
+    short.maxstring = short.maxother = 30
     text = f"{short.repr(old)} → {short.repr(new)}"
     if isinstance(old, (int, float)) and isinstance(new, (int, float)) and not isinstance(old, bool):
         text += f" (Δ {new - old:+.3g})"

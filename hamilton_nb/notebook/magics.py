@@ -153,7 +153,8 @@ class HamiltonMagics(Magics):
     @argument("-o", "--overrides", help="Node values to use instead of computing: variable or JSON.")
     @argument("--out", help="Also store the result in this notebook variable.")
     @argument("--dict", action="store_true", help="Return {name: value} instead of a DataFrame.")
-    @argument("-v", "--verbose", action="store_true", help="Report computed vs cached nodes.")
+    @argument("-v", "--verbose", action="store_true",
+              help="Report computed vs cached nodes, and which recomputed nodes changed value.")
     @argument("--executor", choices=["local", "threads", "dask"],
               help="Where nodes run this time (default: the session's, `get_session().executor`).")
     @argument("--polars", action="store_true", help="Return a polars DataFrame.")
@@ -242,6 +243,25 @@ class HamiltonMagics(Magics):
         """Doc, signature, source, lineage, state and a value preview of one node."""
         args = parse_argstring(self.hamilton_show, line)
         return self.session.show(args.node)
+
+    @magic_arguments()
+    @argument("node", help="Node name.")
+    @line_magic
+    def hamilton_diff(self, line: str):
+        """What the last recompute of a node changed: its previous and current value side by side.
+
+        Shows the rows that differ (before, after and the change) and summary statistics
+        before and after. After each execute, ``-v`` says which recomputed nodes changed
+        value and which came out the same; this shows one of them in full. One previous
+        value is kept per changed node, until that node is edited again (at most 512 MB in
+        all, the oldest going first). Python twin: ``get_session().diff(node)``.
+
+        Example::
+
+            %hamilton_diff spend_per_signup
+        """
+        args = parse_argstring(self.hamilton_diff, line)
+        return self.session.diff(args.node)
 
     @magic_arguments()
     @argument("name", help="A module (cell) name or a single node.")
