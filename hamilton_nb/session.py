@@ -16,6 +16,7 @@ from . import cells
 from .details import NodeDetails
 from .errors import GraphError, InputError
 from .execution import Engine, ExecutionReport, Listener
+from .execution.report import counted
 from .graph import ChangeSet, FunctionGraph, nodes_from_functions
 from .graph.build import MODIFIERS_ATTR, where
 from .graph.types import describe
@@ -48,10 +49,9 @@ class Registration:
         parts = [f"{count} function{'' if count == 1 else 's'}"]
         for label, names in (("added", c.added), ("changed", c.changed), ("removed", c.removed)):
             if names:
-                parts.append(f"{label}: {', '.join(names)}")
+                parts.append(counted(label, names))
         if self.stale:
-            shown = ", ".join(self.stale[:8]) + (" …" if len(self.stale) > 8 else "")
-            parts.append(f"now stale: {shown}")
+            parts.append(counted("now stale", self.stale))
         return f"{self.module}: " + "; ".join(parts)
 
 
