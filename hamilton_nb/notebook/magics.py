@@ -105,10 +105,27 @@ class HamiltonMagics(Magics):
     def __init__(self, shell):
         super().__init__(shell)
         self.cell_id: str | None = None
+        self.raw_cell: str | None = None
         shell.events.register("pre_run_cell", self._remember_cell_id)
 
     def _remember_cell_id(self, info) -> None:
         self.cell_id = getattr(info, "cell_id", None)
+        self.raw_cell = getattr(info, "raw_cell", None)
+
+    def _cell_number(self) -> int:
+        """The ``n`` of ``In[n]`` IPython gave the running cell (its counter may already point at the
+        next one), so tracebacks can say ``Cell In[n]``."""
+        count = self.shell.execution_count
+        compiler, raw = self.shell.compile, self.raw_cell
+        try:
+            transformed = self.shell.transform_cell(raw)
+            for number in (count - 1, count):
+                found = compiler._filename_map.get(compiler.get_code_name(raw, transformed, number))
+                if found is not None:
+                    return found
+        except Exception:  # another IPython: its counter is the best guess
+            pass
+        return count
 
     @property
     def session(self):
@@ -138,7 +155,7 @@ class HamiltonMagics(Magics):
         session = self.session
         config = _mapping(args.config, self.shell.user_ns, "-c/--config") if args.config else None
         module = args.module or (module_name_for_cell(self.cell_id) if self.cell_id else None)
-        filename = self.shell.compile.cache(cell, self.shell.execution_count, raw_code=cell) \
+        filename = self.shell.compile.cache(cell, self._cell_number(), raw_code=cell) \
             if hasattr(self.shell, "compile") else None
         registration = session.register_cell(cell, module, self.shell.user_ns, filename=filename,
                                              config=config)
