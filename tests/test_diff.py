@@ -215,3 +215,31 @@ def test_threads_classify_changes_too(features):
     edit_doubled(features, "return x * 3")
     out = features.ok("%hamilton_execute capped shifted -v --executor threads").out
     assert "2 recomputed: 2 changed" in out
+
+
+# ---- the widget marks what changed ---------------------------------------------------------------
+def test_the_widget_marks_changed_nodes_until_the_next_edit():
+    from hamilton_nb.notebook.widget import GraphWidget, legend_html
+    from test_graph_view import FEATURES as SMALL_FEATURES, MODEL, small_session
+
+    session = small_session()
+    session.execute(["score", "signups_norm"])
+    widget = GraphWidget(session)
+
+    def marked() -> set[str]:
+        return {node.data["id"] for node in widget.cyto.graph.nodes if "changed" in node.classes.split()}
+
+    try:
+        assert marked() == set()
+        session.register_cell(SMALL_FEATURES.replace("return spend / signups", "return spend / signups * 100"),
+                              "features", {})
+        session.execute(["score", "signups_norm"])
+        assert marked() == {"spend_per_signup", "score"} == set(session.changed)
+        assert "fresh" in next(n for n in widget.cyto.graph.nodes if n.data["id"] == "score").classes.split()
+        session.execute(["score"])  # nothing recomputed: still marked
+        assert marked() == {"spend_per_signup", "score"}
+        session.register_cell(MODEL.replace("signups / signups.max()", "signups / signups.sum()"), "model", {})
+        assert marked() == set()  # the next edit clears the marks
+        assert "value changed by the last execute" in legend_html()
+    finally:
+        widget.close()
