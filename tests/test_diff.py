@@ -243,3 +243,19 @@ def test_the_widget_marks_changed_nodes_until_the_next_edit():
         assert "value changed by the last execute" in legend_html()
     finally:
         widget.close()
+
+
+def test_a_what_if_leaves_the_data_quality_notes_of_the_nodes_own_value(ip):
+    ip.ok("from hamilton_nb.function_modifiers import check_output\nx = pd.Series([1.0, 2.0])")
+    ip.ok('''
+    %%hamilton checked
+    @check_output(range=(0, 10), importance="warn")
+    def share(x: pd.Series) -> pd.Series:
+        return x / 10
+    ''')
+    ip.ok("%hamilton_inputs x=x")
+    ip.ok("%hamilton_execute share")
+    engine = hamilton_nb.get_session().engine
+    assert "share" not in engine.warnings
+    ip.ok("%hamilton_execute share -o x=pd.Series([500.0])")  # out of range, as a what-if only
+    assert "share" not in engine.warnings and hamilton_nb.get_session().states()["share"] == "fresh"

@@ -370,13 +370,18 @@ class Engine:
                 self._failed(step, version, None, value, mutated=param)
         if step.check is not None and not isinstance(value, step.check):
             self._failed(step, version, None, value)
+        what_if, notes = name in self._what_if, self.warnings.get(name)
         if step.quality_checks:
             self._run_quality_checks(step, version, value)
         elif name in self.warnings:
             del self.warnings[name]
         guard = guards[name] = sharing.seal(value)
         old = self.cache._entries.get(name)
-        if name in self._what_if:  # compared with the node's own value, which stays cached
+        if what_if:  # compared with the node's own value, which stays cached (with its check notes)
+            if notes is None:
+                self.warnings.pop(name, None)
+            else:
+                self.warnings[name] = notes
             if old is not None:
                 report.recomputed(name, compare(old.value, value))
         else:
