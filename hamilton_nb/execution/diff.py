@@ -82,16 +82,19 @@ def _compare_series(old: pd.Series, new: pd.Series) -> Comparison:
         notes.append(f"dtype {old.dtype} → {new.dtype}")
     if old.name != new.name:
         notes.append(f"name {old.name!r} → {new.name!r}")
-    if not notes and old.equals(new):
+    if not notes and old.equals(new):  # the fast answer for the usual "same" (same index, dtype, values)
         return SAME
-    if not old.index.equals(new.index):
+    if old.index is not new.index and not old.index.equals(new.index):
         what = f"length {len(old)} → {len(new)}" if len(old) != len(new) else "index changed"
         return Comparison(False, "; ".join([what, *notes]))
     before, after = old.to_numpy(), new.to_numpy()
-    rows = int(differing(before, after).sum())
+    differs = differing(before, after)
+    rows = int(np.count_nonzero(differs))
     if rows == 0 and not notes:
         return SAME
-    text = f"{rows} of {len(new)} rows differ" + (_delta_text(max_abs_delta(before, after)) if rows else "")
+    text = f"{rows} of {len(new)} rows differ"
+    if rows:
+        text += _delta_text(max_abs_delta(before[differs], after[differs]))
     return Comparison(False, "; ".join([text, *notes]))
 
 
