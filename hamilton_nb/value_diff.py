@@ -52,6 +52,10 @@ class ValueDiff:
             return cls(name, message=f"`{name}` was recomputed and its value is the same as before "
                                      "(no difference to show).")
         kept, before = changes.previous(name)
+        if not kept and not changes.max_bytes:
+            return cls(name, detail=outcome.detail,
+                       message=f"`{name}` changed ({outcome.detail}); previous values are not kept here "
+                               "(a Driver keeps none; `engine.changes.max_bytes` sets the room for them).")
         if not kept:
             return cls(name, detail=outcome.detail,
                        message=f"`{name}` changed ({outcome.detail}), but its previous value was not kept: "

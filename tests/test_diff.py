@@ -259,3 +259,26 @@ def test_a_what_if_leaves_the_data_quality_notes_of_the_nodes_own_value(ip):
     assert "share" not in engine.warnings
     ip.ok("%hamilton_execute share -o x=pd.Series([500.0])")  # out of range, as a what-if only
     assert "share" not in engine.warnings and hamilton_nb.get_session().states()["share"] == "fresh"
+
+
+def test_a_driver_reports_changes_but_keeps_no_previous_values(make_module):
+    from hamilton_nb import driver
+
+    module = make_module("scaled", '''
+        import pandas as pd
+
+        def scaled(x: pd.Series) -> pd.Series:
+            return x * 2
+    ''')
+    dr = driver.Driver({"x": pd.Series([1.0, 2.0])}, module)
+    dr.execute(["scaled"])
+    dr.execute(["scaled"], inputs={"x": pd.Series([1.0, 3.0])})
+    assert dr.last_report.changed == {"scaled": "1 of 2 rows differ, max |Δ| 2"}
+    assert dr.engine.changes.nbytes == 0
+
+
+def test_with_no_room_for_previous_values_the_diff_says_so(features):
+    hamilton_nb.get_session().engine.changes.max_bytes = 0
+    edit_doubled(features, "return x * 3")
+    features.ok("%hamilton_execute capped")
+    assert "previous values are not kept here" in repr(features.ok("%hamilton_diff doubled").value)

@@ -183,7 +183,9 @@ class HamiltonMagics(Magics):
 
         Only nodes whose version changed since they were last computed (code, inputs,
         config, globals they read) run again; the rest come from the cache. Runs computing
-        more than 20 nodes (or taking over a second) show a progress bar.
+        more than 20 nodes (or taking over a second) show a progress bar. ``-v`` reports what
+        ran, the slowest nodes, and which recomputed nodes changed value (``%hamilton_diff``
+        shows how).
 
         ``--executor threads`` runs independent nodes in parallel threads; ``--executor dask``
         runs them as Dask tasks (the default ``distributed.Client``, else a local cluster).
