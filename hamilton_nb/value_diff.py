@@ -41,9 +41,9 @@ class ValueDiff:
             return cls(name, message=f"`{name}` has not been computed yet, so there is nothing to compare.\n"
                                      f"Execute it, edit something upstream, execute again, then diff.")
         if state == "stale":
-            return cls(name, message=f"`{name}` is stale: it was edited (or something upstream was) since it "
-                                     f"was computed.\nExecute it, then `%hamilton_diff {name}` compares the "
-                                     "new value with the one before.")
+            return cls(name, message=f"`{name}` is stale: its code, or something upstream, is not what its "
+                                     f"cached value was computed from.\nExecute it, then `%hamilton_diff {name}` "
+                                     "compares the new value with the one before.")
         if outcome is None:
             return cls(name, message=f"`{name}` has no previous value: it has not been recomputed since it "
                                      "was first computed or last edited.\nEdit it or something upstream, "
