@@ -95,6 +95,8 @@ def test_changed_marks_last_until_the_next_edit(features):
     assert set(session.changed) == {"doubled", "capped"}
     features.ok("%hamilton_execute capped shifted")  # nothing recomputed: the marks stay
     assert set(session.changed) == {"doubled", "capped"}
+    features.ok("%hamilton_inputs x=x")  # the same data bound again is no edit
+    assert set(session.changed) == {"doubled", "capped"}
     features.ok("%hamilton_inputs x=x.fillna(0)")  # an edit: the marks are outdated
     assert session.changed == {}
     out = features.ok("%hamilton_execute capped shifted -v").out

@@ -79,11 +79,13 @@ class Engine:
         """Bind inputs (private copies); all are type-checked first, so a bad one binds nothing."""
         for name, value in values.items():
             self._check_input_type(name, value)
-        self.changes.edited()
+        before = {name: self._tokens.get(name) for name in values}
         for name, value in values.items():
             self.inputs[name] = sharing.own(value)
             self._tokens[name] = f"input:{data_token(value)}"
             self.versions.bind(name, self._tokens[name])
+        if any(self._tokens[name] != token for name, token in before.items()):
+            self.changes.edited()  # new data: the last execute's marks are outdated
 
     def remove_input(self, name: str) -> None:
         self.changes.edited()
