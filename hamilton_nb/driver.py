@@ -40,6 +40,9 @@ class Driver:
             self.session.register_functions(module.__name__, functions_of_module(module))
         self.graph = self.session.graph
         self.engine = self.session.engine
+        # A script keeps no previous values for diffs (memory stays flat across executes);
+        # ``last_report`` still says which recomputed nodes changed value.
+        self.engine.changes.max_bytes = 0
 
     def execute(self, final_vars: Sequence[str], overrides: Mapping[str, Any] | None = None,
                 display_graph: bool = False, inputs: Mapping[str, Any] | None = None) -> Any:

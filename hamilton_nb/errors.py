@@ -5,6 +5,16 @@ notebook shows the message and, for a failing node, the user's own frames only.
 """
 from __future__ import annotations
 
+from typing import Callable
+
+# How file names in a user's traceback read where it is shown. The notebook layer installs
+# IPython's ``Cell In[23], line 11`` for code typed into cells; elsewhere paths stay as they are.
+traceback_labels: Callable[[str], str] | None = None
+
+
+def _labelled(text: str) -> str:
+    return traceback_labels(text) if traceback_labels is not None else text
+
 
 class HamiltonError(Exception):
     """Base class; the message is the whole story."""
@@ -30,6 +40,9 @@ class NodeExecutionError(HamiltonError):
         self.node = node
         self.user_traceback = user_traceback
 
+    def __str__(self) -> str:
+        return _labelled(super().__str__())
+
 
 class ResultError(HamiltonError):
     """Computed values cannot be combined into the requested result."""
@@ -47,4 +60,4 @@ class Interrupted(KeyboardInterrupt):
         self.user_traceback = user_traceback
 
     def _render_traceback_(self) -> list[str]:
-        return f"KeyboardInterrupt: {self.args[0]}\n\n{self.user_traceback.rstrip()}".splitlines()
+        return f"KeyboardInterrupt: {self.args[0]}\n\n{_labelled(self.user_traceback).rstrip()}".splitlines()

@@ -16,9 +16,11 @@ from . import cells
 from .details import NodeDetails
 from .errors import GraphError, InputError
 from .execution import Engine, ExecutionReport, Listener
+from .execution.report import counted
 from .graph import ChangeSet, FunctionGraph, nodes_from_functions
 from .graph.build import MODIFIERS_ATTR, where
 from .graph.types import describe
+from .value_diff import ValueDiff
 
 logger = logging.getLogger("hamilton_nb")
 
@@ -52,10 +54,9 @@ class Registration:
                              ("type hints changed (nothing to recompute)", self.retyped),
                              ("removed", c.removed)):
             if names:
-                parts.append(f"{label}: {', '.join(names)}")
+                parts.append(counted(label, names))
         if self.stale:
-            shown = ", ".join(self.stale[:8]) + (" …" if len(self.stale) > 8 else "")
-            parts.append(f"now stale: {shown}")
+            parts.append(counted("now stale", self.stale))
         module = f"{self.module} ({self.matched})" if self.matched else self.module
         return f"{module}: " + "; ".join(parts)
 
@@ -463,6 +464,17 @@ class Session:
     def show(self, name: str) -> NodeDetails:
         """Doc, signature, source, lineage, state and a value preview of one node."""
         return NodeDetails(self, self.graph.get(name).name)
+
+    @property
+    def changed(self) -> dict[str, str]:
+        """Nodes whose value the last execute changed (name -> how), until the next edit."""
+        return dict(self.engine.changes.changed)
+
+    def diff(self, name: str) -> ValueDiff:
+        """``name``'s value before and after its last recompute, side by side (rows that differ,
+        summary statistics), or why there is nothing to compare."""
+        name = self.graph.get(name).name
+        return ValueDiff.of(self.engine, name, self.engine.states()[name])
 
 
 _SESSION: Session | None = None

@@ -27,7 +27,7 @@ import hamilton_nb
 MAGICS = {  # name → kind; the magics of the public contract
     "hamilton": "cell", "hamilton_execute": "line", "hamilton_inputs": "line",
     "hamilton_config": "line", "hamilton_status": "line", "hamilton_show": "line",
-    "hamilton_drop": "line", "hamilton_reset": "line", "hamilton_graph": "line",
+    "hamilton_drop": "line", "hamilton_reset": "line", "hamilton_graph": "line", "hamilton_diff": "line",
 }
 
 

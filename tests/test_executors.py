@@ -19,10 +19,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import hamilton_nb
 from hamilton_nb import driver
 from hamilton_nb.errors import MissingDependency, NodeExecutionError, ResultError
 from hamilton_nb.execution import DaskExecutor, LocalExecutor, ThreadExecutor
 from hamilton_nb.errors import Interrupted
+from hamilton_nb.execution.report import format_seconds
 from hamilton_nb.notebook import progress
 from hamilton_nb.session import Session
 
@@ -364,8 +366,9 @@ def test_progress_line_in_a_terminal_only_for_bigger_runs():
         session.execute(["n_29"])  # 25 more nodes
     text = stream.getvalue()
     assert text.startswith("\rhamilton_nb: [") and "/25 nodes" in text
-    assert text.endswith("\rhamilton_nb: done, 25/25 nodes in " + text.rsplit(" in ", 1)[1])
-    assert text.endswith(" s\n")
+    # the final line gives the execute's total time, as its report (and -v) does
+    total = format_seconds(session.last_report.seconds)
+    assert text.endswith(f"\rhamilton_nb: done, 25/25 nodes in {total}\n")
     assert session.engine.listeners == []
 
 
@@ -409,7 +412,19 @@ def test_magic_shows_an_ipywidgets_progress_bar_in_a_notebook(ip, monkeypatch): 
     shown = progress.last
     assert isinstance(shown.bar, ipywidgets.IntProgress)
     assert shown.bar.value == shown.bar.max == 25 and shown.bar.bar_style == "success"
-    assert "done, 25/25 nodes" in shown.label.value
+    total = format_seconds(hamilton_nb.get_session().last_report.seconds)
+    assert shown.label.value == f"hamilton_nb: done, 25/25 nodes in {total}"
+
+
+def test_progress_bar_and_verbose_report_give_the_same_total_time(ip, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(progress, "in_notebook", lambda: True)
+    monkeypatch.setattr(progress, "last", None)
+    ip.ok("%%hamilton chain\n" + many(25))
+    ip.ok("%hamilton_inputs x=pd.Series([1.0, 2.0])")
+    out = ip.ok("%hamilton_execute n_24 -v").out
+    header = next(line for line in out.splitlines() if line.startswith("25 computed"))
+    total = header.rsplit(" in ", 1)[1]
+    assert progress.last.label.value.endswith(f" in {total}")
 
 
 def test_driver_in_ipython_shows_progress(ip, make_module, capsys):  # noqa: F811

@@ -119,7 +119,7 @@ def test_call_inputs_and_overrides_are_part_of_what_was_shown(nb):
                       overrides={"doubled": pd.Series([1.0, 1, 1])})
     session.set_inputs(spend=pd.Series([7.0, 8, 9]))  # the call gave its own spend
     assert why(session, with_call) == []
-    assert session.states()["ratio"] == "stale"  # the session's own ratio is another matter
+    assert session.states()["ratio"] == "not computed"  # a what-if result is not cached as the session's own
     session.register_cell(FEATURES.replace("spend * 2", "spend * 3"), "features", ns)
     assert why(session, with_call) == []  # doubled was overridden: its code did not count
     ns["FACTOR"] = 3

@@ -15,37 +15,14 @@ from ..graph.fingerprint import digest
 from ..graph.tokens import Tokenizer, Untracked
 from ..graph.types import describe, runtime_check_type
 from .cache import ValueCache
+from .diff import ChangeLog, compare
 from . import sharing
 from . import executors as _executors
+from .report import ExecutionReport
 from .results import as_dict, build_dataframe, build_polars, update_dataframe
 from .versions import UNBOUND, UNTRACKED, Versioner, is_untracked
 
 logger = logging.getLogger("hamilton_nb")
-
-
-@dataclasses.dataclass
-class ExecutionReport:
-    """What one execute did: which nodes ran (with seconds) and which were reused."""
-
-    outputs: list[str]
-    computed: dict[str, float] = dataclasses.field(default_factory=dict)
-    cached: list[str] = dataclasses.field(default_factory=list)
-    seconds: float = 0.0
-    loaded: list[str] = dataclasses.field(default_factory=list)  # from the persistent cache
-
-    def summary(self) -> str:
-        loaded = f", {len(self.loaded)} loaded from disk" if self.loaded else ""
-        lines = [f"{len(self.computed)} computed, {len(self.cached)} from cache{loaded} "
-                 f"in {self.seconds * 1000:.1f} ms"]
-        for name, seconds in self.computed.items():
-            lines.append(f"  computed  {name}  ({seconds * 1000:.2f} ms)")
-        if self.cached:
-            shown = ", ".join(self.cached[:20]) + (" …" if len(self.cached) > 20 else "")
-            lines.append(f"  cached    {shown}")
-        if self.loaded:
-            shown = ", ".join(self.loaded[:20]) + (" …" if len(self.loaded) > 20 else "")
-            lines.append(f"  loaded    {shown}  (from the persistent cache)")
-        return "\n".join(lines)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +67,7 @@ class Engine:
         self.executor = _executors.resolve(executor)  # local, threads, dask or an Executor
         self.versions = Versioner(graph)
         self.cache = ValueCache()
+        self.changes = ChangeLog()  # what the last execute changed; previous values for diffs
         self.persistent = None  # an execution.persistent.PersistentCache, when enabled
         self.config: dict[str, Any] = {}
         self.inputs: dict[str, Any] = {}
@@ -109,6 +87,7 @@ class Engine:
         self._steps: dict[str, tuple[Any, _Step]] = {}  # node name -> (node, its step)
         self._frames: dict[tuple, tuple[dict[str, str], Any]] = {}
         self._overridden: set[str] = set()
+        self._what_if: frozenset[str] = frozenset()  # nodes this execute computes from overrides
         if config:
             self.set_config(config)
 
@@ -117,12 +96,16 @@ class Engine:
         """Bind inputs (private copies); all are type-checked first, so a bad one binds nothing."""
         for name, value in values.items():
             self._check_input_type(name, value)
+        before = {name: self._tokens.get(name) for name in values}
         for name, value in values.items():
             self.inputs[name] = self._snapshot(name, value)
             self._tokens[name] = binding_token(self.inputs[name])
             self.versions.bind(name, self._tokens[name])
+        if any(self._tokens[name] != token for name, token in before.items()):
+            self.changes.edited()  # new data: the last execute's marks are outdated
 
     def remove_input(self, name: str) -> None:
+        self.changes.edited()
         self.inputs.pop(name, None)
         self._reread.discard(name)
         if name in self.config:
@@ -133,6 +116,7 @@ class Engine:
         self.versions.bind(name, self._tokens.get(name))
 
     def set_config(self, config: Mapping[str, Any]) -> None:
+        self.changes.edited()
         for name, value in config.items():
             if name in self.inputs:
                 self.config[name] = sharing.own(value)[0]
@@ -157,6 +141,8 @@ class Engine:
         forgotten = self.versions.graph_changed(touched)
         for name, version in self.versions.refresh_globals(recheck).items():
             forgotten.setdefault(name, version)
+        if forgotten:
+            self.changes.edited(forgotten)
         was_fresh = [n for n, v in forgotten.items()
                      if v is not None and (e := self.cache.get(n)) is not None and e.version == v]
         if not was_fresh:
@@ -168,6 +154,7 @@ class Engine:
     def forget(self, names: Iterable[str]) -> None:
         """Drop the values of ``names``, and any remembered result frame that holds them."""
         names = set(names)
+        self.changes.forget(names)
         for name in names:
             self.cache.discard(name)
         self._frames = {key: frame for key, frame in self._frames.items() if not names & set(frame[0])}
@@ -176,6 +163,7 @@ class Engine:
         self.cache.clear()
         self._checked.clear()
         self._recheck.clear()
+        self.changes.clear()
         self._frames.clear()
         self.errors.clear()
 
@@ -253,7 +241,10 @@ class Engine:
         passthrough = [n for n in outputs if n not in self.graph.dag and n not in overrides
                        and (n in inputs or n in self.inputs or n in self.config)]
         needed_inputs, steps = self.plan([n for n in outputs if n not in passthrough], overrides)
-        self.forget([name for name in self.removed if name not in self.graph.nodes and name in self.cache])
+        orphans = [name for name in self.removed if name not in self.graph.nodes and name in self.cache]
+        if orphans:  # functions an edit removed (and no later edit brought back) release their values
+            self.forget(orphans)
+        self._what_if = self._downstream(overrides, steps) if overrides else frozenset()
         versions = self.versions
         versions.new_execute()
         values = self._bind(outputs, needed_inputs + passthrough, steps, inputs, overrides)
@@ -283,6 +274,16 @@ class Engine:
         report.seconds = time.perf_counter() - started
         self.last_report = report
         return out
+
+    @staticmethod
+    def _downstream(overrides: Iterable[str], steps: list[_Step]) -> frozenset[str]:
+        """Steps whose value depends on an override: a what-if, never cached in place of the
+        node's own value (which stays fresh for the next plain execute)."""
+        found = set(overrides)
+        for step in steps:
+            if any(dep in found for _, dep, _ in step.args):
+                found.add(step.name)
+        return frozenset(found.difference(overrides))
 
     def _frame(self, key, values, wanted, reusable):
         frame = None
@@ -421,6 +422,7 @@ class Engine:
                 self._failed(step, version, None, value, mutated=param)
         if step.check is not None and not isinstance(value, step.check):
             self._failed(step, version, None, value)
+        what_if, notes = name in self._what_if, self.warnings.get(name)
         if step.quality_checks:
             self._run_quality_checks(step, version, value)
         else:
@@ -428,12 +430,23 @@ class Engine:
             self._checked.pop(name, None)
             self._recheck.discard(name)
         guard = guards[name] = sharing.seal(value)
-        self.cache.put(name, version, value, seconds, guard)
-        self.errors.pop(name, None)
+        old = self.cache._entries.get(name)
+        if what_if:  # compared with the node's own value, which stays cached (with its check notes)
+            if notes is None:
+                self.warnings.pop(name, None)
+            else:
+                self.warnings[name] = notes
+            if old is not None:
+                report.recomputed(name, compare(old.value, value))
+        else:
+            if old is not None:  # a recompute: did the value change? (before the old one is released)
+                report.recomputed(name, self.changes.record(name, old.value, value, report))
+            self.cache.put(name, version, value, seconds, guard)
+            self.errors.pop(name, None)
+            if self.persistent is not None and not is_untracked(version):
+                self.persistent.save(name, version, value, seconds)
         values[name] = value
         report.computed[name] = seconds
-        if self.persistent is not None and not is_untracked(version):
-            self.persistent.save(name, version, value, seconds)
         for listener in self.listeners:
             listener.node_finished(name, True)
 

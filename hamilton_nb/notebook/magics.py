@@ -95,10 +95,27 @@ class HamiltonMagics(Magics):
     def __init__(self, shell):
         super().__init__(shell)
         self.cell_id: str | None = None
+        self.raw_cell: str | None = None
         shell.events.register("pre_run_cell", self._remember_cell_id)
 
     def _remember_cell_id(self, info) -> None:
         self.cell_id = getattr(info, "cell_id", None)
+        self.raw_cell = getattr(info, "raw_cell", None)
+
+    def _cell_number(self) -> int:
+        """The ``n`` of ``In[n]`` IPython gave the running cell (its counter may already point at the
+        next one), so tracebacks can say ``Cell In[n]``."""
+        count = self.shell.execution_count
+        compiler, raw = self.shell.compile, self.raw_cell
+        try:
+            transformed = self.shell.transform_cell(raw)
+            for number in (count - 1, count):
+                found = compiler._filename_map.get(compiler.get_code_name(raw, transformed, number))
+                if found is not None:
+                    return found
+        except Exception:  # another IPython: its counter is the best guess
+            pass
+        return count
 
     @property
     def session(self):
@@ -127,7 +144,7 @@ class HamiltonMagics(Magics):
         args = parse_argstring(self.hamilton, line)
         session = self.session
         config = _mapping(args.config, self.shell.user_ns, "-c/--config") if args.config else None
-        filename = self.shell.compile.cache(cell, self.shell.execution_count, raw_code=cell) \
+        filename = self.shell.compile.cache(cell, self._cell_number(), raw_code=cell) \
             if hasattr(self.shell, "compile") else None
         registration = session.register_cell(cell, args.module, self.shell.user_ns, filename=filename,
                                              config=config, cell_id=None if args.module else self.cell_id)
@@ -142,7 +159,8 @@ class HamiltonMagics(Magics):
     @argument("-o", "--overrides", help="Node values to use instead of computing: variable or JSON.")
     @argument("--out", help="Also store the result in this notebook variable.")
     @argument("--dict", action="store_true", help="Return {name: value} instead of a DataFrame.")
-    @argument("-v", "--verbose", action="store_true", help="Report computed vs cached nodes.")
+    @argument("-v", "--verbose", action="store_true",
+              help="Report computed vs cached nodes, and which recomputed nodes changed value.")
     @argument("--executor", choices=["local", "threads", "dask"],
               help="Where nodes run this time (default: the session's, `get_session().executor`).")
     @argument("--polars", action="store_true", help="Return a polars DataFrame.")
@@ -156,7 +174,9 @@ class HamiltonMagics(Magics):
 
         Only nodes whose version changed since they were last computed (code, inputs,
         config, globals they read) run again; the rest come from the cache. Runs computing
-        more than 20 nodes (or taking over a second) show a progress bar.
+        more than 20 nodes (or taking over a second) show a progress bar. ``-v`` reports what
+        ran, the slowest nodes, and which recomputed nodes changed value (``%hamilton_diff``
+        shows how).
 
         A result the cell displays stays tied to the nodes it shows: when a later cell makes
         any of them stale, it is redrawn in place under a banner naming what changed (its old
@@ -269,6 +289,25 @@ class HamiltonMagics(Magics):
         details = self.session.show(args.node)
         live.offer(details, [details.name], node=details.name)
         return details
+
+    @magic_arguments()
+    @argument("node", help="Node name.")
+    @line_magic
+    def hamilton_diff(self, line: str):
+        """What the last recompute of a node changed: its previous and current value side by side.
+
+        Shows the rows that differ (before, after and the change) and summary statistics
+        before and after. After each execute, ``-v`` says which recomputed nodes changed
+        value and which came out the same; this shows one of them in full. One previous
+        value is kept per changed node, until that node is edited again (at most 512 MB in
+        all, the oldest going first). Python twin: ``get_session().diff(node)``.
+
+        Example::
+
+            %hamilton_diff spend_per_signup
+        """
+        args = parse_argstring(self.hamilton_diff, line)
+        return self.session.diff(args.node)
 
     @magic_arguments()
     @argument("name", help="A module (cell) name or a single node.")

@@ -5,6 +5,7 @@ A :class:`Progress` is an engine :class:`~hamilton_nb.execution.Listener`; the m
 silent for small runs: it appears when more than ``min_nodes`` nodes are to be computed, when
 their last compute times add up to more than ``min_seconds``, or once a run has taken that long.
 Events arrive on the calling thread with every executor, so widgets are only touched there.
+When the execute has returned, the final line shows its total time, the same number ``-v`` reports.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import time
 from typing import Any, Iterator, TextIO
 
 from ..execution import Listener
+from ..execution.report import format_seconds
 
 MIN_NODES = 20
 MIN_SECONDS = 1.0
@@ -47,11 +49,13 @@ class Progress(Listener):
         self.bar = self.label = self.box = None  # the widgets, once shown
         self._drawn = 0.0
         self._active = False
+        self._ended: tuple[bool, float] | None = None  # (ok, seconds) of the last execute, once ended
 
     # ---- Listener --------------------------------------------------------------------------
     def execution_started(self, to_compute: list[str]) -> None:
         self.total, self.done, self.failed = len(to_compute), 0, 0
         self.started = self._drawn = time.perf_counter()
+        self._ended = None
         self._active = bool(to_compute)
         if self._active and (self.total > self.min_nodes or self._estimate(to_compute) > self.min_seconds):
             self._show()
@@ -72,8 +76,19 @@ class Progress(Listener):
         if not self._active:
             return
         self._active = False
+        self._ended = (ok, time.perf_counter() - self.started)
         if self.shown:
-            self._draw(final=True, ok=ok)
+            self._draw(final=True, ok=ok, line_done=False)
+
+    def settle(self, seconds: float | None) -> None:
+        """The execute returned: show its total time (``seconds``, as its report says; None: our own
+        measure) and end the line."""
+        if self._ended is None or not self.shown:
+            return
+        ok, measured = self._ended
+        self._ended = (ok, measured if seconds is None else seconds)
+        self._draw(final=True, ok=ok)
+        self._ended = None
 
     # ---- drawing -------------------------------------------------------------------------------
     def _estimate(self, names: list[str]) -> float:
@@ -88,7 +103,8 @@ class Progress(Listener):
         failed = f", {self.failed} failed" if self.failed else ""
         if final:
             word = "done" if ok else "stopped"
-            return f"hamilton_nb: {word}, {self.done}/{self.total} nodes{failed} in {seconds:.1f} s"
+            total = self._ended[1] if self._ended is not None else seconds
+            return f"hamilton_nb: {word}, {self.done}/{self.total} nodes{failed} in {format_seconds(total)}"
         width = 24
         filled = int(width * self.done / self.total) if self.total else width
         return (f"hamilton_nb: [{'#' * filled}{'.' * (width - filled)}] "
@@ -111,7 +127,7 @@ class Progress(Listener):
             display(self.box)
         self._draw()
 
-    def _draw(self, final: bool = False, ok: bool = True) -> None:
+    def _draw(self, final: bool = False, ok: bool = True, line_done: bool = True) -> None:
         text = self.text(final, ok)
         if self.mode == "widget":
             self.bar.value = min(self.done, self.bar.max)
@@ -120,7 +136,7 @@ class Progress(Listener):
                 self.bar.bar_style = "success" if ok and not self.failed else "danger"
         else:
             stream = self.stream or sys.stderr
-            stream.write("\r" + text + ("\n" if final else ""))
+            stream.write("\r" + text + ("\n" if final and line_done else ""))
             stream.flush()
 
 
@@ -130,8 +146,12 @@ def attached(engine: Any, **options: Any) -> Iterator[Progress]:
     listener = Progress(engine, **options)
     listeners = engine.listeners
     listeners.append(listener)
+    before = engine.last_report
     try:
         yield listener
     finally:
         if listener in listeners:
             listeners.remove(listener)
+        report = engine.last_report  # a new report: the execute finished, with its total time
+        listener.settle(report.seconds if report is not before and report is not None and report.seconds
+                        else None)

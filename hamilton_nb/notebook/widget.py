@@ -18,6 +18,7 @@ from .graph_view import INPUTS_GROUP, ViewSpec, build_view, group_element, modul
 from .render import STATE_COLOURS, WARNING_COLOUR, StaticView
 
 FLUSH_SECONDS = 0.2
+CHANGED_COLOUR = "#7b2cbf"  # nodes whose value the last execute changed (until the next edit)
 
 STYLE = [
     {"selector": "node", "style": {
@@ -33,6 +34,8 @@ STYLE = [
         "curve-style": "bezier", "target-arrow-shape": "triangle", "width": 1.2,
         "line-color": "#999", "target-arrow-color": "#999", "label": "data(label)", "font-size": 9}},
 ] + [{"selector": f".{state_class(s)}", "style": {"background-color": c}} for s, c in STATE_COLOURS.items()] + [
+    {"selector": "node.changed", "style": {"border-width": 4, "border-color": CHANGED_COLOUR,
+                                           "border-style": "solid"}},
     # after the state styles: a failed ``warn`` data-quality check shows whatever the state
     {"selector": "node.warning", "style": {"border-width": 4, "border-color": WARNING_COLOUR,
                                            "border-style": "solid"}},
@@ -47,10 +50,20 @@ def legend_html() -> str:
     chips += (f"<span style='display:inline-block;margin-right:10px'><span style='display:inline-block;"
               f"width:10px;height:10px;border:3px solid {WARNING_COLOUR};vertical-align:middle'></span> "
               "data-quality warning</span>"
+              f"<span style='display:inline-block;margin-right:10px'><span style='display:inline-block;"
+              f"width:10px;height:10px;border:3px solid {CHANGED_COLOUR};vertical-align:middle'></span> "
+              "value changed by the last execute</span>"
               "<span style='display:inline-block;margin-right:10px'><span style='display:inline-block;"
               "width:12px;height:12px;border:3px double #555;vertical-align:middle'></span> "
               "module (click to expand)</span>")
     return f"<div class='hamilton-legend' style='font-size:12px'>{chips}</div>"
+
+
+def _mark_changed(elements: list[dict], changed) -> None:
+    """Add the ``changed`` class to the elements of nodes the last execute changed."""
+    for element in elements:
+        if element["data"]["id"] in changed and element["data"].get("kind") == "node":
+            element["classes"] = element.get("classes", "") + " changed"
 
 
 class GraphWidget(W.VBox):
@@ -123,6 +136,7 @@ class GraphWidget(W.VBox):
             view = build_view(session.graph, session.known_states, self.spec, session.engine.warnings)
             view.note = f"{str(exc).splitlines()[0]} Showing the overview. {view.note}".strip()
         self.view = view
+        _mark_changed(view.nodes, self.session.changed)
         self._draw(view)
         self.note.value = f"<i>{html.escape(view.note)}</i>" if view.note else ""
 
@@ -249,16 +263,22 @@ class GraphWidget(W.VBox):
         """Restyle only the drawn elements whose state changed (one small message each)."""
         pending, self._pending = self._pending, {}
         self._last_flush = time.monotonic()
-        if not pending or self.view is None:
+        if self.view is None:
             return
         drawn = {node.data["id"]: node for node in self.cyto.graph.nodes}
+        changed = self.session.changed
+        for name, node in drawn.items():  # marks come and go without a state change
+            if ("changed" in node.classes.split()) != (name in changed) and name not in pending:
+                pending[name] = node.data.get("state", "")
+        if not pending:
+            return
         warnings = self.session.engine.warnings
         states = None
         touched_groups = set()
         for name, state in pending.items():
             node = drawn.get(name)
             if node is not None:
-                node.classes = node_classes(state, name in warnings)
+                node.classes = node_classes(state, name in warnings) + (" changed" if name in changed else "")
                 if node.data.get("state") != state:
                     node.data = {**node.data, "state": state}
             else:

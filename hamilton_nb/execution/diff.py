@@ -1,0 +1,230 @@
+"""What a recompute changed: a node's new value compared with the one it replaces.
+
+The engine compares every recomputed value with the cached value it is about to replace
+(:func:`compare`: pandas/numpy aware, NaN equals NaN). A :class:`ChangeLog` remembers which
+nodes changed in the last execute and keeps, for each node whose last recompute changed it,
+the value it had before, so the change can be shown side by side. Memory stays bounded: at
+most one previous value per node, only for changed values, released when that node is edited,
+dropped or recomputed again, and never more than ``max_bytes`` in all (oldest go first).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import reprlib
+import sys
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_MAX_BYTES = 512 * 2**20  # previous values kept for diffs, in all
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """``same``: the new value equals the old one. ``detail``: how a changed value differs."""
+
+    same: bool
+    detail: str = ""
+
+
+SAME = Comparison(True)
+
+
+def compare(old: Any, new: Any) -> Comparison:
+    """Did the value change? Never raises: values that can't be compared count as changed."""
+    if old is new:
+        return SAME
+    try:
+        if isinstance(old, pd.Series) and isinstance(new, pd.Series):
+            return _compare_series(old, new)
+        if isinstance(old, pd.DataFrame) and isinstance(new, pd.DataFrame):
+            return _compare_frames(old, new)
+        if isinstance(old, np.ndarray) and isinstance(new, np.ndarray):
+            return _compare_arrays(old, new)
+        if type(old) is not type(new):
+            return Comparison(False, f"type {type(old).__name__} → {type(new).__name__}")
+        return _compare_other(old, new)
+    except Exception as exc:  # an exotic value: say so rather than guess "same"
+        return Comparison(False, f"could not be compared ({type(exc).__name__}), counted as changed")
+
+
+def differing(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Element-wise "differs" of two equally shaped arrays; missing equals missing."""
+    differs = np.asarray(before != after, dtype=bool)
+    if differs.any():
+        differs &= ~(pd.isna(before) & pd.isna(after))
+    return differs
+
+
+def max_abs_delta(before: np.ndarray, after: np.ndarray) -> float | None:
+    """Largest |after - before| over numeric values (None when not numeric or all missing)."""
+    if not (_numeric(before) and _numeric(after)) or before.size == 0:
+        return None
+    with np.errstate(invalid="ignore"):
+        deltas = np.abs(after.astype(float) - before.astype(float))
+    deltas = deltas[~np.isnan(deltas)]
+    return float(deltas.max()) if deltas.size else None
+
+
+def _numeric(array: np.ndarray) -> bool:
+    return array.dtype.kind in "iuf"
+
+
+def _delta_text(delta: float | None) -> str:
+    return "" if delta is None else f", max |Δ| {delta:.3g}"
+
+
+def _compare_series(old: pd.Series, new: pd.Series) -> Comparison:
+    notes = []
+    if old.dtype != new.dtype:
+        notes.append(f"dtype {old.dtype} → {new.dtype}")
+    if old.name != new.name:
+        notes.append(f"name {old.name!r} → {new.name!r}")
+    if not notes and old.equals(new):  # the fast answer for the usual "same" (same index, dtype, values)
+        return SAME
+    if old.index is not new.index and not old.index.equals(new.index):
+        what = f"length {len(old)} → {len(new)}" if len(old) != len(new) else "index changed"
+        return Comparison(False, "; ".join([what, *notes]))
+    before, after = old.to_numpy(), new.to_numpy()
+    differs = differing(before, after)
+    rows = int(np.count_nonzero(differs))
+    if rows == 0 and not notes:
+        return SAME
+    text = f"{rows} of {len(new)} rows differ"
+    if rows:
+        text += _delta_text(max_abs_delta(before[differs], after[differs]))
+    return Comparison(False, "; ".join([text, *notes]))
+
+
+def _compare_frames(old: pd.DataFrame, new: pd.DataFrame) -> Comparison:
+    if old.equals(new) and old.columns.equals(new.columns):
+        return SAME
+    notes = []
+    added = [c for c in new.columns if c not in old.columns]
+    removed = [c for c in old.columns if c not in new.columns]
+    if added:
+        notes.append(f"columns added: {', '.join(map(str, added[:5]))}" + (" …" if len(added) > 5 else ""))
+    if removed:
+        notes.append(f"columns removed: {', '.join(map(str, removed[:5]))}" + (" …" if len(removed) > 5 else ""))
+    if not old.index.equals(new.index):
+        what = f"length {len(old)} → {len(new)}" if len(old) != len(new) else "index changed"
+        return Comparison(False, "; ".join([what, *notes]))
+    common = [c for c in new.columns if c in old.columns]
+    rows = np.zeros(len(new), dtype=bool)
+    columns, deltas = 0, []
+    for column in common:
+        before, after = old[column].to_numpy(), new[column].to_numpy()
+        differs = differing(before, after)
+        if old[column].dtype != new[column].dtype:
+            notes.append(f"`{column}` dtype {old[column].dtype} → {new[column].dtype}")
+        if differs.any():
+            rows |= differs
+            columns += 1
+            deltas.append(max_abs_delta(before, after))
+    if not rows.any() and not notes:
+        return SAME  # e.g. the same columns in another order is not a new value
+    deltas = [d for d in deltas if d is not None]
+    text = (f"{int(rows.sum())} of {len(new)} rows differ in {columns} of {len(common)} columns"
+            + _delta_text(max(deltas) if deltas else None))
+    return Comparison(False, "; ".join([text, *notes]))
+
+
+def _compare_arrays(old: np.ndarray, new: np.ndarray) -> Comparison:
+    if old.shape != new.shape:
+        return Comparison(False, f"shape {old.shape} → {new.shape}")
+    notes = [f"dtype {old.dtype} → {new.dtype}"] if old.dtype != new.dtype else []
+    count = int(differing(old.ravel(), new.ravel()).sum())
+    if count == 0 and not notes:
+        return SAME
+    text = f"{count} of {new.size} elements differ" + \
+        (_delta_text(max_abs_delta(old.ravel(), new.ravel())) if count else "")
+    return Comparison(False, "; ".join([text, *notes]))
+
+
+def _compare_other(old: Any, new: Any) -> Comparison:
+    equals = getattr(new, "equals", None)  # polars, xarray, … know their own equality
+    same = bool(equals(old)) if callable(equals) else bool(old == new)
+    if not same and isinstance(old, float) and math.isnan(old) and math.isnan(new):
+        same = True
+    if same:
+        return SAME
+    short = reprlib.Repr()
+    short.maxstring = short.maxother = 30
+    text = f"{short.repr(old)} → {short.repr(new)}"
+    if isinstance(old, (int, float)) and isinstance(new, (int, float)) and not isinstance(old, bool):
+        text += f" (Δ {new - old:+.3g})"
+    return Comparison(False, text)
+
+
+def size_of(value: Any) -> int:
+    """Bytes a value holds (shallow for object columns: a fast estimate, not a deep walk)."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(index=True, deep=False).sum())
+    if isinstance(value, (pd.Series, pd.Index)):
+        return int(value.memory_usage(index=True, deep=False))
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    estimated = getattr(value, "estimated_size", None)  # polars
+    if callable(estimated):
+        return int(estimated())
+    return sys.getsizeof(value)
+
+
+class ChangeLog:
+    """Which nodes the last execute changed, and each changed node's previous value (bounded)."""
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.changed: dict[str, str] = {}  # last execute's changed nodes -> how (until the next edit)
+        self.outcome: dict[str, Comparison] = {}  # each node's last recompute, while not edited since
+        self._previous: dict[str, tuple[Any, int]] = {}  # name -> (value before, its bytes); oldest first
+        self._bytes = 0
+        self._run: object = None  # the execute ``changed`` describes
+
+    def record(self, name: str, old: Any, new: Any, run: object) -> Comparison:
+        """``name`` was recomputed in ``run`` (an execute): compare, and keep ``old`` if it changed."""
+        comparison = compare(old, new)
+        if run is not self._run:
+            self._run, self.changed = run, {}
+        self._release(name)
+        self.outcome[name] = comparison
+        if not comparison.same:
+            self.changed[name] = comparison.detail
+            size = size_of(old)
+            if size <= self.max_bytes:
+                self._previous[name] = (old, size)
+                self._bytes += size
+                while self._bytes > self.max_bytes:  # the oldest previous values go first
+                    self._release(next(iter(self._previous)))
+        return comparison
+
+    def previous(self, name: str) -> tuple[bool, Any]:
+        """(True, the value before its last recompute) if kept, else (False, None)."""
+        found = self._previous.get(name)
+        return (True, found[0]) if found is not None else (False, None)
+
+    def edited(self, names: Iterable[str] = ()) -> None:
+        """Something was edited: the last execute's marks are outdated; ``names`` lose their previous
+        values (their cached value is about to be replaced, and becomes the next previous one)."""
+        self.changed = {}
+        self._run = None
+        for name in names:
+            self._release(name)
+            self.outcome.pop(name, None)
+
+    forget = edited
+
+    def clear(self) -> None:
+        self.__init__(self.max_bytes)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by previous values (what diffs cost)."""
+        return self._bytes
+
+    def _release(self, name: str) -> None:
+        found = self._previous.pop(name, None)
+        if found is not None:
+            self._bytes -= found[1]

@@ -1,0 +1,79 @@
+"""What one execute did, summarised so it reads the same at 5 nodes and at 5000."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence
+
+from .diff import Comparison
+
+LISTED = 20  # up to this many computed nodes get a line each; more are summarised
+SLOWEST = 10
+CHANGES_SPELLED_OUT = 3
+
+
+def format_seconds(seconds: float) -> str:
+    """One way to write a duration, shared by ``-v`` and the progress bar."""
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def abbreviate(names: Sequence[str], limit: int = 8) -> str:
+    """``a, b, c`` — or, past ``limit`` names, ``f_0, f_1, f_2 … f_999``."""
+    names = list(names)
+    if len(names) <= limit:
+        return ", ".join(names)
+    return ", ".join(names[:3]) + f" … {names[-1]}"
+
+
+def counted(label: str, names: Sequence[str], limit: int = 8) -> str:
+    """``added: a, b`` — or, for a long list, ``added 1000: f_0, f_1, f_2 … f_999``."""
+    count = f" {len(names)}" if len(names) > limit else ""
+    return f"{label}{count}: {abbreviate(names, limit)}"
+
+
+@dataclasses.dataclass
+class ExecutionReport:
+    """What one execute did: which nodes ran (with seconds), which were reused, and which of
+    the recomputed ones changed value."""
+
+    outputs: list[str]
+    computed: dict[str, float] = dataclasses.field(default_factory=dict)
+    cached: list[str] = dataclasses.field(default_factory=list)
+    seconds: float = 0.0
+    loaded: list[str] = dataclasses.field(default_factory=list)  # from the persistent cache
+    changed: dict[str, str] = dataclasses.field(default_factory=dict)  # recomputed, new value -> how
+    same: list[str] = dataclasses.field(default_factory=list)  # recomputed, same value as before
+
+    def recomputed(self, name: str, comparison: Comparison) -> None:
+        """``name`` replaced a cached value; record whether its value changed."""
+        if comparison.same:
+            self.same.append(name)
+        else:
+            self.changed[name] = comparison.detail
+
+    def summary(self) -> str:
+        loaded = f", {len(self.loaded)} loaded from disk" if self.loaded else ""
+        lines = [f"{len(self.computed)} computed, {len(self.cached)} from cache{loaded} "
+                 f"in {format_seconds(self.seconds)}"]
+        if self.changed or self.same:
+            lines.append("  " + self._changes())
+        if len(self.computed) <= LISTED:
+            for name, seconds in self.computed.items():
+                outcome = "  changed" if name in self.changed else "  same value" if name in self.same else ""
+                lines.append(f"  computed  {name}  ({seconds * 1000:.2f} ms){outcome}")
+        else:
+            slowest = sorted(self.computed.items(), key=lambda item: -item[1])[:SLOWEST]
+            lines.append(f"  slowest {len(slowest)} of {len(self.computed)} computed:")
+            lines += [f"    {name}  ({seconds * 1000:.2f} ms)" for name, seconds in slowest]
+        if self.cached:
+            lines.append(f"  cached    {abbreviate(self.cached, LISTED)}")
+        if self.loaded:
+            lines.append(f"  loaded    {abbreviate(self.loaded, LISTED)}  (from the persistent cache)")
+        return "\n".join(lines)
+
+    def _changes(self) -> str:
+        """``11 recomputed: 3 changed (f_12: 40 of 1000 rows differ, max |Δ| 0.3; …), 8 same``."""
+        shown = list(self.changed.items())[:CHANGES_SPELLED_OUT]
+        details = "; ".join(f"{name}: {detail}" for name, detail in shown)
+        more = "; …" if len(self.changed) > len(shown) else ""
+        changed = f"{len(self.changed)} changed" + (f" ({details}{more})" if shown else "")
+        return f"{len(self.changed) + len(self.same)} recomputed: {changed}, {len(self.same)} same"
