@@ -7,7 +7,7 @@ import typing
 from typing import Any, Callable, Iterable, Mapping
 
 from ..errors import GraphError
-from . import fingerprint as fp
+from . import apache, fingerprint as fp
 from .node import Dependency, Node
 
 # Decorators in ``hamilton_nb.function_modifiers`` append themselves to this attribute.
@@ -104,6 +104,16 @@ def function_node(fn: Callable, module: str, name: str | None = None) -> Node:
 def nodes_from_function(fn: Callable, module: str, config: Mapping[str, Any]) -> list[Node]:
     """All nodes one function contributes under ``config`` (modifiers may add, rename or drop)."""
     modifiers = getattr(fn, MODIFIERS_ATTR, ())
+    foreign = apache.decorators_of(fn)
+    if foreign:
+        if modifiers:
+            raise GraphError(
+                f"`{fn.__name__}` in {where(module)} mixes decorators from `hamilton_nb.function_modifiers` "
+                f"({', '.join(m.decorator for m in modifiers)}) with Apache Hamilton's "
+                f"({', '.join(dict.fromkeys(apache.decorator_label(d) for d in foreign))}); one library "
+                "must resolve all of a function's decorators.\n"
+                "Fix: import every decorator of this function from the same place.")
+        return apache.nodes_from_apache(fn, module, config)
     if not modifiers:
         return [function_node(fn, module)]
     from ..function_modifiers.base import resolve  # modifiers live above the plain rules
