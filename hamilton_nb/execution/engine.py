@@ -85,6 +85,7 @@ class Engine:
         self._tokens: dict[str, str] = {}  # token of each bound input/config value
         self.errors: dict[str, tuple[str | None, str]] = {}  # node -> (version, message)
         self.warnings: dict[str, list[str]] = {}  # node -> failed "warn" checks of its cached value
+        self.strict_types = False  # True: a value that contradicts its return type hint is an error
         self.listeners: list[Listener] = []
         self.running: set[str] = set()
         self.last_report: ExecutionReport | None = None
@@ -371,12 +372,7 @@ class Engine:
             if guard is not None and dep in values and sharing.tampered(values[dep], guard):
                 self._restore(step, values, guards)
                 self._failed(step, version, None, value, mutated=param)
-        if step.check is not None and not isinstance(value, step.check):
-            self._failed(step, version, None, value)
-        if step.quality_checks:
-            self._run_quality_checks(step, version, value)
-        elif name in self.warnings:
-            del self.warnings[name]
+        self._run_quality_checks(step, version, value)
         guard = guards[name] = sharing.seal(value)
         self.cache.put(name, version, value, seconds, guard)
         self.errors.pop(name, None)
@@ -405,8 +401,7 @@ class Engine:
         if stored is None:
             return False
         value, seconds = stored
-        if step.quality_checks:  # brings back its ``warn`` notes
-            self._run_quality_checks(step, version, value)
+        self._run_quality_checks(step, version, value)  # brings back its warnings
         guard = guards[step.name] = sharing.seal(value)
         self.cache.put(step.name, version, value, seconds, guard)
         self.errors.pop(step.name, None)
@@ -415,8 +410,19 @@ class Engine:
         return True
 
     def _run_quality_checks(self, step: _Step, version: str, value: Any) -> None:
-        """``warn`` checks log and are remembered with the value; a ``fail`` check raises."""
+        """``warn`` checks log and are remembered with the value; a ``fail`` check raises.
+
+        A value that does not match the return type hint is a warning too (Apache Hamilton does
+        not check at run time, and working code relies on it), or an error with ``strict_types``."""
         warnings = []
+        if step.check is not None and not isinstance(value, step.check):
+            if self.strict_types:
+                self._failed(step, version, None, value)
+            node = self.graph.nodes[step.name]
+            note = (f"return type: returned a {type(value).__name__}, but the hint says {describe(step.type)} "
+                    "(correct the hint or the value; strict_types=True makes this an error)")
+            warnings.append(note)
+            logger.warning("`%s` (%s) %s", step.name, where(node.module), note)
         for check in step.quality_checks:
             passed, message = check(value)
             if passed:
