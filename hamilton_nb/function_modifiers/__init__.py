@@ -6,12 +6,16 @@ functions remain ordinary, callable, unit-testable functions; the graph layer tu
 nodes (``base.resolve``).
 """
 from .base import InvalidDecoratorError, InvalidDecoratorException, MissingColumnError, MissingFieldError
-from .checks import check_output
+from .checks import check_output, check_output_custom
 from .configuration import config
-from .expanders import extract_columns, extract_fields
-from .parameterize import parameterize, parameterize_sources, parameterize_values, source, value
-from .tags import tag
+from .expanders import extract_columns, extract_fields, unpack_fields
+from .macros import does, hamilton_exclude
+from .parameterize import (ParameterizedExtract, parameterize, parameterize_extract_columns, parameterize_sources,
+                           parameterize_values, source, value)
+from .tags import tag, tag_outputs
 
 __all__ = ["InvalidDecoratorError", "InvalidDecoratorException", "MissingColumnError", "MissingFieldError",
-           "check_output", "config", "extract_columns", "extract_fields", "parameterize",
-           "parameterize_sources", "parameterize_values", "source", "tag", "value"]
+           "ParameterizedExtract", "check_output", "check_output_custom", "config", "does", "extract_columns",
+           "extract_fields", "hamilton_exclude", "parameterize", "parameterize_extract_columns",
+           "parameterize_sources", "parameterize_values", "source", "tag", "tag_outputs", "unpack_fields",
+           "value"]

@@ -193,3 +193,67 @@ class parameterize_sources(parameterize):
                     f"Fix: {out}={{\"param\": \"node_name\"}}.")
             converted[out] = {p: source(n) for p, n in mapping.items()}
         super().__init__(**converted)
+
+
+@dataclasses.dataclass
+class ParameterizedExtract:
+    """One parameterization of :class:`parameterize_extract_columns`: the columns it extracts
+    (``outputs``) and its bindings (``input_mapping``: parameter → ``value(...)``/``source(...)``)."""
+
+    outputs: tuple[str, ...]
+    input_mapping: dict[str, Any]
+
+
+class _RenameColumns:
+    """The frame node's callable: the function's DataFrame, its columns renamed to the outputs."""
+
+    def __init__(self, inner, columns: tuple[str, ...]):
+        self.inner, self.columns = inner, tuple(columns)
+
+    def __call__(self, **kwargs: Any) -> Any:
+        frame = self.inner(**kwargs)
+        if len(frame.columns) != len(self.columns):
+            raise InvalidDecoratorError(
+                f"@parameterize_extract_columns: the DataFrame has {len(frame.columns)} columns "
+                f"({', '.join(map(str, frame.columns))}), but {len(self.columns)} outputs are named "
+                f"({', '.join(self.columns)}).\nFix: name one output per column, in order.")
+        return frame.set_axis(list(self.columns), axis=1)
+
+
+class parameterize_extract_columns(Modifier):
+    """``@parameterize_extract_columns(ParameterizedExtract(("a", "b"), {"k": value(1)}), ...)``.
+
+    For each parameterization the function runs with its bindings into a DataFrame node
+    ``<function>__<i>``, whose columns (renamed to ``outputs`` in order, unless
+    ``reassign_columns=False``) become nodes, as with ``@extract_columns``.
+    """
+
+    stage = EXPAND
+    decorator = "@parameterize_extract_columns"
+
+    def __init__(self, *extract_config: ParameterizedExtract, reassign_columns: bool = True):
+        if not extract_config or not all(isinstance(e, ParameterizedExtract) for e in extract_config):
+            raise InvalidDecoratorError(
+                f"{self.decorator}: expects ParameterizedExtract(outputs, input_mapping) arguments.\n"
+                f"Fix: {self.decorator}(ParameterizedExtract((\"a\", \"b\"), {{\"k\": value(1)}})).")
+        for config in extract_config:
+            probe = parameterize(output=config.input_mapping)  # the same binding rules
+            if probe._misuse is not None:
+                raise probe._misuse
+        self.extract_config = extract_config
+        self.reassign_columns = reassign_columns
+
+    def expand(self, ctx: Context) -> list[Node]:
+        from .expanders import extract_columns
+
+        base = function_node(ctx.fn, ctx.module, name=ctx.name)
+        nodes: list[Node] = []
+        for i, config in enumerate(self.extract_config):
+            frame_name = f"{ctx.name}__{i}"
+            frame = parameterize(**{frame_name: config.input_mapping}).expand(ctx)[0]
+            if self.reassign_columns:
+                frame = dataclasses.replace(
+                    frame, callable=_RenameColumns(frame.callable, config.outputs),
+                    fingerprint=fp.digest(frame.fingerprint, "columns", *config.outputs))
+            nodes.extend(extract_columns(*config.outputs).transform(frame, ctx))
+        return nodes
