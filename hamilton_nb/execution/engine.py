@@ -13,7 +13,7 @@ from ..graph.build import where
 from ..graph.fingerprint import data_token
 from ..graph.types import describe, runtime_check_type
 from .cache import ValueCache
-from . import sharing
+from . import sharing, sources
 from . import executors as _executors
 from .results import as_dict, build_dataframe, build_polars, update_dataframe
 from .versions import UNBOUND, Versioner
@@ -211,6 +211,7 @@ class Engine:
                        and (n in inputs or n in self.inputs or n in self.config)]
         needed_inputs, steps = self.plan([n for n in outputs if n not in passthrough], overrides)
         values = self._bind(outputs, needed_inputs + passthrough, steps, inputs, overrides)
+        reloaded = sources.reload(self, steps, values)  # data loaders: re-read, versioned by what they load
         versions = self.versions
         versions.refresh_globals([s.name for s in steps])
         versions.compute([*needed_inputs, *passthrough, *overrides, *(s.name for s in steps)])
@@ -229,6 +230,9 @@ class Engine:
             self._announced(executor, steps, values, memo, report)
         else:
             executor.run(self, steps, values, memo, report)
+        if reloaded:
+            report.computed = {**reloaded, **report.computed}
+            report.cached = [n for n in report.cached if n not in reloaded]
         if result == "dict":
             out = as_dict(values, outputs)
         elif result == "polars":
