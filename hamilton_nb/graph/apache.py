@@ -17,6 +17,7 @@ import dataclasses
 import enum
 import inspect
 import logging
+import sys
 import types
 from typing import Any, Callable, Mapping
 
@@ -157,6 +158,35 @@ def _check_mutations_are_local(fn: Callable, module: str, decorators: list[Any])
                                f"re-run the cell that defines `{fn.__name__}` together with its @mutate "
                                "functions (keep them in one cell).")
             seen.add(step_fn.__name__)
+
+
+def check_mutations_stay_home(functions: list[Callable]) -> None:
+    """Refuse a ``@mutate`` among ``functions``' cell/file that targets a function defined elsewhere.
+
+    Apache Hamilton's ``@mutate`` edits its target function object when it runs; a target in
+    another cell would pick the edit up only whenever that cell is next resolved.
+    """
+    if "hamilton.function_modifiers" not in sys.modules or not functions:
+        return
+    files = {fn.__code__.co_filename for fn in functions if hasattr(fn, "__code__")}
+    namespaces = {id(fn.__globals__): fn.__globals__ for fn in functions if hasattr(fn, "__globals__")}
+    for namespace in namespaces.values():
+        for target in list(namespace.values()):
+            if not isinstance(target, types.FunctionType) or not isinstance(getattr(target, "transform", None), list):
+                continue
+            for decorator in target.transform:
+                for step in getattr(decorator, "transforms", ()) or ():
+                    step_fn = getattr(step, "fn", None)
+                    code = getattr(step_fn, "__code__", None)
+                    if code is None or getattr(step, "target_fn", None) is None or code.co_filename not in files:
+                        continue
+                    if target.__code__.co_filename != code.co_filename:
+                        raise GraphError(
+                            f"`{step_fn.__name__}` uses Apache Hamilton's @mutate on `{target.__name__}`, which is "
+                            "defined in another cell or file; hamilton_nb follows @mutate only where its target "
+                            "is defined (elsewhere the change would apply late, or twice).\n"
+                            f"Fix: move `{step_fn.__name__}` into the cell/module that defines "
+                            f"`{target.__name__}`, then re-run that cell (it also drops this change).")
 
 
 # ---- decorator arguments as a version token ----------------------------------------------------

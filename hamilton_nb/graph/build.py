@@ -62,6 +62,11 @@ def signature_of(fn: Callable, module: str) -> tuple[dict[str, Dependency], Any]
     if code.co_flags & (_CO_COROUTINE | _CO_ASYNC_GENERATOR):
         raise GraphError(f"Function `{name}` in {where(module)} is `async`; nodes must be plain functions.\n"
                          f"Fix: make `{name}` a regular `def`, or prefix it with `_` to keep it out of the graph.")
+    if code.co_flags & _CO_GENERATOR and "Parallelizable" in repr(fn.__annotations__.get("return")):
+        raise GraphError(f"Function `{name}` in {where(module)} returns Parallelizable[...] (Apache Hamilton's "
+                         "dynamic parallel branches, gathered by Collect[...]), which hamilton_nb does not run.\n"
+                         f"Fix: return the whole collection from `{name}` (e.g. a list or DataFrame) and map over "
+                         "it inside the next function, or run this module with Apache Hamilton's Driver.")
     if code.co_flags & _CO_GENERATOR:
         raise GraphError(f"Function `{name}` in {where(module)} is a generator (it uses `yield`); "
                          "a node must return its value.\n"
@@ -124,6 +129,8 @@ def nodes_from_function(fn: Callable, module: str, config: Mapping[str, Any]) ->
 def nodes_from_functions(functions: Iterable[Callable], module: str,
                          config: Mapping[str, Any] | None = None) -> list[Node]:
     config = config or {}
+    functions = list(functions)
+    apache.check_mutations_stay_home(functions)
     nodes: list[Node] = []
     owner: dict[str, Callable] = {}
     for fn in functions:
