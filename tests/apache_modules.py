@@ -255,3 +255,30 @@ def write_io_files(folder) -> dict:
     pd.DataFrame({"region": ["n", "s", "e"]}).to_parquet(folder / "regions.parquet")
     pd.to_pickle({"w": 0.5}, folder / "weights.pkl")
     return {"sales_path": str(folder / "sales.csv"), "stores_path": str(folder / "stores.csv")}
+
+# Metadata, config-time decorators and the pandas with_columns plugin.
+POWER = '''
+import pandas as pd
+from hamilton.function_modifiers import ResolveAt, parameterize, resolve, schema, value
+from hamilton.plugins.h_pandas import with_columns
+
+
+@schema.output(("spend", "float"), ("spend_x2", "float"))
+def spend_frame(spend: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame({"spend": spend, "spend_x2": spend * 2})
+
+
+@resolve(when=ResolveAt.CONFIG_AVAILABLE,
+         decorate_with=lambda factors: parameterize(**{f"spend_times_{f}": {"k": value(f)} for f in factors}))
+def spend_times(spend: pd.Series, k: int) -> pd.Series:
+    return spend * k
+
+
+def _spend_plus_x2(spend: pd.Series, spend_x2: pd.Series) -> pd.Series:
+    return spend + spend_x2
+
+
+@with_columns(_spend_plus_x2, columns_to_pass=["spend", "spend_x2"], select=["_spend_plus_x2"])
+def spend_enriched(spend_frame: pd.DataFrame) -> pd.DataFrame:
+    return spend_frame
+'''

@@ -116,6 +116,17 @@ def test_every_node_of_pipes_mutations_and_subdags_equals_apache_hamilton(module
     assert actual["signups_base"].tolist() == [-(s / 10 + 100) for s in mods.INPUTS["signups"]]
 
 
+@pytest.mark.parametrize("factors", [[2], [2, 3]])
+def test_schema_resolve_and_with_columns_equal_apache_hamilton(module_pair, factors):
+    from hamilton import settings
+
+    theirs, ours = module_pair(f"power_{len(factors)}", mods.POWER)
+    config = {"factors": factors, settings.ENABLE_POWER_USER_MODE: True}
+    actual = compare_every_node(theirs, ours, config, {"spend": mods.INPUTS["spend"]})
+    assert {f"spend_times_{f}" for f in factors} <= set(actual)
+    assert "_spend_plus_x2" in actual["spend_enriched"].columns
+
+
 def test_loaders_and_savers_equal_apache_hamilton(module_pair, tmp_path):
     inputs = mods.write_io_files(tmp_path)
     source = mods.IO.replace("{folder}", str(tmp_path))

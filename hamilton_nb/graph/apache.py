@@ -27,7 +27,7 @@ from .node import Dependency, Node
 
 # Where Apache Hamilton's decorators record themselves on a function (its lifecycle steps).
 LIFECYCLE_ATTRS = ("resolve", "generate", "inject", "expand", "transform", "decorate_nodes", "dynamic")
-SUPPORTED = ((1, 80, 0), (2, 0, 0))  # the versions tested: >= 1.80, < 2
+SUPPORTED = ((1, 90, 0), (2, 0, 0))  # the versions tested (pyproject's `hamilton` extra): >= 1.90, < 2
 EXTRA = "pip install 'hamilton_nb[hamilton]'"
 
 
@@ -72,7 +72,7 @@ def _hamilton(fn: Callable, module: str, decorators: list[Any]):
     if not SUPPORTED[0] <= version < SUPPORTED[1]:
         shown = ".".join(map(str, version))
         raise _refusal(fn, module, decorators, f"Apache Hamilton {shown} is installed; hamilton_nb "
-                       "works with versions 1.80 up to (not including) 2.0.",
+                       "works with versions 1.90 up to (not including) 2.0.",
                        f"{EXTRA} (installs a supported version), or import the decorators from "
                        "`hamilton_nb.function_modifiers`.")
     return hamilton, base, ".".join(map(str, version))
