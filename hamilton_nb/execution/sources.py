@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import traceback
+import weakref
 from typing import Any
 
 from ..errors import InputError, NodeExecutionError
@@ -32,14 +33,29 @@ def data_part(value: Any) -> Any:
     return value
 
 
+_known: "weakref.WeakKeyDictionary[Any, tuple[int, frozenset]]" = weakref.WeakKeyDictionary()
+
+
+def loaders_of(graph: Any) -> frozenset:
+    """Names of the graph's loader nodes (recounted only when the graph changed)."""
+    found = _known.get(graph)
+    if found is None or found[0] != graph.generation:
+        found = _known[graph] = (graph.generation,
+                                 frozenset(n for n, node in graph.nodes.items() if is_loader(node)))
+    return found[1]
+
+
 def reload(engine: Any, steps: list, values: dict[str, Any]) -> dict[str, float]:
     """Run the loaders among ``steps`` now and bind each to its data's hash; {name: seconds}."""
+    loaders = loaders_of(engine.graph)
+    if not loaders:
+        return {}
     nodes = engine.graph.nodes
     loaded = {}
     for step in steps:
-        node = nodes[step.name]
-        if not is_loader(node):
+        if step.name not in loaders:
             continue
+        node = nodes[step.name]
         computed = [dep for _, dep, required in step.args if dep not in values and dep in nodes]
         if computed:
             raise InputError(
