@@ -382,3 +382,34 @@ def test_a_mutate_in_another_cell_is_refused(nb):
     ''', GraphError)
     assert "`_plus`" in ran.out and "`spend_base`" in ran.out and "Fix:" in ran.out
     assert "other" not in nb.states()
+
+
+@pytest.mark.parametrize("library, decorator, body", [
+    ("hamilton", "pipe_output(step(_shifted))", "return spend"),
+    ("hamilton", "does(_shifted_by, series='spend')", "pass"),
+    ("hamilton_nb", "does(_shifted_by, series='spend')", "pass"),
+])
+def test_a_constant_a_helper_reads_is_part_of_the_version(nb, library, decorator, body):
+    """Helpers handed to a decorator are watched like the function's own globals."""
+    nb.ok("spend = pd.Series([1.0, 2.0])\nSHIFT = 10.0")
+    nb.ok("%hamilton_inputs spend=spend")
+    nb.ok(f'''
+        %%hamilton helpers
+        from {library}.function_modifiers import does{", pipe_output, step" if library == "hamilton" else ""}
+
+        def _shifted(x: pd.Series) -> pd.Series:
+            return x + SHIFT
+
+        def _shifted_by(series: pd.Series) -> pd.Series:
+            return series + SHIFT
+
+        @{decorator}
+        def moved(spend: pd.Series) -> pd.Series:
+            {body}
+    ''')
+    assert nb.ok("%hamilton_execute moved").value["moved"].tolist() == [11.0, 12.0]
+    nb.ok("SHIFT = 20.0")  # another cell
+    assert nb.states()["moved"] == "stale"
+    assert nb.ok("%hamilton_execute moved").value["moved"].tolist() == [21.0, 22.0]
+    shown = repr(nb.ok("%hamilton_show moved").value)
+    assert "def moved" in shown

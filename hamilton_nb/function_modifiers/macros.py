@@ -8,6 +8,7 @@ from typing import Any, Callable, Mapping
 from ..graph import fingerprint as fp
 from ..graph.build import function_node
 from ..graph.node import Node
+from ..graph.watch import watching
 from .base import CONFIG, EXPAND, Context, InvalidDecoratorError, Modifier
 
 
@@ -66,6 +67,7 @@ class does(Modifier):
                     if not dep.required}
         return [dataclasses.replace(
             base, callable=_Replaced(self.replacing, self.mapping, defaults),
+            function=watching(ctx.fn, [self.replacing]),  # what the replacing function reads counts too
             fingerprint=fp.digest(base.fingerprint, "does", fp.value_token(self.replacing),
                                   *sorted(f"{k}={v}" for k, v in self.mapping.items())))]
 

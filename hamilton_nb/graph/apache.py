@@ -24,6 +24,7 @@ from typing import Any, Callable, Mapping
 from ..errors import GraphError
 from . import fingerprint as fp
 from .node import Dependency, Node
+from .watch import helpers_in, watching
 
 # Where Apache Hamilton's decorators record themselves on a function (its lifecycle steps).
 LIFECYCLE_ATTRS = ("resolve", "generate", "inject", "expand", "transform", "decorate_nodes", "dynamic")
@@ -106,10 +107,12 @@ def nodes_from_apache(fn: Callable, module: str, config: Mapping[str, Any]) -> l
     if not resolved:
         return []
     shared = fp.digest("apache-hamilton", version, fp.function_fingerprint(fn), decorator_token(decorators))
-    return [_translate(n, fn, module, decorators, shared) for n in resolved]
+    watched = watching(fn, helpers_in(decorators))
+    return [_translate(n, fn, module, decorators, shared, watched) for n in resolved]
 
 
-def _translate(hnode: Any, fn: Callable, module: str, decorators: list[Any], shared: str) -> Node:
+def _translate(hnode: Any, fn: Callable, module: str, decorators: list[Any], shared: str,
+               watched: Callable) -> Node:
     role = getattr(getattr(hnode, "node_role", None), "name", "STANDARD")
     if role in ("EXPAND", "COLLECT"):
         kind = "Parallelizable[...]" if role == "EXPAND" else "Collect[...]"
@@ -128,7 +131,7 @@ def _translate(hnode: Any, fn: Callable, module: str, decorators: list[Any], sha
                                  required=getattr(dependency_type, "name", "REQUIRED") == "REQUIRED")
     return Node(name=hnode.name, callable=call, type=hnode.type, dependencies=deps,
                 doc=inspect.cleandoc(hnode.documentation or ""), tags=dict(hnode.tags), module=module,
-                function=fn, fingerprint=fp.digest(shared, hnode.name))
+                function=watched, fingerprint=fp.digest(shared, hnode.name))
 
 
 def _check_mutations_are_local(fn: Callable, module: str, decorators: list[Any]) -> None:
