@@ -413,3 +413,26 @@ def test_a_constant_a_helper_reads_is_part_of_the_version(nb, library, decorator
     assert nb.ok("%hamilton_execute moved").value["moved"].tolist() == [21.0, 22.0]
     shown = repr(nb.ok("%hamilton_show moved").value)
     assert "def moved" in shown
+
+
+def test_an_apache_cell_exports_to_a_module_apache_hamilton_runs(nb, tmp_path):
+    nb.ok("spend = pd.Series([1.0, 2.0, 3.0, 10.0])")
+    nb.ok("%hamilton_inputs spend=spend")
+    nb.ok(PASTED_CELL.format(amount=1.0).replace("    calls.hit()\n", ""))
+    target = tmp_path / "exported_features.py"
+    nb.ok(f"%hamilton_export {target}")
+    exported = target.read_text()
+    assert "from hamilton.function_modifiers import" in exported and "@pipe_output" in exported
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import exported_features
+
+        expected = apache_values(exported_features, {}, {"spend": nb.ns["spend"]})
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("exported_features", None)
+    assert {"piped", "low", "high", "checked"} <= set(expected)
+    live = nb.ok(f"result = %hamilton_execute {' '.join(expected)} --dict")
+    assert live.error is None
+    for name, value in expected.items():
+        assert_same_value(nb.ns["result"][name], value, name)
