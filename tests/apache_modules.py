@@ -18,8 +18,8 @@ FEATURES = '''
 import numpy as np
 import pandas as pd
 from hamilton.function_modifiers import (ParameterizedExtract, check_output, config, does, extract_columns,
-    extract_fields, hamilton_exclude, parameterize, parameterize_extract_columns, parameterize_sources,
-    parameterize_values, source, tag, tag_outputs, unpack_fields, value)
+    extract_fields, group, hamilton_exclude, inject, parameterize, parameterize_extract_columns,
+    parameterize_sources, parameterize_values, source, tag, tag_outputs, unpack_fields, value)
 
 
 @extract_columns("spend_2x", "spend_3x", "spend_flag", fill_with=0.0)
@@ -114,6 +114,16 @@ def bands(spend: pd.Series, width: float) -> pd.DataFrame:
 @parameterize(signups_x2={"factor": value(2)}, signups_x3={"factor": value(3)})
 def signups_scaled(signups: pd.Series, factor: int) -> pd.Series:
     return signups * factor
+
+
+@inject(parts=group(source("spend_2x"), source("spend_3x"), value(pd.Series([1.0] * 6))), scale=value(0.5))
+def spend_blend(parts: list[pd.Series], scale: float) -> pd.Series:
+    return sum(parts) * scale
+
+
+@inject(named=group(low=source("spend_low"), high=source("spend_high")))
+def spend_range(named: dict[str, float]) -> float:
+    return named["high"] - named["low"]
 
 
 def spend_array(spend: pd.Series) -> np.ndarray:

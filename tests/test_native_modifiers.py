@@ -197,3 +197,29 @@ def report(spend: pd.Series) -> pd.DataFrame:
     assert "save_report" in dr.last_report.cached
     dr.execute(["save_report"], inputs={"spend": SPEND * 2})
     assert pd.read_csv(target)["spend"].tolist() == (SPEND * 2).tolist()
+
+
+def test_inject_group_needs_a_list_annotation(make_module):
+    message = build_error(make_module, "group_bad", '''
+from hamilton_nb.function_modifiers import group, inject
+
+@inject(parts=group(source("a"), source("b")))
+def total(parts: pd.Series) -> pd.Series:
+    return sum(parts)
+''')
+    assert "@inject" in message and "`total`" in message and "`parts`" in message and "list[T]" in message
+
+
+def test_inject_passes_sources_and_literals_as_one_list(make_module):
+    module = make_module("inject_ok", HEADER + '''
+from hamilton_nb.function_modifiers import group, inject
+
+@inject(parts=group(source("a"), value(100.0)))
+def total(parts: list[float]) -> float:
+    return sum(parts)
+
+def other(a: float) -> float:
+    return a
+''')
+    dr = driver.Driver({"a": 1.0}, module, result="dict")
+    assert dr.execute(["total", "other"]) == {"total": 101.0, "other": 1.0}

@@ -11,12 +11,12 @@ from .configuration import config
 from .expanders import extract_columns, extract_fields, unpack_fields
 from .loaders import dataloader, datasaver, load_from, save_to
 from .macros import does, hamilton_exclude
-from .parameterize import (ParameterizedExtract, parameterize, parameterize_extract_columns, parameterize_sources,
-                           parameterize_values, source, value)
+from .parameterize import (ParameterizedExtract, group, inject, parameterize, parameterize_extract_columns,
+                           parameterize_sources, parameterize_values, source, value)
 from .tags import tag, tag_outputs
 
 __all__ = ["InvalidDecoratorError", "InvalidDecoratorException", "MissingColumnError", "MissingFieldError",
            "ParameterizedExtract", "check_output", "check_output_custom", "config", "dataloader", "datasaver",
-           "does", "extract_columns", "extract_fields", "hamilton_exclude", "load_from", "parameterize",
-           "parameterize_extract_columns", "parameterize_sources", "parameterize_values", "save_to", "source",
-           "tag", "tag_outputs", "unpack_fields", "value"]
+           "does", "extract_columns", "extract_fields", "group", "hamilton_exclude", "inject", "load_from",
+           "parameterize", "parameterize_extract_columns", "parameterize_sources", "parameterize_values",
+           "save_to", "source", "tag", "tag_outputs", "unpack_fields", "value"]

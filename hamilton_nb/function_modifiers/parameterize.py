@@ -9,6 +9,7 @@ makes exactly that output (and what depends on it) stale.
 """
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import functools
 import inspect
@@ -56,6 +57,48 @@ class source:
         return f"source({self.source!r})"
 
 
+class group:
+    """Several values for one parameter: ``group(source("a"), value(2))`` passes a list,
+    ``group(x=source("a"), y=value(2))`` a dict."""
+
+    __slots__ = ("items", "named")
+
+    def __init__(self, *items: value | source, **named: value | source):
+        if bool(items) == bool(named) or not all(isinstance(b, (value, source))
+                                                 for b in (*items, *named.values())):
+            raise InvalidDecoratorError(
+                "group(...): expects value(...)/source(...) items, either all positional (a list) or all "
+                "named (a dict).\nFix: e.g. group(source(\"a\"), source(\"b\")) or group(a=source(\"a\")).")
+        self.items, self.named = list(items), dict(named)
+
+    def members(self) -> list[tuple[Any, value | source]]:
+        return list(enumerate(self.items)) if self.items else list(self.named.items())
+
+    def token(self) -> str:
+        return "group:" + fp.digest(*(f"{k}={b.token()}" for k, b in self.members()))
+
+    def __repr__(self) -> str:
+        return f"group({', '.join(map(repr, self.items)) or ', '.join(f'{k}={b!r}' for k, b in self.named.items())})"
+
+
+class _Grouped:
+    """Calls the function with each grouped parameter assembled from its members' values."""
+
+    def __init__(self, fn, groups: Mapping[str, group]):
+        self.fn, self.groups = fn, dict(groups)
+
+    def __call__(self, **kwargs: Any) -> Any:
+        for param, grouped in self.groups.items():
+            parts = {key: (kwargs.pop(_member_param(param, key)) if isinstance(b, source) else b.value)
+                     for key, b in grouped.members()}
+            kwargs[param] = list(parts.values()) if grouped.items else parts
+        return self.fn(**kwargs)
+
+
+def _member_param(param: str, key: Any) -> str:
+    return f"{param}[{key}]"
+
+
 class _DocFields(dict):
     def __missing__(self, key: str) -> str:
         return key  # an unbound placeholder shows its own name
@@ -84,7 +127,7 @@ class parameterize(Modifier):
                 raise InvalidDecoratorError(
                     f"{self.decorator}: `{out}` must map parameter names to value(...) or source(...), "
                     f"got {spec!r}.\nFix: write {out}={{\"param\": value(1)}}.")
-            bad = {p: b for p, b in spec.items() if not isinstance(b, (value, source))}
+            bad = {p: b for p, b in spec.items() if not isinstance(b, (value, source, group))}
             if bad:
                 shown = ", ".join(f"{p}={b!r}" for p, b in bad.items())
                 raise InvalidDecoratorError(
@@ -115,13 +158,21 @@ class parameterize(Modifier):
 
     def _output(self, base: Node, out: str, binding: Mapping[str, value | source], ctx: Context) -> Node:
         literals = {p: b.value for p, b in binding.items() if isinstance(b, value)}
+        groups = {p: b for p, b in binding.items() if isinstance(b, group)}
         deps = {}
         for param, dep in base.dependencies.items():
             bound = binding.get(param)
             if isinstance(bound, value):
                 continue
+            if isinstance(bound, group):
+                member_type = _member_type(dep.type, bound, param, ctx, self.decorator)
+                deps.update({_member_param(param, key): dataclasses.replace(dep, node=b.source, type=member_type)
+                             for key, b in bound.members() if isinstance(b, source)})
+                continue
             deps[param] = dataclasses.replace(dep, node=bound.source) if isinstance(bound, source) else dep
         call = functools.partial(ctx.fn, **literals) if literals else ctx.fn
+        if groups:
+            call = _Grouped(call, groups)
         tokens = sorted(f"{p}={b.token()}" for p, b in binding.items())
         return dataclasses.replace(
             base, name=out, callable=call, dependencies=deps, doc=self._doc(out, binding, ctx),
@@ -133,7 +184,8 @@ class parameterize(Modifier):
         doc = ctx.fn.__doc__
         if not doc:
             return ""
-        fields = _DocFields({p: (b.value if isinstance(b, value) else b.source) for p, b in binding.items()})
+        fields = _DocFields({p: (b.value if isinstance(b, value) else b.source if isinstance(b, source) else b)
+                             for p, b in binding.items()})
         fields[OUTPUT_NAME] = out
         try:
             return inspect.cleandoc(doc.format_map(fields))
@@ -143,6 +195,19 @@ class parameterize(Modifier):
                             f"for `{out}` failed ({type(exc).__name__}: {exc}).",
                             "use {param} or {output_name} placeholders only, and double literal braces "
                             "as {{ and }}.") from None
+
+
+def _member_type(annotated: Any, grouped: group, param: str, ctx: Context, decorator: str) -> Any:
+    """The type each member of ``group`` must have: ``T`` of ``list[T]`` (or ``dict[str, T]``)."""
+    import typing
+
+    origin, args = typing.get_origin(annotated), typing.get_args(annotated)
+    wanted = (list, tuple, collections.abc.Sequence) if grouped.items else (dict, collections.abc.Mapping)
+    if origin not in wanted or not args:
+        shape = "list[T]" if grouped.items else "dict[str, T]"
+        raise ctx.error(decorator, f"parameter `{param}` receives a group, but is annotated "
+                        f"{getattr(annotated, '__name__', annotated)}.", f"annotate `{param}` as {shape}.")
+    return args[-1]
 
 
 def _output_and_doc(key: Any, decorator: str) -> tuple[str, str | None]:
@@ -257,3 +322,18 @@ class parameterize_extract_columns(Modifier):
                     fingerprint=fp.digest(frame.fingerprint, "columns", *config.outputs))
             nodes.extend(extract_columns(*config.outputs).transform(frame, ctx))
         return nodes
+
+
+class inject(parameterize):
+    """``@inject(parts=group(source("a"), source("b")), k=value(2))``: bind parameters of the
+    function's own node (no new names) — as ``@parameterize`` with one output, the function."""
+
+    decorator = "@inject"
+
+    def __init__(self, **bindings: value | source | group):
+        super().__init__(the_function=bindings)
+        self.own = self.bindings.pop("the_function", {})
+
+    def expand(self, ctx: Context) -> list[Node]:
+        self.bindings = {ctx.name: self.own}
+        return super().expand(ctx)
