@@ -1,6 +1,8 @@
-"""Hamilton-compatible function modifiers: port code by changing only the import.
+"""Hamilton-compatible function modifiers, without needing Apache Hamilton.
 
-``from hamilton.function_modifiers import …`` → ``from hamilton_nb.function_modifiers import …``.
+``from hamilton.function_modifiers import …`` → ``from hamilton_nb.function_modifiers import …``
+gives the same nodes and values. (Code that keeps Apache Hamilton's import works too, with the
+``hamilton`` extra: Apache Hamilton resolves its own decorators, see ``graph.apache``.)
 Each decorator records itself on the function and returns the *same* function, so decorated
 functions remain ordinary, callable, unit-testable functions; the graph layer turns them into
 nodes (``base.resolve``).
