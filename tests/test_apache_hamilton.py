@@ -436,3 +436,25 @@ def test_an_apache_cell_exports_to_a_module_apache_hamilton_runs(nb, tmp_path):
     assert live.error is None
     for name, value in expected.items():
         assert_same_value(nb.ns["result"][name], value, name)
+
+
+@pytest.mark.parametrize("library", ["hamilton", "hamilton_nb"])
+def test_editing_a_loaders_path_makes_its_readers_stale_before_executing(nb, tmp_path, library):
+    (tmp_path / "a.csv").write_text("x\n1\n2\n")
+    (tmp_path / "b.csv").write_text("x\n5\n")
+    cell = '''
+        %%hamilton loading
+        from {library}.function_modifiers import load_from, value
+
+        @load_from.csv(path=value({path!r}))
+        def total(frame: pd.DataFrame) -> int:
+            return int(frame["x"].sum())
+
+        def doubled(total: int) -> int:
+            return total * 2
+    '''
+    nb.ok(cell.format(path=str(tmp_path / "a.csv"), library=library))
+    assert nb.ok("%hamilton_execute doubled --dict").value["doubled"] == 6
+    nb.ok(cell.format(path=str(tmp_path / "b.csv"), library=library))
+    assert nb.states()["doubled"] == "stale"
+    assert nb.ok("%hamilton_execute doubled --dict").value["doubled"] == 10

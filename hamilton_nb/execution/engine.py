@@ -124,7 +124,10 @@ class Engine:
     def graph_changed(self, touched: Iterable[str], recheck: Iterable[str] = ()) -> list[str]:
         """Forget versions downstream of ``touched``, and of the ``recheck`` nodes whose globals
         (helpers, constants) changed; returns nodes that became stale."""
+        touched = list(touched)
         forgotten = self.versions.graph_changed(touched)
+        for name in sources.loaders_of(self.graph).intersection(touched):
+            self.versions.bind(name, None)  # an edited loader's last load no longer says what it reads
         forgotten.update(self.versions.refresh_globals(recheck))
         was_fresh = [n for n, v in forgotten.items()
                      if v is not None and (e := self.cache.get(n)) is not None and e.version == v]
