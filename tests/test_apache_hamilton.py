@@ -458,3 +458,16 @@ def test_editing_a_loaders_path_makes_its_readers_stale_before_executing(nb, tmp
     nb.ok(cell.format(path=str(tmp_path / "b.csv"), library=library))
     assert nb.states()["doubled"] == "stale"
     assert nb.ok("%hamilton_execute doubled --dict").value["doubled"] == 10
+
+
+def test_the_same_module_builds_the_same_graph_again_and_after_apache_hamiltons_driver(make_module):
+    """Apache Hamilton's @config renames the functions it resolves; no node may go missing."""
+    def computed_nodes(dr):
+        return {v["name"] for v in dr.list_available_variables() if not v["is_external_input"]}
+
+    module = make_module("built_twice", mods.FEATURES)
+    first = computed_nodes(our_driver.Driver({"region": "us"}, module))
+    hamilton_driver.Driver({"region": "uk"}, module)
+    hamilton_driver.Driver({"region": "us"}, module)
+    again = computed_nodes(our_driver.Driver({"region": "us"}, module))
+    assert "adjusted_spend" in first and again == first

@@ -96,6 +96,7 @@ def nodes_from_apache(fn: Callable, module: str, config: Mapping[str, Any]) -> l
     decorators = decorators_of(fn)
     _, base, version = _hamilton(fn, module, decorators)
     _check_mutations_are_local(fn, module, decorators)
+    name = fn.__name__
     try:
         with _quiet_resolution_log():
             resolved = list(base.resolve_nodes(fn, dict(config)))
@@ -104,6 +105,8 @@ def nodes_from_apache(fn: Callable, module: str, config: Mapping[str, Any]) -> l
                        f"{type(exc).__name__}: {exc}",
                        "correct the decorator arguments (or the function's signature) as the message says.") \
             from None
+    finally:
+        fn.__name__ = name  # Apache Hamilton's @config renames the function it resolves; keep the user's
     if not resolved:
         return []
     shared = fp.digest("apache-hamilton", version, fp.function_fingerprint(fn), decorator_token(decorators))

@@ -27,7 +27,7 @@ def candidate_functions(namespace: Mapping[str, Any], module_name: str | None) -
     for name, value in namespace.items():
         if name.startswith("_") or not isinstance(value, types.FunctionType):
             continue
-        if value.__name__ != name:  # an alias of another function
+        if name not in (value.__name__, value.__code__.co_name):  # an alias of another function
             continue
         if module_name is not None and value.__module__ != module_name:
             continue
