@@ -38,6 +38,8 @@ def _where(module: str) -> str:
 
 def decorators_of(fn: Callable) -> list[Any]:
     """Apache Hamilton decorator objects on ``fn`` (empty for plain or hamilton_nb-decorated functions)."""
+    if not getattr(fn, "__dict__", None):  # the common case: a plain, undecorated function
+        return []
     found = []
     for attr in LIFECYCLE_ATTRS:
         value = getattr(fn, attr, None)
