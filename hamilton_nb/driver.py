@@ -20,11 +20,13 @@ class Driver:
     for a polars DataFrame. Values are cached by version, so executing again recomputes only
     what changed. ``executor`` says where nodes run: ``"local"`` (default), ``"threads"``,
     ``"dask"`` or an :class:`~hamilton_nb.execution.executors.Executor` such as
-    ``DaskExecutor(client)``.
+    ``DaskExecutor(client)``. A value that contradicts its return type hint is logged and
+    reported as a warning (as Apache Hamilton does not check them at run time);
+    ``strict_types=True`` makes it an error.
     """
 
     def __init__(self, config: Mapping[str, Any] | None, *modules: types.ModuleType,
-                 result: str = "dataframe", executor: Any = "local") -> None:
+                 result: str = "dataframe", executor: Any = "local", strict_types: bool = False) -> None:
         if result not in _RESULTS:
             raise ValueError(f"result must be one of {_RESULTS}, not {result!r}")
         if result == "polars":
@@ -35,6 +37,7 @@ class Driver:
         self.result = result
         self.session = Session()
         self.session.executor = executor
+        self.session.strict_types = strict_types
         self.session.set_config(self.config)
         for module in modules:
             self.session.register_functions(module.__name__, functions_of_module(module))
@@ -69,6 +72,11 @@ class Driver:
     def last_report(self):
         """Which nodes the last execute computed (with seconds) and which it reused."""
         return self.engine.last_report
+
+    @property
+    def warnings(self) -> dict[str, list[str]]:
+        """Nodes whose cached value failed a ``warn`` check or its return type hint → what failed."""
+        return {name: list(notes) for name, notes in self.engine.warnings.items()}
 
     @property
     def executor(self):

@@ -369,6 +369,16 @@ class Session:
 
         self.engine.executor = resolve(value)
 
+    @property
+    def strict_types(self) -> bool:
+        """False (default): a value that contradicts its return type hint is a warning (status
+        "checks" column, widget); True: it is an error, as a failed ``importance="fail"`` check."""
+        return self.engine.strict_types
+
+    @strict_types.setter
+    def strict_types(self, value: bool) -> None:
+        self.engine.strict_types = bool(value)
+
     # ---- export, import, persistent cache ---------------------------------------------------
     def export(self, path: str, modules: Sequence[str] | None = None, force: bool = False):
         """Write the functions (of ``modules``, default all) to one importable module at ``path``."""

@@ -105,12 +105,32 @@ def test_return_value_that_contradicts_its_hint_is_reported(make_module):
         def spend_per_signup(spend: pd.Series, signups: pd.Series) -> pd.Series:
             return float((spend / signups).mean())
     """)
-    dr = driver.Driver({"spend": pd.Series([1.0]), "signups": pd.Series([2.0])}, mod)
+    dr = driver.Driver({"spend": pd.Series([1.0]), "signups": pd.Series([2.0])}, mod, strict_types=True)
     with pytest.raises(NodeExecutionError) as info:
         dr.execute(["spend_per_signup"])
     message = str(info.value)
     assert "`spend_per_signup` (module `liar`) returned a float" in message
     assert "pd.Series" in message and "Fix:" in message
+
+
+def test_by_default_a_contradicted_hint_is_a_warning_not_an_error(make_module, caplog):
+    """Apache Hamilton does not check return values at run time; working code must keep working."""
+    mod = make_module("lenient", """
+        import numpy as np
+
+        def weights() -> np.ndarray:
+            return np.float64(0.5)  # a numpy scalar, not an array
+
+        def doubled(weights: np.ndarray) -> np.ndarray:
+            return np.array([weights * 2])
+    """)
+    dr = driver.Driver({}, mod, result="dict")
+    with caplog.at_level("WARNING", logger="hamilton_nb"):
+        out = dr.execute(["doubled"])
+    assert out["doubled"].tolist() == [1.0]
+    assert "returned a float64, but the hint says np.ndarray" in dr.warnings["weights"][0]
+    assert "weights" in caplog.text and "doubled" not in dr.warnings
+    assert dr.session.status().set_index("node").loc["weights", "checks"].startswith("return type")
 
 
 @pytest.mark.parametrize("hint, value", [

@@ -16,7 +16,7 @@ from ..graph.tokens import Tokenizer, Untracked
 from ..graph.types import describe, runtime_check_type
 from .cache import ValueCache
 from .diff import ChangeLog, compare
-from . import sharing
+from . import sharing, sources
 from . import executors as _executors
 from .report import ExecutionReport
 from .results import as_dict, build_dataframe, build_polars, update_dataframe
@@ -80,6 +80,7 @@ class Engine:
         self._reread: set[str] = set()  # inputs/config that couldn't be snapshotted: re-read each execute
         self.errors: dict[str, tuple[str | None, str]] = {}  # node -> (version, message)
         self.warnings: dict[str, list[str]] = {}  # node -> failed "warn" checks of its cached value
+        self.strict_types = False  # True: a value that contradicts its return type hint is an error
         self.listeners: list[Listener] = []
         self.running: set[str] = set()
         self.last_report: ExecutionReport | None = None
@@ -138,7 +139,10 @@ class Engine:
     def graph_changed(self, touched: Iterable[str], recheck: Iterable[str] = ()) -> list[str]:
         """Forget versions downstream of ``touched``, and of the ``recheck`` nodes whose globals
         (helpers, constants) changed; returns nodes that became stale."""
+        touched = list(touched)
         forgotten = self.versions.graph_changed(touched)
+        for name in sources.loaders_of(self.graph).intersection(touched):
+            self.versions.bind(name, None)  # an edited loader's last load no longer says what it reads
         for name, version in self.versions.refresh_globals(recheck).items():
             forgotten.setdefault(name, version)
         if forgotten:
@@ -248,6 +252,7 @@ class Engine:
         versions = self.versions
         versions.new_execute()
         values = self._bind(outputs, needed_inputs + passthrough, steps, inputs, overrides)
+        reloaded = sources.reload(self, steps, values)  # data loaders: re-read, versioned by what they load
         versions.refresh_globals([s.name for s in steps])
         versions.compute([*needed_inputs, *passthrough, *overrides, *(s.name for s in steps)])
         memo = versions._memo
@@ -265,6 +270,9 @@ class Engine:
             self._announced(executor, steps, values, memo, report)
         else:
             executor.run(self, steps, values, memo, report)
+        if reloaded:
+            report.computed = {**reloaded, **report.computed}
+            report.cached = [n for n in report.cached if n not in reloaded]
         if result == "dict":
             out = as_dict(values, outputs)
         elif result == "polars":
@@ -420,15 +428,8 @@ class Engine:
             if guard is not None and dep in values and sharing.tampered(values[dep], guard):
                 self._restore(step, values, guards)
                 self._failed(step, version, None, value, mutated=param)
-        if step.check is not None and not isinstance(value, step.check):
-            self._failed(step, version, None, value)
         what_if, notes = name in self._what_if, self.warnings.get(name)
-        if step.quality_checks:
-            self._run_quality_checks(step, version, value)
-        else:
-            self.warnings.pop(name, None)
-            self._checked.pop(name, None)
-            self._recheck.discard(name)
+        self._run_quality_checks(step, version, value)
         guard = guards[name] = sharing.seal(value)
         old = self.cache._entries.get(name)
         if what_if:  # compared with the node's own value, which stays cached (with its check notes)
@@ -471,8 +472,7 @@ class Engine:
         if stored is None:
             return False
         value, seconds = stored
-        if step.quality_checks:  # brings back its ``warn`` notes
-            self._run_quality_checks(step, version, value)
+        self._run_quality_checks(step, version, value)  # brings back its warnings
         guard = guards[step.name] = sharing.seal(value)
         self.cache.put(step.name, version, value, seconds, guard)
         self.errors.pop(step.name, None)
@@ -481,10 +481,21 @@ class Engine:
         return True
 
     def _run_quality_checks(self, step: _Step, version: str, value: Any) -> None:
-        """``warn`` checks log and are remembered with the value; a ``fail`` check raises."""
+        """``warn`` checks log and are remembered with the value; a ``fail`` check raises.
+
+        A value that does not match the return type hint is a warning too (Apache Hamilton does
+        not check at run time, and working code relies on it), or an error with ``strict_types``."""
         self._checked[step.name] = step.checks_token
         self._recheck.discard(step.name)
         warnings = []
+        if step.check is not None and not isinstance(value, step.check):
+            if self.strict_types:
+                self._failed(step, version, None, value)
+            node = self.graph.nodes[step.name]
+            note = (f"return type: returned a {type(value).__name__}, but the hint says {describe(step.type)} "
+                    "(correct the hint or the value; strict_types=True makes this an error)")
+            warnings.append(note)
+            logger.warning("`%s` (%s) %s", step.name, where(node.module), note)
         for check in step.quality_checks:
             passed, message = check(value)
             if passed:

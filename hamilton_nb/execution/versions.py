@@ -70,6 +70,7 @@ class Reach:
                 objects.append(cell.cell_contents)
             except ValueError:
                 objects.append(MISSING)
+        objects.extend(value for key, value in getattr(fn, "__dict__", {}).items() if not key.startswith("__hamilton"))
         objects.extend(resolve(chain, namespace)[1] for chain in self.chains)
         return tuple(objects)
 

@@ -282,3 +282,62 @@ class check_output(Modifier):
         # Not part of the fingerprint: a check can't change the value, so editing its arguments
         # re-runs the check on the cached value instead of recomputing the node and its downstream.
         return [dataclasses.replace(node, checks=(*node.checks, *made))]
+
+
+def _importance_of(validator: Any) -> str:
+    level = getattr(validator, "importance", "warn")
+    level = getattr(level, "value", level)  # Apache Hamilton's DataValidationLevel enum
+    return str(level).lower()
+
+
+def _custom_test(validator: Any) -> Callable[[Any], tuple[bool, str]]:
+    def test(value):
+        result = validator.validate(value)
+        passes = getattr(result, "passes", result)
+        return bool(passes), str(getattr(result, "message", "") or ("ok" if passes else "failed"))
+    return test
+
+
+class check_output_custom(Modifier):
+    """``@check_output_custom(MyValidator(importance="warn"), ...)``: your own checks.
+
+    A validator has ``validate(value)`` returning an object with ``passes`` and ``message``
+    (Apache Hamilton's ``DataValidator`` subclasses work as they are), an ``importance``
+    ("warn" or "fail") and optionally ``applies_to(type)`` and ``description()``. Its
+    attributes are part of the node's version.
+    """
+
+    stage = TRANSFORM
+    decorator = "@check_output_custom"
+
+    def __init__(self, *validators: Any, target_: Any = None):
+        bad = [v for v in validators if not callable(getattr(v, "validate", None))
+               or _importance_of(v) not in IMPORTANCE]
+        if bad or not validators:
+            raise InvalidDecoratorError(
+                f"@check_output_custom: {'no validators given' if not validators else f'{bad!r} are not validators'}"
+                ".\nFix: pass objects with validate(value) -> result (with .passes and .message) and "
+                "importance \"warn\" or \"fail\".")
+        self.validators = validators
+        self.target = target_
+        self.decorator = "@check_output_custom(" + ", ".join(type(v).__name__ for v in validators) + ")"
+
+    def __repr__(self) -> str:
+        return self.decorator
+
+    def transform(self, node: Node, ctx: Context) -> list[Node]:
+        from ..graph.apache import decorator_token
+
+        made = []
+        for validator in self.validators:
+            applies = getattr(validator, "applies_to", None)
+            if callable(applies) and not applies(node.type):
+                raise ctx.error(self.decorator, f"{type(validator).__name__} does not apply to `{node.name}`, "
+                                f"which returns {describe(node.type)}.",
+                                "use a validator for this type, or put the decorator on another function.")
+            describe_fn = getattr(validator, "description", None)
+            about = describe_fn() if callable(describe_fn) else type(validator).__name__
+            made.append(Check(type(validator).__name__, about, _importance_of(validator), _custom_test(validator)))
+        return [dataclasses.replace(node, checks=(*node.checks, *made),
+                                    fingerprint=fp.digest(node.fingerprint, "check_output_custom",
+                                                          decorator_token(list(self.validators))))]

@@ -36,6 +36,11 @@ class config(Modifier):
             raise InvalidDecoratorError(
                 f"@config(...) expects a function of the config dict, got {resolves!r}.\n"
                 "Fix: use @config.when(key=value) (or when_not / when_in / when_not_in).")
+        if target_name is not None and not (isinstance(target_name, str) and target_name.isidentifier()):
+            raise InvalidDecoratorError(
+                f"{_label}: name={target_name!r} must be the node's name, a valid identifier.\n"
+                "Fix: e.g. @config.when(name=\"spend\", region=\"us\"), or leave name out to use the "
+                "function's name without its __suffix.")
         self.resolves = resolves
         self.target_name = target_name
         self.config_keys = tuple(config_used or ())
@@ -55,35 +60,39 @@ class config(Modifier):
         return broken
 
     @staticmethod
-    def when(**key_values: Any) -> "config":
-        """Active when ``config[key] == value`` for every pair."""
+    def when(name: str | None = None, **key_values: Any) -> "config":
+        """Active when ``config[key] == value`` for every pair; ``name`` names the node (default:
+        the function's name without its ``__suffix``)."""
         label = "@config.when(" + ", ".join(f"{k}={v!r}" for k, v in key_values.items()) + ")"
-        return config(lambda c: all(c.get(k) == v for k, v in key_values.items()),
+        return config(lambda c: all(c.get(k) == v for k, v in key_values.items()), target_name=name,
                       config_used=list(key_values), _label=label)
 
     @staticmethod
-    def when_not(**key_values: Any) -> "config":
-        """Active when ``config[key] != value`` for every pair."""
+    def when_not(name: str | None = None, **key_values: Any) -> "config":
+        """Active when ``config[key] != value`` for every pair (``name``: as for :meth:`when`)."""
         label = "@config.when_not(" + ", ".join(f"{k}={v!r}" for k, v in key_values.items()) + ")"
-        return config(lambda c: all(c.get(k) != v for k, v in key_values.items()),
+        return config(lambda c: all(c.get(k) != v for k, v in key_values.items()), target_name=name,
                       config_used=list(key_values), _label=label)
 
     @staticmethod
-    def when_in(**key_options: Collection[Any]) -> "config":
-        """Active when ``config[key]`` is one of the listed values, for every key."""
-        return config._membership("@config.when_in", key_options, inside=True)
+    def when_in(name: str | None = None, **key_options: Collection[Any]) -> "config":
+        """Active when ``config[key]`` is one of the listed values, for every key (``name``: as for
+        :meth:`when`)."""
+        return config._membership("@config.when_in", key_options, inside=True, name=name)
 
     @staticmethod
     def when_not_in(**key_options: Collection[Any]) -> "config":
-        """Active when ``config[key]`` is none of the listed values, for every key."""
-        return config._membership("@config.when_not_in", key_options, inside=False)
+        """Active when ``config[key]`` is none of the listed values, for every key (as in Apache
+        Hamilton, ``name`` here is a config key, not the node's name)."""
+        return config._membership("@config.when_not_in", key_options, inside=False, name=None)
 
     @staticmethod
-    def _membership(name: str, key_options: dict[str, Collection[Any]], inside: bool) -> "config":
+    def _membership(label: str, key_options: dict[str, Collection[Any]], inside: bool,
+                    name: str | None) -> "config":
         try:
-            groups = _groups(name, key_options)
+            groups = _groups(label, key_options)
         except InvalidDecoratorError as exc:
             return config._broken(exc)
-        label = f"{name}(" + ", ".join(f"{k}={v!r}" for k, v in groups.items()) + ")"
-        return config(lambda c: all((c.get(k) in v) == inside for k, v in groups.items()),
+        label = f"{label}(" + ", ".join(f"{k}={v!r}" for k, v in groups.items()) + ")"
+        return config(lambda c: all((c.get(k) in v) == inside for k, v in groups.items()), target_name=name,
                       config_used=list(groups), _label=label)

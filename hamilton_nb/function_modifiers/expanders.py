@@ -262,3 +262,68 @@ class extract_fields(Modifier):
                             _FieldGetter(field, node.name, ctx.fn.__name__, ctx.module), "extract_fields")
                  for field, tp in fields.items()]
         return [container, *parts]
+
+
+# ---- @unpack_fields -------------------------------------------------------------------------
+class _ItemGetter:
+    """Callable of an unpacked-field node: ``result[index]``, or a clear error."""
+
+    def __init__(self, index: int, field: str, tuple_node: str, function: str, module: str):
+        self.index, self.field, self.tuple_node = index, field, tuple_node
+        self.function, self.module = function, module
+
+    def __call__(self, **kwargs: Any) -> Any:
+        found = kwargs[self.tuple_node]
+        if not isinstance(found, tuple) or self.index >= len(found):
+            size = f"a tuple of {len(found)}" if isinstance(found, tuple) else f"a {type(found).__name__}"
+            raise MissingFieldError(
+                f"`{self.function}` ({where(self.module)}) returned {size}, without element {self.index} "
+                f"that @unpack_fields names {self.field!r}.\n"
+                f"Fix: return a tuple with one element per unpacked field from `{self.function}`.")
+        return found[self.index]
+
+    def __repr__(self) -> str:
+        return f"<unpack element {self.index} of {self.tuple_node}>"
+
+
+class unpack_fields(Modifier):
+    """``@unpack_fields("low", "high")`` on ``-> tuple[float, float]``: one node per element.
+
+    The tuple's element types (``tuple[int, str]``, or ``tuple[int, ...]`` for any length) are
+    the nodes' types; the function's own node (the tuple) stays.
+    """
+
+    stage = TRANSFORM
+    decorator = "@unpack_fields"
+
+    def __init__(self, *fields: str):
+        if not fields or not all(isinstance(f, str) and f.isidentifier() for f in fields):
+            raise InvalidDecoratorError(f"@unpack_fields{fields!r}: expects node names, one per tuple element.\n"
+                                        "Fix: e.g. @unpack_fields(\"low\", \"high\") on `-> tuple[float, float]`.")
+        self.fields = fields
+        self.decorator = f"@unpack_fields{fields!r}"
+
+    def __repr__(self) -> str:
+        return self.decorator
+
+    def _types(self, node: Node, ctx: Context) -> list[Any]:
+        tp = node.type
+        args = typing.get_args(tp)
+        if (typing.get_origin(tp) or tp) is not tuple or not args:
+            raise ctx.error(self.decorator, f"`{ctx.fn.__name__}` returns {describe(tp)}; only a tuple with "
+                            "declared element types can be unpacked.",
+                            "annotate the return type as tuple[T1, T2, ...] (or tuple[T, ...]).")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return [args[0]] * len(self.fields)
+        if len(args) < len(self.fields):
+            raise ctx.error(self.decorator, f"unpacks {len(self.fields)} fields from {describe(tp)}, which has "
+                            f"{len(args)} elements.", "name one field per element (or fewer).")
+        return list(args[: len(self.fields)])
+
+    def transform(self, node: Node, ctx: Context) -> list[Node]:
+        parts = [_part_node(node, field, tp, node.doc,
+                            _ItemGetter(i, field, node.name, ctx.fn.__name__, ctx.module), "unpack_fields")
+                 for i, (field, tp) in enumerate(zip(self.fields, self._types(node, ctx)))]
+        # the element's position is what the getter reads
+        parts = [dataclasses.replace(p, fingerprint=fp.digest(p.fingerprint, str(i))) for i, p in enumerate(parts)]
+        return [node, *parts]

@@ -9,8 +9,8 @@ makes exactly that output (and what depends on it) stale.
 """
 from __future__ import annotations
 
+import collections.abc
 import copy
-
 import dataclasses
 import functools
 import inspect
@@ -62,6 +62,48 @@ class source:
         return f"source({self.source!r})"
 
 
+class group:
+    """Several values for one parameter: ``group(source("a"), value(2))`` passes a list,
+    ``group(x=source("a"), y=value(2))`` a dict."""
+
+    __slots__ = ("items", "named")
+
+    def __init__(self, *items: value | source, **named: value | source):
+        if bool(items) == bool(named) or not all(isinstance(b, (value, source))
+                                                 for b in (*items, *named.values())):
+            raise InvalidDecoratorError(
+                "group(...): expects value(...)/source(...) items, either all positional (a list) or all "
+                "named (a dict).\nFix: e.g. group(source(\"a\"), source(\"b\")) or group(a=source(\"a\")).")
+        self.items, self.named = list(items), dict(named)
+
+    def members(self) -> list[tuple[Any, value | source]]:
+        return list(enumerate(self.items)) if self.items else list(self.named.items())
+
+    def token(self) -> str:
+        return "group:" + fp.digest(*(f"{k}={b.token()}" for k, b in self.members()))
+
+    def __repr__(self) -> str:
+        return f"group({', '.join(map(repr, self.items)) or ', '.join(f'{k}={b!r}' for k, b in self.named.items())})"
+
+
+class _Grouped:
+    """Calls the function with each grouped parameter assembled from its members' values."""
+
+    def __init__(self, fn, groups: Mapping[str, group]):
+        self.fn, self.groups = fn, dict(groups)
+
+    def __call__(self, **kwargs: Any) -> Any:
+        for param, grouped in self.groups.items():
+            parts = {key: (kwargs.pop(_member_param(param, key)) if isinstance(b, source) else b.value)
+                     for key, b in grouped.members()}
+            kwargs[param] = list(parts.values()) if grouped.items else parts
+        return self.fn(**kwargs)
+
+
+def _member_param(param: str, key: Any) -> str:
+    return f"{param}[{key}]"
+
+
 class _DocFields(dict):
     def __missing__(self, key: str) -> str:
         return key  # an unbound placeholder shows its own name
@@ -90,7 +132,7 @@ class parameterize(Modifier):
                 raise InvalidDecoratorError(
                     f"{self.decorator}: `{out}` must map parameter names to value(...) or source(...), "
                     f"got {spec!r}.\nFix: write {out}={{\"param\": value(1)}}.")
-            bad = {p: b for p, b in spec.items() if not isinstance(b, (value, source))}
+            bad = {p: b for p, b in spec.items() if not isinstance(b, (value, source, group))}
             if bad:
                 shown = ", ".join(f"{p}={b!r}" for p, b in bad.items())
                 raise InvalidDecoratorError(
@@ -121,13 +163,21 @@ class parameterize(Modifier):
 
     def _output(self, base: Node, out: str, binding: Mapping[str, value | source], ctx: Context) -> Node:
         literals = {p: b.value for p, b in binding.items() if isinstance(b, value)}
+        groups = {p: b for p, b in binding.items() if isinstance(b, group)}
         deps = {}
         for param, dep in base.dependencies.items():
             bound = binding.get(param)
             if isinstance(bound, value):
                 continue
+            if isinstance(bound, group):
+                member_type = _member_type(dep.type, bound, param, ctx, self.decorator)
+                deps.update({_member_param(param, key): dataclasses.replace(dep, node=b.source, type=member_type)
+                             for key, b in bound.members() if isinstance(b, source)})
+                continue
             deps[param] = dataclasses.replace(dep, node=bound.source) if isinstance(bound, source) else dep
         call = functools.partial(ctx.fn, **literals) if literals else ctx.fn
+        if groups:
+            call = _Grouped(call, groups)
         tokens = sorted(f"{p}={b.token()}" for p, b in binding.items())
         return dataclasses.replace(
             base, name=out, callable=call, dependencies=deps, doc=self._doc(out, binding, ctx),
@@ -139,7 +189,8 @@ class parameterize(Modifier):
         doc = ctx.fn.__doc__
         if not doc:
             return ""
-        fields = _DocFields({p: (b.value if isinstance(b, value) else b.source) for p, b in binding.items()})
+        fields = _DocFields({p: (b.value if isinstance(b, value) else b.source if isinstance(b, source) else b)
+                             for p, b in binding.items()})
         fields[OUTPUT_NAME] = out
         try:
             return inspect.cleandoc(doc.format_map(fields))
@@ -149,6 +200,19 @@ class parameterize(Modifier):
                             f"for `{out}` failed ({type(exc).__name__}: {exc}).",
                             "use {param} or {output_name} placeholders only, and double literal braces "
                             "as {{ and }}.") from None
+
+
+def _member_type(annotated: Any, grouped: group, param: str, ctx: Context, decorator: str) -> Any:
+    """The type each member of ``group`` must have: ``T`` of ``list[T]`` (or ``dict[str, T]``)."""
+    import typing
+
+    origin, args = typing.get_origin(annotated), typing.get_args(annotated)
+    wanted = (list, tuple, collections.abc.Sequence) if grouped.items else (dict, collections.abc.Mapping)
+    if origin not in wanted or not args:
+        shape = "list[T]" if grouped.items else "dict[str, T]"
+        raise ctx.error(decorator, f"parameter `{param}` receives a group, but is annotated "
+                        f"{getattr(annotated, '__name__', annotated)}.", f"annotate `{param}` as {shape}.")
+    return args[-1]
 
 
 def _output_and_doc(key: Any, decorator: str) -> tuple[str, str | None]:
@@ -199,3 +263,81 @@ class parameterize_sources(parameterize):
                     f"Fix: {out}={{\"param\": \"node_name\"}}.")
             converted[out] = {p: source(n) for p, n in mapping.items()}
         super().__init__(**converted)
+
+
+@dataclasses.dataclass
+class ParameterizedExtract:
+    """One parameterization of :class:`parameterize_extract_columns`: the columns it extracts
+    (``outputs``) and its bindings (``input_mapping``: parameter → ``value(...)``/``source(...)``)."""
+
+    outputs: tuple[str, ...]
+    input_mapping: dict[str, Any]
+
+
+class _RenameColumns:
+    """The frame node's callable: the function's DataFrame, its columns renamed to the outputs."""
+
+    def __init__(self, inner, columns: tuple[str, ...]):
+        self.inner, self.columns = inner, tuple(columns)
+
+    def __call__(self, **kwargs: Any) -> Any:
+        frame = self.inner(**kwargs)
+        if len(frame.columns) != len(self.columns):
+            raise InvalidDecoratorError(
+                f"@parameterize_extract_columns: the DataFrame has {len(frame.columns)} columns "
+                f"({', '.join(map(str, frame.columns))}), but {len(self.columns)} outputs are named "
+                f"({', '.join(self.columns)}).\nFix: name one output per column, in order.")
+        return frame.set_axis(list(self.columns), axis=1)
+
+
+class parameterize_extract_columns(Modifier):
+    """``@parameterize_extract_columns(ParameterizedExtract(("a", "b"), {"k": value(1)}), ...)``.
+
+    For each parameterization the function runs with its bindings into a DataFrame node
+    ``<function>__<i>``, whose columns (renamed to ``outputs`` in order, unless
+    ``reassign_columns=False``) become nodes, as with ``@extract_columns``.
+    """
+
+    stage = EXPAND
+    decorator = "@parameterize_extract_columns"
+
+    def __init__(self, *extract_config: ParameterizedExtract, reassign_columns: bool = True):
+        if not extract_config or not all(isinstance(e, ParameterizedExtract) for e in extract_config):
+            raise InvalidDecoratorError(
+                f"{self.decorator}: expects ParameterizedExtract(outputs, input_mapping) arguments.\n"
+                f"Fix: {self.decorator}(ParameterizedExtract((\"a\", \"b\"), {{\"k\": value(1)}})).")
+        for config in extract_config:
+            probe = parameterize(output=config.input_mapping)  # the same binding rules
+            if probe._misuse is not None:
+                raise probe._misuse
+        self.extract_config = extract_config
+        self.reassign_columns = reassign_columns
+
+    def expand(self, ctx: Context) -> list[Node]:
+        from .expanders import extract_columns
+
+        nodes: list[Node] = []
+        for i, config in enumerate(self.extract_config):
+            frame_name = f"{ctx.name}__{i}"
+            frame = parameterize(**{frame_name: config.input_mapping}).expand(ctx)[0]
+            if self.reassign_columns:
+                frame = dataclasses.replace(
+                    frame, callable=_RenameColumns(frame.callable, config.outputs),
+                    fingerprint=fp.digest(frame.fingerprint, "columns", *config.outputs))
+            nodes.extend(extract_columns(*config.outputs).transform(frame, ctx))
+        return nodes
+
+
+class inject(parameterize):
+    """``@inject(parts=group(source("a"), source("b")), k=value(2))``: bind parameters of the
+    function's own node (no new names) — as ``@parameterize`` with one output, the function."""
+
+    decorator = "@inject"
+
+    def __init__(self, **bindings: value | source | group):
+        super().__init__(the_function=bindings)
+        self.own = self.bindings.pop("the_function", {})
+
+    def expand(self, ctx: Context) -> list[Node]:
+        self.bindings = {ctx.name: self.own}
+        return super().expand(ctx)

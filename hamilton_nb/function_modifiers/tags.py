@@ -51,3 +51,26 @@ class tag(Modifier):
 
     def decorate(self, node: Node, ctx: Context) -> Node:
         return dataclasses.replace(node, tags={**node.tags, **self.tags})
+
+
+class tag_outputs(Modifier):
+    """``@tag_outputs(node_a={"k": "v"}, node_b={"k": "w"})``: different tags for each node a
+    function produces (its extracted columns, parameterized outputs, …), by node name."""
+
+    stage = DECORATE
+    target = ...  # every node the function produces; those not named keep their tags
+
+    def __init__(self, **tags_by_node: dict[str, str | list[str]]):
+        bad = [f"{node}={tags!r}" for node, tags in tags_by_node.items()
+               if not isinstance(tags, dict) or not all(_key_ok(k, False) and _value_ok(v) for k, v in tags.items())]
+        if bad or not tags_by_node:
+            raise InvalidDecoratorError(
+                f"@tag_outputs: expects node_name={{tag: value, ...}} for each node; bad: "
+                f"{', '.join(bad) or '(nothing given)'}.\n"
+                "Fix: e.g. @tag_outputs(spend_2x={\"owner\": \"growth\"}, spend_3x={\"owner\": \"finance\"}).")
+        self.tags_by_node = {node: dict(tags) for node, tags in tags_by_node.items()}
+        self.decorator = f"@tag_outputs({', '.join(tags_by_node)})"
+
+    def decorate(self, node: Node, ctx: Context) -> Node:
+        extra = self.tags_by_node.get(node.name)
+        return dataclasses.replace(node, tags={**node.tags, **extra}) if extra else node

@@ -7,7 +7,7 @@ import typing
 from typing import Any, Callable, Iterable, Mapping
 
 from ..errors import GraphError
-from . import fingerprint as fp
+from . import apache, fingerprint as fp
 from .node import Dependency, Node
 
 # Decorators in ``hamilton_nb.function_modifiers`` append themselves to this attribute.
@@ -27,7 +27,7 @@ def candidate_functions(namespace: Mapping[str, Any], module_name: str | None) -
     for name, value in namespace.items():
         if name.startswith("_") or not isinstance(value, types.FunctionType):
             continue
-        if value.__name__ != name:  # an alias of another function
+        if name not in (value.__name__, value.__code__.co_name):  # an alias of another function
             continue
         if module_name is not None and value.__module__ != module_name:
             continue
@@ -62,6 +62,11 @@ def signature_of(fn: Callable, module: str) -> tuple[dict[str, Dependency], Any]
     if code.co_flags & (_CO_COROUTINE | _CO_ASYNC_GENERATOR):
         raise GraphError(f"Function `{name}` in {where(module)} is `async`; nodes must be plain functions.\n"
                          f"Fix: make `{name}` a regular `def`, or prefix it with `_` to keep it out of the graph.")
+    if code.co_flags & _CO_GENERATOR and "Parallelizable" in repr(fn.__annotations__.get("return")):
+        raise GraphError(f"Function `{name}` in {where(module)} returns Parallelizable[...] (Apache Hamilton's "
+                         "dynamic parallel branches, gathered by Collect[...]), which hamilton_nb does not run.\n"
+                         f"Fix: return the whole collection from `{name}` (e.g. a list or DataFrame) and map over "
+                         "it inside the next function, or run this module with Apache Hamilton's Driver.")
     if code.co_flags & _CO_GENERATOR:
         raise GraphError(f"Function `{name}` in {where(module)} is a generator (it uses `yield`); "
                          "a node must return its value.\n"
@@ -104,6 +109,16 @@ def function_node(fn: Callable, module: str, name: str | None = None) -> Node:
 def nodes_from_function(fn: Callable, module: str, config: Mapping[str, Any]) -> list[Node]:
     """All nodes one function contributes under ``config`` (modifiers may add, rename or drop)."""
     modifiers = getattr(fn, MODIFIERS_ATTR, ())
+    foreign = apache.decorators_of(fn)
+    if foreign:
+        if modifiers:
+            raise GraphError(
+                f"`{fn.__name__}` in {where(module)} mixes decorators from `hamilton_nb.function_modifiers` "
+                f"({', '.join(m.decorator for m in modifiers)}) with Apache Hamilton's "
+                f"({', '.join(dict.fromkeys(apache.decorator_label(d) for d in foreign))}); one library "
+                "must resolve all of a function's decorators.\n"
+                "Fix: import every decorator of this function from the same place.")
+        return apache.nodes_from_apache(fn, module, config)
     if not modifiers:
         return [function_node(fn, module)]
     from ..function_modifiers.base import resolve  # modifiers live above the plain rules
@@ -114,6 +129,8 @@ def nodes_from_function(fn: Callable, module: str, config: Mapping[str, Any]) ->
 def nodes_from_functions(functions: Iterable[Callable], module: str,
                          config: Mapping[str, Any] | None = None) -> list[Node]:
     config = config or {}
+    functions = list(functions)
+    apache.check_mutations_stay_home(functions)
     nodes: list[Node] = []
     owner: dict[str, Callable] = {}
     for fn in functions:
