@@ -366,3 +366,31 @@ def test_a_type_hint_only_edit_says_nothing_needs_recomputing(ip):
     ip.ok("%hamilton_execute a")
     out = ip.ok(cell.replace("-> int", "-> float")).out
     assert "type hints changed (nothing to recompute): a" in out and "now stale" not in out
+
+
+def test_autoreload_of_a_class_in_a_local_module_is_seen(ip, tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    path = tmp_path / "scalers_sound.py"
+    path.write_text("class Scaler:\n    def transform(self, v):\n        return v * 2\n")
+    importlib.invalidate_caches()
+    ip.ok("%load_ext autoreload")
+    ip.ok("%autoreload 2")
+    try:
+        ip.ok("from scalers_sound import Scaler\nscaler = Scaler()")
+        ip.ok('''
+            %%hamilton feats
+            def scaled(x: int) -> int:
+                return scaler.transform(x)
+            ''')
+        ip.ok("%hamilton_inputs x=5")
+        assert value_of(ip, "scaled") == 10
+        import os
+        import time
+        path.write_text("class Scaler:\n    def transform(self, v):\n        return v * 3\n")
+        os.utime(path, (time.time() + 5, time.time() + 5))  # a newer mtime, whatever the clock's grain
+        ip.ok("pass")  # autoreload patches the class (and so `scaler`) before this cell
+        assert ip.states()["scaled"] == "stale"
+        assert value_of(ip, "scaled") == 15
+    finally:
+        ip.ok("%autoreload 0")
+        sys.modules.pop("scalers_sound", None)
