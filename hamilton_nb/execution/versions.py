@@ -14,6 +14,7 @@ the reason is kept for display.
 """
 from __future__ import annotations
 
+import operator
 import sys
 import types
 import uuid
@@ -61,22 +62,31 @@ class Reach:
         self.chains = global_chains(code) if code is not None else ()
 
     def snapshot(self) -> tuple:
+        """The objects the function reaches first: compared by identity, this is the cheap check
+        that runs for every node before every execute."""
         fn = self.fn
-        namespace = getattr(fn, "__globals__", {})
-        objects: list[Any] = [getattr(fn, "__code__", None), getattr(fn, "__defaults__", None),
-                              getattr(fn, "__kwdefaults__", None)]
+        objects: list[Any] = [fn.__code__, fn.__defaults__, fn.__kwdefaults__] if hasattr(fn, "__code__") else [fn]
         for cell in getattr(fn, "__closure__", None) or ():
             try:
                 objects.append(cell.cell_contents)
             except ValueError:
                 objects.append(MISSING)
-        objects.extend(value for key, value in getattr(fn, "__dict__", {}).items() if not key.startswith("__hamilton"))
-        objects.extend(resolve(chain, namespace)[1] for chain in self.chains)
+        attributes = getattr(fn, "__dict__", None)
+        if attributes:
+            objects.extend(value for key, value in attributes.items() if not key.startswith("__hamilton"))
+        namespace = getattr(fn, "__globals__", {})
+        get = namespace.get
+        for chain in self.chains:
+            root = get(chain[0], MISSING)
+            if len(chain) > 1 and (type(root) is types.ModuleType or root is MISSING):
+                root = resolve(chain, namespace)[1]  # into user modules (reloads rebind their attributes)
+            objects.append(root)
         return tuple(objects)
 
     @staticmethod
-    def unchanged_since(old: tuple, new: tuple) -> bool:
-        return len(old) == len(new) and all(a is b and _stable(b) for a, b in zip(old, new))
+    def is_stable(snapshot: tuple) -> bool:
+        """True when none of the objects can change in place (then identity says it all)."""
+        return all(_stable(obj) for obj in snapshot)
 
     def token(self, tokenizer: Tokenizer) -> str:
         code = getattr(self.fn, "__code__", None)
@@ -104,7 +114,7 @@ class Versioner:
         self.graph = graph
         self._memo: dict[str, str | None] = {}
         self._bindings: dict[str, str] = {}  # input/override name -> token of its value
-        self._reach: dict[str, tuple[Reach, tuple, str]] = {}  # node -> (reach, snapshot, token)
+        self._reach: dict[str, tuple[Reach, tuple, str, bool]] = {}  # node -> (reach, snapshot, token, stable)
         self.untracked: dict[str, str] = {}  # node -> why its reach has no sound token
         self.notes: dict[str, list[str]] = {}  # node -> things the user should know (outdated instances)
         self._run = uuid.uuid4().hex  # untracked versions are unique to this process…
@@ -163,7 +173,8 @@ class Versioner:
             same_function = known is not None and known[0].fn is node.function
             reach = known[0] if same_function else Reach(node.function)  # a re-run cell: new objects
             snapshot = reach.snapshot()
-            if same_function and reach.unchanged_since(known[1], snapshot):
+            if same_function and known[3] and len(snapshot) == len(known[1]) \
+                    and all(map(operator.is_, snapshot, known[1])):
                 continue
             tokenizer = tokenizer or Tokenizer()
             try:
@@ -177,7 +188,7 @@ class Versioner:
                 self.notes[name] = notes
             else:
                 self.notes.pop(name, None)
-            self._reach[name] = (reach, snapshot, token)
+            self._reach[name] = (reach, snapshot, token, Reach.is_stable(snapshot))
             if known is None or token != known[2] or was_untracked:  # same content: same version
                 changed.append(name)
         return self.invalidate(changed) if changed else {}
