@@ -40,6 +40,7 @@ from typing import Any
 from .fingerprint import code_digest, digest
 from .reach import MISSING, global_chains, is_library_module, is_user_class, is_user_function, resolve
 
+_MAX_DEPTH = 200  # nesting read before giving up (well below Python's recursion limit)
 SIMPLE = (type(None), bool, int, float, complex, str, bytes, type(Ellipsis))
 _BY_REPR = (range, slice, datetime.date, datetime.time, datetime.timedelta, datetime.timezone,
             decimal.Decimal, fractions.Fraction, uuid.UUID, pathlib.PurePath)
@@ -117,9 +118,16 @@ class Tokenizer:
             return found[1]
         if key in self._active:  # a cycle: the enclosing object's token covers the rest
             return f"cycle:{type(obj).__qualname__}"
+        if len(self._active) > _MAX_DEPTH:
+            raise Untracked(f"which nests objects more than {_MAX_DEPTH} deep")
         self._active.add(key)
         try:
             token = self._token(obj)
+        except (Untracked, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a property that raises, a broken __reduce__: say so, never crash
+            raise Untracked(f"which holds a {type(obj).__qualname__} that can't be read "
+                            f"({type(exc).__name__}: {exc})") from None
         finally:
             self._active.discard(key)
         self._memo[key] = (obj, token)
