@@ -56,7 +56,10 @@ def test_a_small_session_draws_every_node_and_directed_edge(small):
     edges = {(e.data["source"], e.data["target"]) for e in widget.cyto.graph.edges}
     assert edges == set(session.graph.dag.edges)
     assert all("directed" in e.classes for e in widget.cyto.graph.edges)
-    assert widget.cyto.get_layout()["name"] == "dagre"
+    assert widget.cyto.get_layout()["name"] == "preset"  # laid out in Python, like the static SVG
+    assert all(set(node.position) == {"x", "y"} for node in widget.cyto.graph.nodes)
+    assert (widget.cyto.min_zoom, widget.cyto.max_zoom) == (0.85, 1.5)
+    assert 160 <= int(widget.cyto.layout.height.rstrip("px")) <= 640
     assert state_of(widget)["spend"] == "input" and state_of(widget)["score"] == "not-computed"
     assert "hamilton-graph" in widget.cyto._dom_classes and "hamilton-details" in widget.details._dom_classes
     assert widget.module.options == ("(all)", "features", "model", INPUTS_GROUP)
@@ -64,7 +67,7 @@ def test_a_small_session_draws_every_node_and_directed_edge(small):
 
 def test_the_legend_explains_every_state_and_warnings():
     legend = legend_html()
-    for state in ("input", "fresh", "stale", "not computed", "running", "error", "warning", "module"):
+    for state in ("input", "fresh", "stale", "not computed", "running", "error", "warning", "group"):
         assert state in legend
 
 
@@ -77,11 +80,11 @@ def test_a_1000_node_session_builds_a_bounded_overview_fast():
         size = len(widget.cyto.graph.nodes) + len(widget.cyto.graph.edges)
         print(f"1000-node overview: {size} elements in {seconds * 1000:.0f} ms")
         assert size == widget.view.size <= 300
-        assert all(n.data["kind"] == "module" for n in widget.cyto.graph.nodes)
+        assert all(n.data["kind"] == "group" for n in widget.cyto.graph.nodes if n.data["id"] != "spend")
         assert seconds < 2.0
         # the widget's text and HTML stay bounded too: the overview, not 1000 rows
         assert repr(widget).count("\n") < 20
-        assert widget._repr_mimebundle_()["text/html"].count("<tr>") == 12
+        assert widget._repr_mimebundle_()["image/svg+xml"].count("<rect") < 60
     finally:
         widget.close()
 
@@ -89,7 +92,7 @@ def test_a_1000_node_session_builds_a_bounded_overview_fast():
 def test_an_empty_session_draws_nothing_and_still_has_a_text_form():
     widget = GraphWidget(Session())
     assert widget.cyto.graph.nodes == [] and "0 nodes" in repr(widget)
-    assert "<table>" in widget._repr_mimebundle_()["text/html"]
+    assert "<svg" in widget._repr_mimebundle_()["text/html"]
     widget.close()
 
 
@@ -194,17 +197,18 @@ def test_running_nodes_are_shown_while_executing(small, monkeypatch):
 
 
 def test_overview_groups_follow_state_changes():
-    session = big_session(modules=3, per=20)
+    session = big_session(modules=8, per=20)
     widget = GraphWidget(session, ViewSpec(mode="overview"))
     session.set_inputs(spend=SPEND)
     session.execute(all=True)
-    assert drawn(widget)["module:mod1"].data["label"] == "mod1\n20 nodes"
-    group = drawn(widget)["module:mod1"]
+    assert drawn(widget)["group:module:mod1"].data["label"] == "mod1\n20 nodes"
+    group = drawn(widget)["group:module:mod1"]
     session.register_cell(big_module_source(1, 20).replace("return m1_f9 + m1_f5", "return m1_f9 + m1_f5 + 1"),
                           "mod1", {})
-    assert drawn(widget)["module:mod1"] is group
-    assert group.data["label"] == "mod1\n20 nodes · 10 stale" and "stale" in group.classes.split()
-    assert drawn(widget)["module:mod2"].data["label"] == "mod2\n20 nodes · 20 stale"
+    assert drawn(widget)["group:module:mod1"] is group
+    assert group.data["label"] == "mod1\n20 nodes · 10 stale · 10 fresh" and "stale" in group.classes.split()
+    assert drawn(widget)["group:module:mod2"].data["label"] == "mod2\n20 nodes"
+    assert "stale" in drawn(widget)["group:module:mod2"].classes.split()
     widget.close()
 
 
@@ -263,15 +267,47 @@ def test_the_details_follow_the_selected_nodes_state(small):
     assert "fresh" in widget.details.value and "dtype=float64" in widget.details.value
 
 
-def test_clicking_a_module_expands_it():
+def test_clicking_groups_drills_in_and_breadcrumbs_lead_back_out():
     session = big_session()
     widget = GraphWidget(session)
-    widget._clicked({"data": dict(drawn(widget)["module:mod3"].data)})
-    assert widget.spec.mode == "module" and widget.spec.module == "mod3"
-    assert set(drawn(widget)) == {f"m3_f{i}" for i in range(100)}
-    widget.overview_button.click()
-    assert "module:mod3" in drawn(widget)
+    assert widget.crumbs.children == ()  # at the top: nothing to go back to
+    widget._clicked({"data": dict(drawn(widget)["group:module:mod3"].data)})
+    assert widget.spec.mode == "group" and widget.spec.path == ("module:mod3",)
+    assert [b.description for b in widget.crumbs.children] == ["all", "› mod3"]
+    while any(n.data["kind"] == "group" for n in drawn(widget).values()):  # open the first group, down to nodes
+        first = next(n for n in widget.cyto.graph.nodes if n.data["kind"] == "group")
+        widget._clicked({"data": dict(first.data)})
+    assert all(name.startswith("m3_f") for name in drawn(widget)) and len(drawn(widget)) <= 40
+    assert "m3_f0" in drawn(widget)
+    assert len(widget.crumbs.children) >= 3 and widget.crumbs.children[-1].disabled
+    widget.crumbs.children[1].click()  # back to the module
+    assert widget.spec.path == ("module:mod3",) and "m3_f0" not in drawn(widget)
+    widget.crumbs.children[0].click()  # back to the whole session
+    assert "group:module:mod3" in drawn(widget) and widget.crumbs.children == ()
     widget.close()
+
+
+def test_the_selected_node_is_highlighted_and_hover_shows_doc_and_state(small):
+    session, widget = small
+    click(widget, "score")
+    assert "picked" in drawn(widget)["score"].classes.split()
+    click(widget, "spend_zscore")
+    assert "picked" not in drawn(widget)["score"].classes.split()
+    assert "picked" in drawn(widget)["spend_zscore"].classes.split()
+    session.execute(["spend_zscore"])  # restyled by state: still highlighted
+    assert drawn(widget)["spend_zscore"].classes.split() == ["node", "fresh", "picked"]
+    widget._hovered({"data": dict(drawn(widget)["score"].data)})
+    assert "score" in widget.hover.value and "not computed" in widget.hover.value
+    assert "The final score." in widget.hover.value
+
+
+def test_the_canvas_is_as_tall_as_the_picture_within_bounds(small):
+    session, widget = small
+    small_height = int(widget.cyto.layout.height.rstrip("px"))
+    assert small_height == max(160, widget.view.height + 24)
+    tall = GraphWidget(big_session(modules=1, per=1000))
+    assert tall.view.height > 640 and tall.cyto.layout.height == "640px"
+    tall.close()
 
 
 def test_the_execute_button_computes_only_what_is_stale(small, capsys):
@@ -318,7 +354,8 @@ def test_the_widget_has_text_and_html_forms(small):
     bundle = widget._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert "score [not computed] ← spend_per_signup, spend_zscore" in bundle["text/plain"]
-    assert "<table>" in bundle["text/html"] and "spend_zscore" in bundle["text/html"]
+    assert bundle["text/html"].count("<svg") == 1 and "spend_zscore" in bundle["text/html"]
+    assert bundle["image/svg+xml"].startswith("<svg") and ">spend_zscore</text>" in bundle["image/svg+xml"]
     assert widget.static().mermaid().startswith("flowchart TD")
 
 
@@ -339,7 +376,7 @@ def test_without_ipycytoscape_show_falls_back_to_the_static_picture(small, monke
     picture = render.show(session)
     assert isinstance(picture, render.StaticView)
     assert "interactive graph unavailable" in capsys.readouterr().out
-    assert "score" in repr(picture) and "<table>" in picture._repr_html_() and picture.mermaid()
+    assert "score" in repr(picture) and "<svg" in picture._repr_html_() and picture.mermaid()
     render.display(picture)  # no IPython shell here: prints the text picture
     assert "spend_zscore" in capsys.readouterr().out
 
@@ -358,4 +395,4 @@ def test_static_forms_of_an_empty_or_missing_view_never_raise():
     empty = render.StaticView(None)
     assert repr(empty) and empty.mermaid() and empty._repr_html_() and empty._repr_markdown_()
     picture = render.show(Session(), static=True)
-    assert repr(picture) == "0 nodes" and picture._repr_html_().startswith("<table>")
+    assert repr(picture) == "0 nodes" and "<svg" in picture._repr_html_()
