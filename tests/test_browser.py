@@ -23,7 +23,7 @@ import nbformat
 import pytest
 
 import test_graph_view
-from test_graph_view import FEATURES, MODEL
+from test_graph_view import FAMILIES, FEATURES, MODEL
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -56,6 +56,16 @@ BIG = "\n".join([
     "print(len(big.graph.nodes), 'nodes;', big_widget.view.size, 'elements')",
     "big_widget",
 ])
+ONE_MODULE = "\n".join([
+    f"FAMILIES = {FAMILIES!r}",
+    inspect.getsource(test_graph_view.family_module_source),
+    "def one_module(count):",
+    "    session = Session()",
+    "    session.register_cell(family_module_source(count), 'features', {})",
+    "    widget = GraphWidget(session)",
+    "    widget.cyto.add_class(f'one-{count}')",
+    "    return widget",
+])
 CELLS = [
     "%load_ext hamilton_nb\nimport sys\nimport pandas as pd\nprint(sys.executable)\n"
     "spend_series = pd.Series([10.0, 10, 20, 40, 40, 50])\n"
@@ -69,8 +79,11 @@ CELLS = [
     "%hamilton_execute score",
     "%%hamilton model" + MODEL + ADDED,  # a new node: the drawn graph changes shape
     BIG,
+    ONE_MODULE,
+    "one_module(1000)",
+    "one_module(5000)",
 ]
-EXECUTE_ALL, GRAPH, EDIT, EXECUTE, ADD, BIG_CELL = 4, 5, 6, 7, 8, 9
+EXECUTE_ALL, GRAPH, EDIT, EXECUTE, ADD, BIG_CELL, ONE_MODULE_CELL, ONE_1000, ONE_5000 = range(4, 13)
 
 # cytoscape keeps its instance on the widget's element: el._cyreg.cy
 JS_CY = """([sel, what, id]) => {
@@ -80,6 +93,13 @@ JS_CY = """([sel, what, id]) => {
   if (what === 'count') return cy.nodes().length;
   if (what === 'edges') return cy.edges().map(e => e.source().id() + '->' + e.target().id()).sort();
   if (what === 'classes') { const r = {}; cy.nodes().forEach(n => { r[n.id()] = n.classes(); }); return r; }
+  if (what === 'ids') return cy.nodes().map(n => n.id());
+  if (what === 'readable') {  // on-screen font size of the smallest label, and labels spilling out of their box
+    const sizes = cy.nodes().map(n => parseFloat(n.style('font-size')) * cy.zoom());
+    const spilling = cy.nodes().filter(n => {
+      const box = n.boundingBox({includeLabels: false}), text = n.boundingBox({includeNodes: false, includeEdges: false});
+      return text.w > box.w + 1 || text.h > box.h + 1; }).map(n => n.id());
+    return {min_px: Math.min(...sizes), zoom: cy.zoom(), spilling: spilling, nodes: cy.nodes().length}; }
   const n = cy.getElementById(id); if (n.empty()) return null;
   const p = n.renderedPosition(); const b = cy.container().getBoundingClientRect();
   return {x: b.left + p.x, y: b.top + p.y};
@@ -143,6 +163,9 @@ def lab(tmp_path_factory):
         log.close()
 
 
+CONSOLE: list[str] = []  # the browser console's warnings and errors, for the whole test
+
+
 @pytest.fixture(scope="module")
 def page(lab):
     ARTIFACTS.mkdir(exist_ok=True)
@@ -150,6 +173,8 @@ def page(lab):
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.on("console", lambda m: CONSOLE.append(f"{m.type}: {m.text}") if m.type in ("warning", "error")
+                    else None)
             page.goto(lab["url"])
             page.wait_for_selector(".jp-NotebookPanel .jp-Cell .jp-InputArea-editor", timeout=60_000)
             page.wait_for_function("""() => {const e = document.querySelector('.jp-Notebook-ExecutionIndicator');
@@ -201,6 +226,31 @@ def states(page, selector: str) -> dict[str, str]:
     return {n: next(c for c in classes if c in known) for n, classes in cy(page, selector, "classes").items()}
 
 
+def assert_readable(page, selector: str) -> dict:
+    """Every drawn label is at least 10 px on screen and fits its box."""
+    seen = cy(page, selector, "readable")
+    assert seen["min_px"] >= 10 and not seen["spilling"], seen
+    return seen
+
+
+def assert_nothing_truncated(page) -> None:
+    """No button or toggle of the widget cuts its own label short."""
+    cut = page.evaluate("""() => [...document.querySelectorAll('.jp-OutputArea .widget-button, .jp-OutputArea .widget-toggle-button')]
+        .filter(b => b.offsetParent && b.scrollWidth > b.clientWidth + 1).map(b => b.textContent)""")
+    assert cut == [], cut
+
+
+def open_group(page, selector: str, group_id: str, timeout: float = 20_000) -> list[str]:
+    """Click a group; wait until the view shows what is inside it; returns the drawn ids."""
+    page.locator(selector).scroll_into_view_if_needed()
+    xy = cy(page, selector, "xy", group_id)
+    page.mouse.click(xy["x"], xy["y"])
+    page.wait_for_function(f"!(({JS_CY})(['{selector}', 'ids']) || ['{group_id}']).includes('{group_id}')",
+                           timeout=timeout)
+    page.wait_for_timeout(500)
+    return cy(page, selector, "ids")
+
+
 def assert_no_widget_errors(page) -> None:
     body = page.inner_text("body")
     for bad in BAD_TEXT:
@@ -237,6 +287,15 @@ def test_the_widget_in_jupyterlab(page, lab):
     playwright_api.expect(details).to_contain_text("The cost per signup in relation to spend.", timeout=10_000)
     text = details.inner_text()
     assert "spend_per_signup" in text and "fresh" in text and "dtype=float64" in text
+    assert "picked" in cy(page, graph, "classes")["spend_per_signup"]  # the selection is highlighted
+    assert details.locator("svg").count() == 1  # a picture of the value
+    assert_readable(page, graph)
+    assert_nothing_truncated(page)
+    # hovering a node shows its doc and state
+    xy = cy(page, graph, "xy", "avg_3wk_spend")
+    page.mouse.move(xy["x"], xy["y"])
+    playwright_api.expect(page.locator(".hamilton-hover").first).to_contain_text("Rolling 3 week average spend",
+                                                                               timeout=10_000)
     widget.screenshot(path=str(ARTIFACTS / "widget_2_clicked.png"))
 
     # re-register an edited features cell: exactly the downstream of the edit turn stale, in place
@@ -286,13 +345,42 @@ def test_the_widget_in_jupyterlab(page, lab):
     page.locator(".jp-Cell").nth(BIG_CELL).locator(".jp-Cell-outputArea").screenshot(
         path=str(ARTIFACTS / "widget_6_overview_1000.png"))
 
-    # clicking a module expands it in place
-    page.locator(".big-graph").scroll_into_view_if_needed()
-    xy = cy(page, ".big-graph", "xy", "module:mod3")
-    page.mouse.click(xy["x"], xy["y"])
-    page.wait_for_function(f"({JS_CY})(['.big-graph', 'count']) === 100", timeout=20_000)
-    page.wait_for_timeout(800)
+    # clicking a module opens it: readable groups of its nodes, not 100 nodes in a row
+    inside = open_group(page, ".big-graph", "group:module:mod3")
+    assert 0 < len(inside) <= 40 and all(i.startswith("group:module:mod3/") for i in inside), inside
+    assert_readable(page, ".big-graph")
     assert_no_widget_errors(page)
     page.locator(".jp-Cell").nth(BIG_CELL).locator(".jp-Cell-outputArea").screenshot(
-        path=str(ARTIFACTS / "widget_7_module_expanded.png"))
+        path=str(ARTIFACTS / "widget_7_module_opened.png"))
+
+    # one module of 1000, then 5000 functions: the first view is ~10 readable family groups
+    run_cell(page, ONE_MODULE_CELL)
+    for count, index in ((1000, ONE_1000), (5000, ONE_5000)):
+        t1 = time.monotonic()
+        run_cell(page, index, timeout=60_000)
+        selector = f".one-{count}"
+        page.wait_for_function(f"({JS_CY})(['{selector}', 'count']) === 11", timeout=30_000)
+        print(f"{count} functions in one module: first view in the browser after {time.monotonic() - t1:.1f} s")
+        page.wait_for_timeout(800)
+        seen = assert_readable(page, selector)
+        assert seen["nodes"] <= 40
+        assert "group:module:features/prefix:spend" in cy(page, selector, "ids")
+        output = page.locator(".jp-Cell").nth(index).locator(".jp-Cell-outputArea")
+        output.screenshot(path=str(ARTIFACTS / f"widget_8_one_module_{count}.png"))
+        # drill in: spend_* → its first depth range → nodes; breadcrumbs lead back out
+        inside = open_group(page, selector, "group:module:features/prefix:spend")
+        while not inside[0].startswith("spend_w"):  # depth ranges, upstream first, down to nodes
+            assert inside[0].startswith("group:module:features/prefix:spend/depth:"), inside
+            inside = open_group(page, selector, inside[0])
+        assert inside[0] == "spend_w0" and len(inside) <= 40
+        assert_readable(page, selector)
+        crumbs = output.locator(".hamilton-crumbs button")
+        assert crumbs.first.inner_text() == "all" and "spend_*" in crumbs.nth(2).inner_text()
+        output.screenshot(path=str(ARTIFACTS / f"widget_9_drilled_{count}.png"))
+        crumbs.first.click()
+        page.wait_for_function(f"({JS_CY})(['{selector}', 'count']) === 11", timeout=20_000)
+        assert_nothing_truncated(page)
+    assert_no_widget_errors(page)
+    ours = [m for m in CONSOLE if re.search(r"mapping|deprecated|style|cytoscape", m, re.I)]
+    assert ours == [], ours
     print(f"browser test body took {time.monotonic() - t0:.1f} s")
