@@ -90,8 +90,12 @@ class NodeDetails:
                     cell = "".join(f"<div>{line}</div>" for line in summary) + table_head(value)
                 elif has:
                     cell = value_picture(value) + cell
-            rows.append(f"<tr><th style='text-align:left;vertical-align:top;white-space:nowrap'>{key}</th>"
-                        f"<td style='text-align:left;overflow-wrap:normal;word-break:normal'>{cell}</td></tr>")
+            th = "<th style='text-align:left;vertical-align:top;white-space:nowrap'"
+            td = "<td style='text-align:left;overflow-wrap:normal;word-break:normal'"
+            if cell != text:  # a block (picture, table, code): the full width, under its name
+                rows.append(f"<tr>{th} colspan='2'>{key}</th></tr><tr>{td} colspan='2'>{cell}</td></tr>")
+            else:
+                rows.append(f"<tr>{th}>{key}</th>{td}>{cell}</td></tr>")
         return "<table>" + "".join(rows) + "</table>"
 
 

@@ -243,6 +243,7 @@ def assert_nothing_truncated(page) -> None:
 def open_group(page, selector: str, group_id: str, timeout: float = 20_000) -> list[str]:
     """Click a group; wait until the view shows what is inside it; returns the drawn ids."""
     page.locator(selector).scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
     xy = cy(page, selector, "xy", group_id)
     page.mouse.click(xy["x"], xy["y"])
     page.wait_for_function(f"!(({JS_CY})(['{selector}', 'ids']) || ['{group_id}']).includes('{group_id}')",
@@ -292,8 +293,10 @@ def test_the_widget_in_jupyterlab(page, lab):
     assert_readable(page, graph)
     assert_nothing_truncated(page)
     # hovering a node shows its doc and state
+    page.locator(graph).scroll_into_view_if_needed()
+    page.wait_for_timeout(300)  # the details panel grew: the page may have scrolled
     xy = cy(page, graph, "xy", "avg_3wk_spend")
-    page.mouse.move(xy["x"], xy["y"])
+    page.mouse.move(xy["x"], xy["y"], steps=8)
     playwright_api.expect(page.locator(".hamilton-hover").first).to_contain_text("Rolling 3 week average spend",
                                                                                timeout=10_000)
     widget.screenshot(path=str(ARTIFACTS / "widget_2_clicked.png"))
@@ -372,7 +375,7 @@ def test_the_widget_in_jupyterlab(page, lab):
         while not inside[0].startswith("spend_w"):  # depth ranges, upstream first, down to nodes
             assert inside[0].startswith("group:module:features/prefix:spend/depth:"), inside
             inside = open_group(page, selector, inside[0])
-        assert inside[0] == "spend_w0" and len(inside) <= 40
+        assert all(i.startswith("spend_w") for i in inside) and len(inside) <= 40, inside
         assert_readable(page, selector)
         crumbs = output.locator(".hamilton-crumbs button")
         assert crumbs.first.inner_text() == "all" and "spend_*" in crumbs.nth(2).inner_text()

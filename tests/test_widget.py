@@ -304,7 +304,7 @@ def test_the_selected_node_is_highlighted_and_hover_shows_doc_and_state(small):
 def test_the_canvas_is_as_tall_as_the_picture_within_bounds(small):
     session, widget = small
     small_height = int(widget.cyto.layout.height.rstrip("px"))
-    assert small_height == max(160, widget.view.height + 24)
+    assert small_height == max(160, widget.view.height + 8)
     tall = GraphWidget(big_session(modules=1, per=1000))
     assert tall.view.height > 640 and tall.cyto.layout.height == "640px"
     tall.close()

@@ -157,10 +157,12 @@ def _items(graph: FunctionGraph, names: list[str], path: tuple[str, ...]) -> lis
     """What to draw for a scope: groups (each a readable box) and single nodes, at most
     ``MAX_ITEMS``. Tiny groups show their nodes; a view with few boxes opens its
     biggest group in place (a one-module session opens on that module's groups)."""
+    order = {n: i for i, n in enumerate(graph.topological_order())}  # upstream first, for the layout
     items: list = list(split(graph, names, path)) or list(names)
     while True:
         groups = [g for g in items if isinstance(g, Group)]
-        tiny = next((g for g in groups if len(g.members) <= SMALL_GROUP), None)
+        tiny = next((g for g in groups if len(g.members) <= SMALL_GROUP
+                     and len(items) - 1 + len(g.members) <= MAX_ITEMS), None)
         biggest = max(groups, key=lambda g: len(g.members), default=None)
         if tiny is not None:
             opened, target = list(tiny.members), tiny
@@ -169,11 +171,12 @@ def _items(graph: FunctionGraph, names: list[str], path: tuple[str, ...]) -> lis
                 split(graph, list(biggest.members), biggest.path)
             target = biggest
             if not opened or len(items) - 1 + len(opened) > MAX_ITEMS:
-                return items
+                break
         else:
-            return items
+            break
         at = items.index(target)
         items[at:at + 1] = opened
+    return sorted(items, key=lambda item: order[item.members[0] if isinstance(item, Group) else item])
 
 
 def grouped(graph: FunctionGraph, states: Mapping[str, str], path: tuple[str, ...] = (),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-ROW_WIDTH_PX = 900   # a layer wider than this wraps onto another row
+ROW_WIDTH_PX = 520   # a layer wider than this wraps onto another row (fits the canvas beside the panel)
 GAP_X, GAP_Y, MARGIN = 18, 42, 16
 
 

@@ -11,7 +11,7 @@ import html
 import numpy as np
 import pandas as pd
 
-WIDTH, HEIGHT = 340, 120
+WIDTH, HEIGHT = 420, 120
 LEFT, RIGHT, TOP, BOTTOM = 46, 8, 8, 20
 POINTS = 400
 BINS = 20

@@ -81,9 +81,10 @@ def _box(data: dict, pos: dict, classes: list[str]) -> str:
     group = data.get("kind") == "group"
     dash = " stroke-dasharray='5 3'" if "not-computed" in classes else ""
     stroke, width = (WARNING_COLOUR, 3) if "warning" in classes else ("#555", 2 if group else 1)
-    radius = h / 2 if "input" in classes else 6
-    parts = [f"<rect x='{x:.1f}' y='{y:.1f}' width='{w}' height='{h}' rx='{radius:.1f}' fill='{fill}' "
-             f"stroke='{stroke}' stroke-width='{width}'{dash}/>"]
+    paint = f"fill='{fill}' stroke='{stroke}' stroke-width='{width}'{dash}"
+    parts = [f"<ellipse cx='{pos['x']:.1f}' cy='{pos['y']:.1f}' rx='{w / 2:.1f}' ry='{h / 2:.1f}' {paint}/>"
+             if "input" in classes else
+             f"<rect x='{x:.1f}' y='{y:.1f}' width='{w}' height='{h}' rx='6' {paint}/>"]
     if group:  # a double border: "click to open" in the widget
         parts.append(f"<rect x='{x + 3:.1f}' y='{y + 3:.1f}' width='{w - 6}' height='{h - 6}' rx='4' "
                      "fill='none' stroke='#555' stroke-width='1'/>")

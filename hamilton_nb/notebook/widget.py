@@ -21,6 +21,7 @@ from .style import FONT_PX, MAX_ZOOM, MIN_ZOOM, SELECTED_COLOUR, STATE_COLOURS, 
 FLUSH_SECONDS = 0.2
 CANVAS_PX = (160, 640)  # the canvas is as tall as the picture, within these bounds
 DETAILS_PX = 470
+GRAPH_MIN_PX = 560      # the graph's canvas is at least this wide (the layout wraps rows to fit it)
 PICKED = "picked"       # class of the selected node (cytoscape's own selection is turned off)
 
 STYLE = [
@@ -29,7 +30,7 @@ STYLE = [
         "font-size": FONT_PX, "shape": "round-rectangle", "width": "data(w)", "height": "data(h)",
         "background-color": "#ffffff", "border-width": 1, "border-color": "#555"}},
     {"selector": "node.group", "style": {"border-width": 3, "font-weight": "bold", "border-style": "double"}},
-    {"selector": "node.input", "style": {"shape": "round-rectangle", "corner-radius": 12}},
+    {"selector": "node.input", "style": {"shape": "ellipse"}},
     {"selector": "node.not-computed", "style": {"border-style": "dashed"}},
     {"selector": "edge", "style": {
         "curve-style": "bezier", "target-arrow-shape": "triangle", "width": 1.2,
@@ -52,9 +53,20 @@ PANEL_CSS = f"""<style>
 .hamilton-details table {{ border-collapse: collapse; width: 100%; }}
 .hamilton-details th {{ white-space: nowrap; padding: 2px 8px 2px 0; vertical-align: top; text-align: left; }}
 .hamilton-details td {{ word-break: normal; overflow-wrap: normal; padding: 2px 0; text-align: left; }}
-.hamilton-details pre {{ white-space: pre; overflow-x: auto; margin: 0; max-width: {DETAILS_PX - 110}px; }}
+.hamilton-details pre {{ white-space: pre; overflow-x: auto; margin: 0; max-width: {DETAILS_PX - 10}px; }}
 .hamilton-crumbs .widget-button {{ width: auto; }}
 </style>"""
+
+
+def picture_layout(view=None, fit: bool = False) -> dict:
+    """Cytoscape's layout: our positions as they are, at zoom 1 (labels FONT_PX), from the top
+    (upstream first). Not fitted by default: the browser fits before the boxes have their final
+    size and the canvas its height, which zoomed small graphs to giant boxes and cut their bottom
+    off. ``fit`` is the Fit button: everything on the canvas, zoom within MIN_ZOOM…MAX_ZOOM."""
+    if fit:
+        return {"name": "preset", "fit": True, "padding": 12, "animate": False}
+    left = max(0, (GRAPH_MIN_PX - (view.width if view is not None else 0)) // 2)
+    return {"name": "preset", "fit": False, "zoom": 1, "pan": {"x": left, "y": 0}, "animate": False}
 
 
 def legend_html() -> str:
@@ -88,7 +100,7 @@ class GraphWidget(W.VBox):
         self.cyto.wheel_sensitivity = 0.3
         self.cyto.add_class("hamilton-graph")
         self.cyto.set_style(STYLE)
-        self.cyto.set_layout(name="preset", fit=True, padding=12, animate=False)
+        self.cyto.cytoscape_layout = picture_layout()
         self.cyto.on("node", "click", self._clicked)
         self.cyto.on("node", "mouseover", self._hovered)
         self.note = W.HTML()
@@ -122,14 +134,14 @@ class GraphWidget(W.VBox):
         self.overview_button.on_click(lambda _: self.show(ViewSpec(budget=self.spec.budget)))
         self.fit_button = W.Button(description="Fit", tooltip="Fit the picture to the canvas (zoom stays "
                                    f"within {MIN_ZOOM}–{MAX_ZOOM}×)", layout=W.Layout(width="70px"))
-        self.fit_button.on_click(lambda _: self.cyto.relayout())
+        self.fit_button.on_click(lambda _: self.fit())
         self.output = W.Output(layout=W.Layout(width=f"{DETAILS_PX}px"))
         controls = W.HBox([self.search, self.module, self.tag, self.hops, self.direction],
                           layout=W.Layout(flex_flow="row wrap"))
         actions = W.HBox([self.overview_button, self.fit_button, self.focus_button, self.execute_button])
         right = W.VBox([self.details, self.output], layout=W.Layout(width=f"{DETAILS_PX + 10}px", flex="0 0 auto"))
         super().__init__([W.HTML(PANEL_CSS), controls, actions, W.HTML(legend_html()), self.crumbs, self.note,
-                          self.hover, W.HBox([self._graph_box(), right], layout=W.Layout(width="100%"))])
+                          self.hover, W.HBox([self._graph_box(), right], layout=W.Layout(width="100%", flex_flow="row wrap"))])
         self._refresh_choices()
         self._render()
         # A weak reference: a closed or forgotten widget must not keep receiving events.
@@ -137,9 +149,11 @@ class GraphWidget(W.VBox):
         self._unsubscribe = session.subscribe(lambda event: (w := ref()) and w._on_event(event))
 
     def _graph_box(self) -> W.Box:
-        """The graph's room: what the details panel leaves. Cytoscape measures its box once, when
-        first shown (before its own layout styles apply), so the box around it sets the width."""
-        return W.Box([self.cyto], layout=W.Layout(width=f"calc(100% - {DETAILS_PX + 20}px)", min_width="300px"))
+        """The graph's room: what the details panel leaves, or the whole width when the panel has
+        to wrap below it. Cytoscape measures its box when first shown (before its own layout
+        styles apply), so the box around it sets the width."""
+        return W.Box([self.cyto], layout=W.Layout(flex=f"1 1 {GRAPH_MIN_PX}px", min_width=f"{GRAPH_MIN_PX}px",
+                                                  max_width="100%"))
 
     # ---- drawing ------------------------------------------------------------------------
     def _render(self) -> None:
@@ -176,14 +190,24 @@ class GraphWidget(W.VBox):
             for element in view.edges:
                 self._restyle(old_edges[element["data"]["id"]], element, " directed")
             return
-        height = min(max(view.height + 24, CANVAS_PX[0]), CANVAS_PX[1])
+        height = min(max(view.height + 8, CANVAS_PX[0]), CANVAS_PX[1])
         self.cyto.layout.height = f"{height}px"  # the browser refits when the canvas resizes
+        layout = picture_layout(view)
+        if self.cyto.cytoscape_layout != layout:
+            self.cyto.cytoscape_layout = layout
         graph.clear()
         graph.add_nodes([ipycytoscape.Node(data=e["data"], classes=e.get("classes", "") + self._picked(e["data"]["id"]),
                                            position=dict(e.get("position", {})), selectable=False, grabbable=False)
                          for e in view.nodes])
         graph.add_edges([ipycytoscape.Edge(data=e["data"], classes=e.get("classes", ""), selectable=False)
                          for e in view.edges], directed=True)
+
+    def fit(self) -> None:
+        """Zoom so the whole picture is on the canvas (within the zoom bounds)."""
+        if self.cyto.cytoscape_layout != picture_layout(fit=True):
+            self.cyto.cytoscape_layout = picture_layout(fit=True)
+        else:
+            self.cyto.relayout()
 
     def _picked(self, element_id: str) -> str:
         return f" {PICKED}" if element_id == self.selected else ""
