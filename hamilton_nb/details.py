@@ -76,7 +76,7 @@ class NodeDetails:
 
     def _repr_html_(self) -> str:
         """A table of the fields; the value also as a picture (a Series) or a table head (a DataFrame)."""
-        from .notebook.pictures import table_head, value_picture
+        from .notebook.pictures import table_head, value_picture_html
 
         rows = []
         for key, text in self._shown():
@@ -89,7 +89,7 @@ class NodeDetails:
                     summary = lines[:next(i for i, line in enumerate(lines) if line.startswith("pd.DataFrame")) + 1]
                     cell = "".join(f"<div>{line}</div>" for line in summary) + table_head(value)
                 elif has:
-                    cell = value_picture(value) + cell
+                    cell = value_picture_html(value) + cell
             th = "<th style='text-align:left;vertical-align:top;white-space:nowrap'"
             td = "<td style='text-align:left;overflow-wrap:normal;word-break:normal'"
             if cell != text:  # a block (picture, table, code): the full width, under its name

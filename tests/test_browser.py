@@ -151,7 +151,8 @@ def lab(tmp_path_factory):
         specs = get(f"{base}/api/kernelspecs?token={token}")
         python3 = specs["kernelspecs"]["python3"]
         assert python3["spec"]["argv"][0] in ("python", "python3", sys.executable), python3
-        yield {"url": f"{base}/lab/tree/widget_test.ipynb?token={token}", "log": Path(log.name)}
+        yield {"url": f"{base}/lab/tree/widget_test.ipynb?token={token}", "log": Path(log.name), "root": root,
+               "base": base, "token": token}
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)  # the server and the kernels it started
@@ -198,6 +199,10 @@ def run_cell(page, index: int, timeout: float = 30_000) -> str:
     cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
     prompt = cell.locator(".jp-InputArea-prompt")
     for attempt in range(10):
+        dialog = page.locator(".jp-Dialog")
+        if dialog.count():
+            print("DIALOG:", dialog.first.inner_text())
+            page.screenshot(path=str(ARTIFACTS / "dialog.png"))
         cell.scroll_into_view_if_needed()
         prompt.click()
         page.keyboard.press("Escape")
@@ -289,7 +294,8 @@ def test_the_widget_in_jupyterlab(page, lab):
     text = details.inner_text()
     assert "spend_per_signup" in text and "fresh" in text and "dtype=float64" in text
     assert "picked" in cy(page, graph, "classes")["spend_per_signup"]  # the selection is highlighted
-    assert details.locator("svg").count() == 1  # a picture of the value
+    picture = details.locator("img.hamilton-value-picture")  # a picture of the value, drawn
+    assert picture.count() == 1 and picture.evaluate("img => img.naturalWidth") > 0
     assert_readable(page, graph)
     assert_nothing_truncated(page)
     # hovering a node shows its doc and state
@@ -387,3 +393,27 @@ def test_the_widget_in_jupyterlab(page, lab):
     ours = [m for m in CONSOLE if re.search(r"mapping|deprecated|style|cytoscape", m, re.I)]
     assert ours == [], ours
     print(f"browser test body took {time.monotonic() - t0:.1f} s")
+
+
+def test_a_saved_graph_is_a_picture_in_an_untrusted_notebook(page, lab):
+    """A notebook saved with a graph output, opened by someone else (so not trusted, no kernel
+    state): JupyterLab skips the widget view and shows the sanitized HTML, our picture."""
+    from hamilton_nb.notebook.widget import GraphWidget
+    from test_graph_view import small_session
+
+    widget = GraphWidget(small_session())
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("%hamilton_graph", execution_count=1)
+    cell.outputs = [nbformat.v4.new_output("display_data", data=widget._repr_mimebundle_())]
+    notebook.cells = [cell]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, lab["root"] / "saved_graph.ipynb")
+    widget.close()
+    page.goto(f"{lab['base']}/lab/tree/saved_graph.ipynb?token={lab['token']}")
+    picture = page.locator(".jp-OutputArea-output img.hamilton-graph-svg")
+    picture.wait_for(timeout=60_000)
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=picture.element_handle(),
+                           timeout=10_000)
+    assert "score" in picture.get_attribute("alt")
+    assert_no_widget_errors(page)
+    page.locator(".jp-OutputArea-output").first.screenshot(path=str(ARTIFACTS / "saved_graph_untrusted.png"))

@@ -10,6 +10,7 @@ import pandas as pd
 from hamilton_nb.notebook.pictures import BINS, POINTS, table_head, value_picture
 from hamilton_nb.notebook.widget import GraphWidget
 from test_graph_view import small_session
+from test_widget import images
 
 WEEKLY = pd.Series([3.0, 5, 4, 8, 7, 9], index=pd.date_range("2024-01-07", periods=6, freq="W"))
 
@@ -81,14 +82,15 @@ def summary(spend: pd.Series, signups: pd.Series) -> pd.DataFrame:
 ''', "tables", {})
     session.execute(["spend_per_signup", "summary"])
     shown = session.show("spend_per_signup")
-    assert "<svg" in shown._repr_html_() and "dtype=float64" in shown._repr_html_()
-    assert "<svg" not in repr(shown)  # the text form stays text
+    pictures = images(shown._repr_html_())
+    assert len(pictures) == 1 and "line of 6 values" in pictures[0] and "dtype=float64" in shown._repr_html_()
+    assert "<img" not in repr(shown)  # the text form stays text
     table = session.show("summary")._repr_html_()
-    assert "pd.DataFrame 6 rows × 2 columns" in table and "<th>signups</th>" in table and "<svg" not in table
-    assert "<svg" not in session.show("score")._repr_html_()  # not computed: nothing to draw
+    assert "pd.DataFrame 6 rows × 2 columns" in table and "<th>signups</th>" in table and not images(table)
+    assert not images(session.show("score")._repr_html_())  # not computed: nothing to draw
     widget = GraphWidget(session)
     try:
         widget.select("spend_per_signup")
-        assert "class='hamilton-value-picture'" in widget.details.value
+        assert "class='hamilton-value-picture'" in widget.details.value and images(widget.details.value)
     finally:
         widget.close()

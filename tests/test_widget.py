@@ -2,6 +2,8 @@
 the drawn elements in place, clicks, buttons, and the static fallback (issue 4)."""
 from __future__ import annotations
 
+import base64
+import re
 import sys
 import time
 
@@ -23,6 +25,12 @@ def broken(spend: pd.Series) -> pd.Series:
     """Always fails."""
     raise ValueError("the rate is wrong")
 '''
+
+
+def images(html_text: str) -> list[str]:
+    """The SVG documents inside the ``<img src="data:image/svg+xml;base64,…">`` of an HTML output."""
+    return [base64.b64decode(data).decode() for data in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)",
+                                                                     html_text)]
 
 
 def drawn(widget) -> dict:
@@ -92,7 +100,7 @@ def test_a_1000_node_session_builds_a_bounded_overview_fast():
 def test_an_empty_session_draws_nothing_and_still_has_a_text_form():
     widget = GraphWidget(Session())
     assert widget.cyto.graph.nodes == [] and "0 nodes" in repr(widget)
-    assert "<svg" in widget._repr_mimebundle_()["text/html"]
+    assert len(images(widget._repr_mimebundle_()["text/html"])) == 1
     widget.close()
 
 
@@ -354,8 +362,28 @@ def test_the_widget_has_text_and_html_forms(small):
     bundle = widget._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert "score [not computed] ← spend_per_signup, spend_zscore" in bundle["text/plain"]
-    assert bundle["text/html"].count("<svg") == 1 and "spend_zscore" in bundle["text/html"]
-    assert bundle["image/svg+xml"].startswith("<svg") and ">spend_zscore</text>" in bundle["image/svg+xml"]
+    assert images(bundle["text/html"]) == [bundle["image/svg+xml"]]  # the same picture, as an image
+    assert "<svg" not in bundle["text/html"] and "<table" not in bundle["text/html"]
+    assert "spend_zscore" in bundle["text/html"]  # in the image's alt text
+    svg = bundle["image/svg+xml"]
+    assert svg.startswith("<svg") and all(f">{name}</text>" in svg for name in SMALL_NODES)
+    assert svg.count("marker-end") == len(session.graph.dag.edges)
+
+
+def test_a_saved_notebook_shows_the_graph_as_a_picture_where_widgets_cannot_render(small):
+    """nbconvert (what nbviewer runs) picks the richest output it can show without the widget."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    session, widget = small
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("%hamilton_graph")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=widget._repr_mimebundle_())]
+    notebook.cells = [cell]
+    page, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.from_dict(notebook))
+    body = page.split("<body")[1]  # the page's own icons live in its head
+    assert len(images(body)) == 1 and ">score</text>" in images(body)[0]
+    assert "<table" not in body
     assert widget.static().mermaid().startswith("flowchart TD")
 
 
@@ -376,7 +404,7 @@ def test_without_ipycytoscape_show_falls_back_to_the_static_picture(small, monke
     picture = render.show(session)
     assert isinstance(picture, render.StaticView)
     assert "interactive graph unavailable" in capsys.readouterr().out
-    assert "score" in repr(picture) and "<svg" in picture._repr_html_() and picture.mermaid()
+    assert "score" in repr(picture) and images(picture._repr_html_()) and picture.mermaid()
     render.display(picture)  # no IPython shell here: prints the text picture
     assert "spend_zscore" in capsys.readouterr().out
 
@@ -395,4 +423,4 @@ def test_static_forms_of_an_empty_or_missing_view_never_raise():
     empty = render.StaticView(None)
     assert repr(empty) and empty.mermaid() and empty._repr_html_() and empty._repr_markdown_()
     picture = render.show(Session(), static=True)
-    assert repr(picture) == "0 nodes" and "<svg" in picture._repr_html_()
+    assert repr(picture) == "0 nodes" and len(images(picture._repr_html_())) == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 
+from .pictures import as_img
 from .style import FONT_PX, LINE_PX, STATE_COLOURS, WARNING_COLOUR
 
 LEGEND_PX = 26
@@ -72,7 +73,13 @@ class StaticView:
         trail = getattr(self.view, "trail", None) or []
         where = f"<p style='margin:2px 0'>{' › '.join(html.escape(t) for t, _ in trail)}</p>" \
             if len(trail) > 1 else ""
-        return f"<div class='hamilton-graph-picture'>{where}{note}{self.svg()}</div>"
+        return f"<div class='hamilton-graph-picture'>{where}{note}{as_img(self.svg(), self.alt(), 'hamilton-graph-svg')}</div>"
+
+    def alt(self) -> str:
+        """The picture in words, for the image's alt text."""
+        rows = self._rows()
+        names = ", ".join(label for label, _, _ in rows[:40]) + (" …" if len(rows) > 40 else "")
+        return f"graph of {len(rows)} boxes: {names}"
 
 
 def _box(data: dict, pos: dict, classes: list[str]) -> str:
