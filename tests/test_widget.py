@@ -15,7 +15,7 @@ from hamilton_nb.notebook.graph_view import INPUTS_GROUP, ViewSpec
 from hamilton_nb.notebook.widget import FLUSH_SECONDS, GraphWidget, legend_html
 from hamilton_nb.session import Session
 from test_graph_view import (FEATURES, MODEL, SIGNUPS, SMALL_NODES, SPEND, big_module_source, big_session,
-                             small_session)
+                             family_module_source, one_module_session, small_session)
 
 
 BROKEN = '''
@@ -217,6 +217,23 @@ def test_overview_groups_follow_state_changes():
     assert group.data["label"] == "mod1\n20 nodes · 10 stale · 10 fresh" and "stale" in group.classes.split()
     assert drawn(widget)["group:module:mod2"].data["label"] == "mod2\n20 nodes"
     assert "stale" in drawn(widget)["group:module:mod2"].classes.split()
+    widget.close()
+
+
+def test_groups_inside_a_big_module_follow_state_changes():
+    session = one_module_session(200)
+    widget = GraphWidget(session)
+    session.set_inputs(base=SPEND)
+    session.execute(all=True)
+    spend = drawn(widget)["group:module:features/prefix:spend"]
+    assert spend.data["label"] == "spend_*\n20 nodes" and "fresh" in spend.classes.split()
+    edited = family_module_source(200).replace("return spend_w9 + spend_w5", "return spend_w9 + spend_w5 + 1")
+    session.register_cell(edited, "features", {})
+    assert drawn(widget)["group:module:features/prefix:spend"] is spend  # restyled in place
+    assert spend.data["label"] == "spend_*\n20 nodes · 10 stale · 10 fresh" and "stale" in spend.classes.split()
+    assert drawn(widget)["group:module:features/prefix:churn"].data["label"] == "churn_*\n20 nodes"
+    session.execute(all=True)
+    assert spend.data["label"] == "spend_*\n20 nodes" and "fresh" in spend.classes.split()
     widget.close()
 
 

@@ -53,6 +53,7 @@ class View:
     edges: list[dict]
     note: str = ""
     groups: dict[str, Group] = dataclasses.field(default_factory=dict)  # drawn group id → its group
+    grouped_in: dict[str, str] = dataclasses.field(default_factory=dict)  # node → id of the group drawing it
     trail: list[tuple[str, tuple[str, ...]]] = dataclasses.field(default_factory=list)  # breadcrumbs
     width: int = 0   # of the laid-out picture, px at zoom 1
     height: int = 0
@@ -64,11 +65,6 @@ class View:
     def ids(self) -> list[str]:
         return [n["data"]["id"] for n in self.nodes]
 
-    def owner(self, name: str) -> str | None:
-        """The drawn element that stands for node ``name`` (itself, or the group holding it)."""
-        if any(n["data"]["id"] == name for n in self.nodes):
-            return name
-        return next((gid for gid, g in self.groups.items() if name in g.members), None)
 
 
 def state_class(state: str) -> str:
@@ -207,7 +203,8 @@ def grouped(graph: FunctionGraph, states: Mapping[str, str], path: tuple[str, ..
                 links[(ga, gb)] += 1
         edges = [{"data": {"id": f"{a}->{b}", "source": a, "target": b, "count": n,
                            "label": str(n) if n > 1 else ""}} for (a, b), n in links.items()]
-        view = View(nodes, edges, groups=groups)
+        view = View(nodes, edges, groups=groups,
+                    grouped_in={n: gid for n, gid in owner.items() if gid != n})
     view.trail = [("all", ())] + [(g.title, g.path) for g in trail]
     return view
 

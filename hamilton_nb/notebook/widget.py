@@ -354,10 +354,10 @@ class GraphWidget(W.VBox):
                 if node.data.get("state") != state:
                     node.data = {**node.data, "state": state}
             else:
-                touched_groups.update(gid for gid, group in self.view.groups.items() if name in group.members)
+                touched_groups.add(self.view.grouped_in.get(name))
         if touched_groups:
             states = self.session.known_states
-            for gid in touched_groups:
+            for gid in touched_groups - {None}:
                 element = drawn.get(gid)
                 if element is not None:
                     fresh = group_element(self.view.groups[gid], states, warnings)
