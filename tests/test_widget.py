@@ -324,14 +324,23 @@ def test_the_selected_node_is_highlighted_and_hover_shows_doc_and_state(small):
     widget._hovered({"data": dict(drawn(widget)["score"].data)})
     assert "score" in widget.hover.value and "not computed" in widget.hover.value
     assert "The final score." in widget.hover.value
+    widget._hovered({"data": dict(drawn(widget)["spend_zscore"].data)})  # the state as drawn now
+    assert "spend_zscore</b> — fresh — Standardised rolling spend." in widget.hover.value
 
 
 def test_the_canvas_is_as_tall_as_the_picture_within_bounds(small):
     session, widget = small
     small_height = int(widget.cyto.layout.height.rstrip("px"))
     assert small_height == max(160, widget.view.height + 8)
+    assert widget.cyto.cytoscape_layout["zoom"] == 1 and not widget.cyto.cytoscape_layout["fit"]
     tall = GraphWidget(big_session(modules=1, per=1000))
     assert tall.view.height > 640 and tall.cyto.layout.height == "640px"
+    assert tall.cyto.cytoscape_layout["pan"]["y"] == 0  # starts at the top: the most upstream boxes
+    tall.fit_button.click()
+    assert tall.cyto.cytoscape_layout["fit"] is True
+    first = next(n for n in tall.cyto.graph.nodes if n.data["kind"] == "group")
+    tall._clicked({"data": dict(first.data)})  # a new picture: back to zoom 1 from the top
+    assert tall.cyto.cytoscape_layout["zoom"] == 1 and not tall.cyto.cytoscape_layout["fit"]
     tall.close()
 
 

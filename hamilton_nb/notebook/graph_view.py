@@ -83,7 +83,7 @@ def node_element(graph: FunctionGraph, name: str, state: str, warned: bool = Fal
     doc = (node.doc or "").strip().split("\n\n")[0].replace("\n", " ")
     return {"data": {"id": name, "label": name, "kind": "node", "module": module, "state": state,
                      "type": describe(node.type), "tags": dict(node.tags), "w": w, "h": h,
-                     "hint": f"{state}" + (f" — {doc}" if doc else "")},
+                     "doc": doc},
             "classes": node_classes(state, warned)}
 
 
@@ -115,7 +115,7 @@ def group_element(group: Group, states: Mapping[str, str], warnings: Collection[
     return {"data": {"id": group.id, "label": label, "kind": "group", "path": list(group.path),
                      "rule": group.rule, "count": len(group.members), "stale": counts.get("stale", 0),
                      "warnings": warned, "state": state, "w": w, "h": h,
-                     "hint": f"{len(group.members)} nodes; click to open"},
+                     "doc": "click to open"},
             "classes": f"group {state_class(state)}" + (" warning" if warned else "")}
 
 

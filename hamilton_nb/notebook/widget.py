@@ -272,11 +272,12 @@ class GraphWidget(W.VBox):
         self.select(data.get("id"))
 
     def _hovered(self, element: dict) -> None:
+        """One line above the graph: the name, its state (as drawn now) and the doc's first paragraph."""
         data = element.get("data", {})
-        self.hover.value = (f"<b>{html.escape(str(data.get('id', '')))}</b> — "
-                            if data.get("kind") == "node" else
-                            f"<b>{html.escape(str(data.get('label', '')).splitlines()[0])}</b> — ") + \
-            html.escape(str(data.get("hint", "")))
+        name = str(data.get("label", data.get("id", ""))).replace("\n", " · ")
+        doc = str(data.get("doc") or "")
+        self.hover.value = f"<b>{html.escape(name)}</b> — {html.escape(str(data.get('state', '')))}" + \
+            (f" — {html.escape(doc)}" if doc else "")
 
     def select(self, name: str) -> None:
         previous, self.selected = self.selected, name
