@@ -357,7 +357,8 @@ def test_the_widget_in_jupyterlab(page, lab):
 
     # clicking a module opens it: readable groups of its nodes, not 100 nodes in a row
     inside = open_group(page, ".big-graph", "group:module:mod3")
-    assert 0 < len(inside) <= 40 and all(i.startswith("group:module:mod3/") for i in inside), inside
+    groups = [i for i in inside if i.startswith("group:module:mod3/")]
+    assert 0 < len(groups) <= 40 and set(inside) - set(groups) == {"m2_f99", "m4_f0"}, inside  # + the outside, faded
     assert_readable(page, ".big-graph")
     assert_no_widget_errors(page)
     page.locator(".jp-Cell").nth(BIG_CELL).locator(".jp-Cell-outputArea").screenshot(
@@ -379,10 +380,12 @@ def test_the_widget_in_jupyterlab(page, lab):
         output.screenshot(path=str(ARTIFACTS / f"widget_8_one_module_{count}.png"))
         # drill in: spend_* → its first depth range → nodes; breadcrumbs lead back out
         inside = open_group(page, selector, "group:module:features/prefix:spend")
+        inside = [i for i in inside if i != "base"]  # what feeds spend_*, drawn faded above it
         while not inside[0].startswith("spend_w"):  # depth ranges, upstream first, down to nodes
             assert inside[0].startswith("group:module:features/prefix:spend/depth:"), inside
-            inside = open_group(page, selector, inside[0])
-        assert all(i.startswith("spend_w") for i in inside) and len(inside) <= 40, inside
+            inside = [i for i in open_group(page, selector, inside[0]) if i != "base"]
+        # the nodes of the group, and up to 4 outside neighbours on each side (or a box counting them)
+        assert all(i.startswith(("spend_w", "context:")) for i in inside) and len(inside) <= 40 + 8, inside
         assert_readable(page, selector)
         output.get_by_role("button", name="Fit", exact=True).click()  # a tall chain: fitted within the bounds
         page.wait_for_timeout(800)

@@ -239,11 +239,15 @@ def test_opening_a_module_shows_readable_groups_and_breadcrumbs(big):
     assert gv.MIN_ITEMS <= len(view.nodes) <= gv.MAX_ITEMS
     assert view.trail == [("all", ()), ("mod2", ("module:mod2",))]
     members = set()
+    context = [n for n in view.nodes if "context" in n["classes"].split()]
+    assert [n["data"]["id"] for n in context] == ["m1_f99", "m3_f0"]  # the outside neighbours, faded
     for node in view.nodes:  # no name prefix to split on: runs of depth, upstream first
-        assert node["data"]["kind"] == "group" and "depth" in node["data"]["label"]
-        members |= set(view.groups[node["data"]["id"]].members)
+        if node not in context:
+            assert node["data"]["kind"] == "group" and "depth" in node["data"]["label"]
+            members |= set(view.groups[node["data"]["id"]].members)
     assert members == {f"m2_f{i}" for i in range(100)}
-    assert view.nodes[0]["data"]["label"].startswith("m2_f0 … ")
+    assert view.nodes[1]["data"]["label"].startswith("m2_f0 … ")
+    assert [b for a, b in edge_pairs(view) if a == "m1_f99"] == [view.nodes[1]["data"]["id"]]
 
 
 def test_unknown_modules_and_modes_are_errors(big):
@@ -255,7 +259,7 @@ def test_unknown_modules_and_modes_are_errors(big):
 
 def test_the_inputs_group_can_be_shown_as_a_module(big):
     view = build_view(big.graph, big.states(), ViewSpec(mode="module", module=INPUTS_GROUP))
-    assert view.ids() == ["spend"]
+    assert view.ids() == ["spend", "m0_f0"] and "context" in view.nodes[1]["classes"].split()
 
 
 # ---- one big module: groups all the way down ----------------------------------------------------
@@ -269,7 +273,9 @@ def walk(graph, states, path=(), seen=None):
         if data["kind"] == "group":
             assert len(data["path"]) > len(path)  # every click goes deeper: no loops
             walk(graph, states, tuple(data["path"]), seen)
-        else:
+        elif data["kind"] == "context":
+            assert tuple(data["path"]) == path[:-1]  # leads one level up
+        elif "context" not in node["classes"].split():
             seen.add(data["id"])
     return seen
 
@@ -287,7 +293,9 @@ def test_one_big_module_opens_on_readable_name_prefix_groups(count):
     assert view.trail == [("all", ())]
     spend = build_view(session.graph, session.states(), ViewSpec(mode="group", path=("module:features", "prefix:spend")))
     assert spend.trail == [("all", ()), ("features", ("module:features",)), ("spend_*", ("module:features", "prefix:spend"))]
-    assert len(spend.nodes) <= gv.MAX_ITEMS and all("spend_w" in n["data"]["label"] for n in spend.nodes)
+    assert len(spend.nodes) <= gv.MAX_ITEMS
+    assert [n["data"]["id"] for n in spend.nodes if n["data"]["kind"] != "group"] == ["base"]  # faded: it feeds them
+    assert all("spend_w" in n["data"]["label"] for n in spend.nodes if n["data"]["kind"] == "group")
 
 
 def test_every_node_is_reachable_by_opening_groups():

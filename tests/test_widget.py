@@ -38,6 +38,11 @@ def drawn(widget) -> dict:
     return {node.data["id"]: node for node in widget.cyto.graph.nodes}
 
 
+def inside(widget) -> set[str]:
+    """The drawn ids, without the faded outside neighbours of an opened group."""
+    return {i for i, node in drawn(widget).items() if "context" not in node.classes.split()}
+
+
 def state_of(widget) -> dict[str, str]:
     return {i: node.classes.split()[1] for i, node in drawn(widget).items()}
 
@@ -165,7 +170,9 @@ def test_dropping_a_module_removes_its_nodes_and_edges(small):
 def test_dropping_the_shown_module_falls_back_to_the_overview(small):
     session, widget = small
     widget.show(ViewSpec(mode="module", module="model"))
-    assert set(drawn(widget)) == {"spend_zscore", "signups_norm", "score"}
+    assert inside(widget) == {"spend_zscore", "signups_norm", "score"}
+    # what feeds the module from outside, faded around it
+    assert set(drawn(widget)) - inside(widget) == {"avg_3wk_spend", "spend_per_signup", "signups"}
     session.drop("model")  # must not raise into the user's cell
     assert widget.spec == ViewSpec()
     assert "model" in widget.note.value and "overview" in widget.note.value
@@ -302,13 +309,27 @@ def test_clicking_groups_drills_in_and_breadcrumbs_lead_back_out():
     while any(n.data["kind"] == "group" for n in drawn(widget).values()):  # open the first group, down to nodes
         first = next(n for n in widget.cyto.graph.nodes if n.data["kind"] == "group")
         widget._clicked({"data": dict(first.data)})
-    assert all(name.startswith("m3_f") for name in drawn(widget)) and len(drawn(widget)) <= 40
-    assert "m3_f0" in drawn(widget)
+    assert all(name.startswith("m3_f") for name in inside(widget)) and len(drawn(widget)) <= 40
+    assert "m3_f0" in inside(widget) and "m2_f99" in set(drawn(widget)) - inside(widget)  # fed by mod2
     assert len(widget.crumbs.children) >= 3 and widget.crumbs.children[-1].disabled
     widget.crumbs.children[1].click()  # back to the module
     assert widget.spec.path == ("module:mod3",) and "m3_f0" not in drawn(widget)
     widget.crumbs.children[0].click()  # back to the whole session
     assert "group:module:mod3" in drawn(widget) and widget.crumbs.children == ()
+    widget.close()
+
+
+def test_inside_a_group_its_outside_neighbours_are_shown_and_lead_up_a_level():
+    session = one_module_session(1000)
+    widget = GraphWidget(session, ViewSpec(mode="group", path=("module:features", "prefix:spend")))
+    second = [n for n in widget.cyto.graph.nodes if n.data["kind"] == "group"][1]
+    widget._clicked({"data": dict(second.data)})
+    upstream = drawn(widget)["context:upstream"]
+    assert upstream.data["label"] == "5 nodes upstream\n(outside this group)"
+    assert "context" in upstream.classes.split() and "spend_w4, spend_w5" in upstream.data["doc"]
+    assert any(e.data["source"] == "context:upstream" for e in widget.cyto.graph.edges)
+    widget._clicked({"data": dict(upstream.data)})
+    assert widget.spec.path == tuple(second.data["path"][:-1])
     widget.close()
 
 
@@ -377,7 +398,7 @@ def test_search_tag_and_module_controls(small):
     widget.tag.value = ""
     assert set(drawn(widget)) == SMALL_NODES
     widget.module.value = "features"
-    assert set(drawn(widget)) == {"avg_3wk_spend", "spend_per_signup"}
+    assert inside(widget) == {"avg_3wk_spend", "spend_per_signup"}
     widget.module.value = "(all)"
     assert set(drawn(widget)) == SMALL_NODES
 

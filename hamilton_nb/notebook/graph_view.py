@@ -23,6 +23,7 @@ STATES = ("input", "fresh", "stale", "not computed", "running", "error")
 MIN_ITEMS = 8     # a view with fewer boxes opens its biggest group in place …
 MAX_ITEMS = MAX_GROUPS + 8  # … as long as it then draws at most this many
 SMALL_GROUP = 3   # a group this small is drawn as its nodes
+CONTEXT_NODES = 4  # outside neighbours of an opened group drawn one by one (more: one box)
 
 __all__ = ["INPUTS_GROUP", "STATES", "View", "ViewSpec", "build_view", "module_of"]
 
@@ -178,35 +179,61 @@ def _items(graph: FunctionGraph, names: list[str], path: tuple[str, ...]) -> lis
 def grouped(graph: FunctionGraph, states: Mapping[str, str], path: tuple[str, ...] = (),
             warnings: Collection[str] = ()) -> View:
     """The scope at ``path`` (the whole session for ``()``) as groups and nodes, with one edge
-    per pair of dependent boxes (labelled with how many node edges it stands for)."""
+    per pair of dependent boxes (labelled with how many node edges it stands for). Inside a
+    group, what feeds it and what it feeds from outside are drawn faded around it."""
     try:
         names, trail = resolve(graph, path)
     except KeyError as exc:
         raise GraphViewError(f"The group `{exc.args[0]}` is no longer in the graph (an edit changed "
                              "it). Showing the overview.") from None
-    if path and len(names) <= DETAIL_LIMIT:
-        view = _detailed(graph, states, names, 10 * DETAIL_LIMIT, "nodes", warnings)
-    else:
-        nodes, owner, groups = [], {}, {}
-        for item in _items(graph, names, path):
-            if isinstance(item, Group):
-                nodes.append(group_element(item, states, warnings))
-                owner.update((n, item.id) for n in item.members)
-                groups[item.id] = item
-            else:
-                nodes.append(node_element(graph, item, states.get(item, "not computed"), item in warnings))
-                owner[item] = item
-        links: Counter = Counter()
-        for a, b in graph.dag.edges:
-            ga, gb = owner.get(a), owner.get(b)
-            if ga and gb and ga != gb:
-                links[(ga, gb)] += 1
-        edges = [{"data": {"id": f"{a}->{b}", "source": a, "target": b, "count": n,
-                           "label": str(n) if n > 1 else ""}} for (a, b), n in links.items()]
-        view = View(nodes, edges, groups=groups,
-                    grouped_in={n: gid for n, gid in owner.items() if gid != n})
+    items = list(names) if path and len(names) <= DETAIL_LIMIT else _items(graph, names, path)
+    nodes, owner, groups = [], {}, {}
+    for item in items:
+        if isinstance(item, Group):
+            nodes.append(group_element(item, states, warnings))
+            owner.update((n, item.id) for n in item.members)
+            groups[item.id] = item
+        else:
+            nodes.append(node_element(graph, item, states.get(item, "not computed"), item in warnings))
+            owner[item] = item
+    scope = set(names)
+    if path:
+        order = {n: i for i, n in enumerate(graph.topological_order())}
+        ups = sorted({p for n in names for p in graph.dag.predecessors(n) if p not in scope}, key=order.get)
+        downs = sorted({c for n in names for c in graph.dag.successors(n) if c not in scope}, key=order.get)
+        nodes = _context(graph, states, ups, "upstream", path, owner) + nodes + \
+            _context(graph, states, downs, "downstream", path, owner)
+    links: Counter = Counter()
+    for a, b in graph.dag.edges:
+        ga, gb = owner.get(a), owner.get(b)
+        if ga and gb and ga != gb and (a in scope or b in scope):
+            links[(ga, gb)] += 1
+    edges = [{"data": {"id": f"{a}->{b}", "source": a, "target": b, "count": n,
+                       "label": str(n) if n > 1 else ""}} for (a, b), n in links.items()]
+    view = View(nodes, edges, groups=groups, grouped_in={n: gid for n, gid in owner.items() if gid != n})
     view.trail = [("all", ())] + [(g.title, g.path) for g in trail]
     return view
+
+
+def _context(graph: FunctionGraph, states: Mapping[str, str], names: list[str], side: str,
+             path: tuple[str, ...], owner: dict) -> list[dict]:
+    """Faded boxes for the outside nodes next to a group: each one, or one box counting them."""
+    if len(names) <= CONTEXT_NODES:
+        elements = []
+        for name in names:
+            element = node_element(graph, name, states.get(name, "not computed"))
+            element["classes"] += " context"
+            elements.append(element)
+            owner[name] = name
+        return elements
+    counts = Counter(states.get(n, "not computed") for n in names)
+    label = f"{len(names)} nodes {side}\n(outside this group)"
+    w, h = label_size(label)
+    owner.update((n, f"context:{side}") for n in names)
+    return [{"data": {"id": f"context:{side}", "label": label, "kind": "context", "path": list(path[:-1]),
+                      "state": group_state(counts), "count": len(names), "w": w, "h": h,
+                      "doc": f"{', '.join(names[:5])}{' …' if len(names) > 5 else ''}; click to go up a level"},
+             "classes": f"context {state_class(group_state(counts))}"}]
 
 
 def overview(graph: FunctionGraph, states: Mapping[str, str], warnings: Collection[str] = ()) -> View:

@@ -42,6 +42,7 @@ STYLE = [
     # after the state styles: a failed ``warn`` data-quality check shows whatever the state
     {"selector": "node.warning", "style": {"border-width": 4, "border-color": WARNING_COLOUR,
                                            "border-style": "solid"}},
+    {"selector": "node.context", "style": {"opacity": 0.55, "border-style": "dotted"}},
     {"selector": f"node.{PICKED}", "style": {"border-width": 4, "border-color": SELECTED_COLOUR,
                                              "border-style": "solid", "underlay-color": SELECTED_COLOUR,
                                              "underlay-opacity": 0.25, "underlay-padding": 6}},
@@ -266,8 +267,10 @@ class GraphWidget(W.VBox):
     # ---- user actions -------------------------------------------------------------------
     def _clicked(self, element: dict) -> None:
         data = element.get("data", {})
-        if data.get("kind") == "group":
-            self.show(ViewSpec(mode="group", path=tuple(data["path"]), budget=self.spec.budget))
+        if data.get("kind") in ("group", "context"):  # open the group; the outside: one level up
+            path = tuple(data["path"])
+            self.show(ViewSpec(mode="group", path=path, budget=self.spec.budget) if path else
+                      ViewSpec(budget=self.spec.budget))
             return
         self.select(data.get("id"))
 
