@@ -298,6 +298,14 @@ def test_one_big_module_opens_on_readable_name_prefix_groups(count):
     assert all("spend_w" in n["data"]["label"] for n in spend.nodes if n["data"]["kind"] == "group")
 
 
+def test_a_big_module_opened_beside_other_modules_names_its_groups_after_it():
+    session = one_module_session(600)
+    session.register_cell("import pandas as pd\n" + "".join(
+        f"def lag_{i}(base: pd.Series) -> pd.Series:\n    return base\n" for i in range(60)), "lags", {})
+    titles = [n["data"]["label"].split("\n")[0] for n in build_view(session.graph, session.states(), ViewSpec()).nodes]
+    assert titles == ["base"] + [f"features › {f}_*" for f in FAMILIES] + ["lags"]
+
+
 def test_every_node_is_reachable_by_opening_groups():
     session = one_module_session(1000)
     assert walk(session.graph, session.states()) == set(session.graph.dag)

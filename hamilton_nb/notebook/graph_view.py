@@ -167,6 +167,10 @@ def _items(graph: FunctionGraph, names: list[str], path: tuple[str, ...]) -> lis
             opened = list(biggest.members) if len(biggest.members) <= MIN_ITEMS else \
                 split(graph, list(biggest.members), biggest.path)
             target = biggest
+            if biggest.rule == "module" and sum(1 for g in groups if g.rule == "module") > 1:
+                # beside other modules, say whose groups these are: "features › spend_*"
+                opened = [dataclasses.replace(g, title=f"{biggest.title} › {g.title}") if isinstance(g, Group)
+                          else g for g in opened]
             if not opened or len(items) - 1 + len(opened) > MAX_ITEMS:
                 break
         else:
