@@ -1,4 +1,4 @@
-"""The graph widget in a real browser (issue 4, item 6): JupyterLab with default server settings,
+"""The graph widget in a real browser: JupyterLab with default server settings,
 headless Chromium driven by Playwright, a generated notebook run cell by cell.
 
 Skips (with the reason) when Playwright or /usr/bin/chromium is missing. Screenshots go to

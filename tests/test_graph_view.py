@@ -1,5 +1,6 @@
-"""What the graph picture shows (issue 4): element styles per state, the bounded overview of a
-1000-node session, module/focus/search/tag views and budget truncation. Pure data, no widgets.
+"""What the graph picture shows: element styles per state, the grouped overview of 1000- and
+5000-node sessions (modules, name prefixes, depth ranges; drilling in; outside neighbours), the
+layout, focus/search/tag views and budget truncation. Pure data, no widgets.
 
 The session builders here are shared with ``test_widget.py`` and ``test_browser.py``.
 """

@@ -1,5 +1,5 @@
 """The live graph widget in-process (no browser): what it draws, how session events restyle
-the drawn elements in place, clicks, buttons, and the static fallback (issue 4)."""
+the drawn elements in place, clicks, drilling into groups, hover, and the static picture."""
 from __future__ import annotations
 
 import base64
@@ -328,6 +328,10 @@ def test_inside_a_group_its_outside_neighbours_are_shown_and_lead_up_a_level():
     assert upstream.data["label"] == "5 nodes upstream\n(outside this group)"
     assert "context" in upstream.classes.split() and "spend_w4, spend_w5" in upstream.data["doc"]
     assert any(e.data["source"] == "context:upstream" for e in widget.cyto.graph.edges)
+    session.set_inputs(base=SPEND)
+    session.execute(all=True)  # restyles the drawn nodes; the outside ones stay faded
+    assert all("context" in drawn(widget)[name].classes.split() for name in set(drawn(widget)) - inside(widget))
+    assert {state_of(widget)[name] for name in inside(widget)} == {"fresh"}
     widget._clicked({"data": dict(upstream.data)})
     assert widget.spec.path == tuple(second.data["path"][:-1])
     widget.close()

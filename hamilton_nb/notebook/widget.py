@@ -354,14 +354,15 @@ class GraphWidget(W.VBox):
         for name, state in pending.items():
             node = drawn.get(name)
             if node is not None:
-                node.classes = node_classes(state, name in warnings) + self._picked(name)
+                faded = " context" if "context" in node.classes.split() else ""
+                node.classes = node_classes(state, name in warnings) + faded + self._picked(name)
                 if node.data.get("state") != state:
                     node.data = {**node.data, "state": state}
             else:
                 touched_groups.add(self.view.grouped_in.get(name))
         if touched_groups:
             states = self.session.known_states
-            for gid in touched_groups - {None}:
+            for gid in touched_groups & set(self.view.groups):  # not the boxes counting outside nodes
                 element = drawn.get(gid)
                 if element is not None:
                     fresh = group_element(self.view.groups[gid], states, warnings)
