@@ -10,6 +10,8 @@ import pandas as pd
 
 from .graph.types import describe
 
+LINEAGE_SHOWN = 20  # names of upstream/downstream nodes shown before "… and N more"
+
 
 @dataclasses.dataclass
 class NodeDetails:
@@ -18,12 +20,19 @@ class NodeDetails:
     session: Any  # the Session it describes
     name: str
 
+    def value(self) -> tuple[bool, Any]:
+        """(whether there is a value, the value): the bound input or the cached result."""
+        engine, node = self.session.engine, self.session.graph.get(self.name)
+        if node.is_external_input:
+            return True, engine.inputs.get(self.name, engine.config.get(self.name))
+        entry = engine.cache.get(self.name)
+        return (True, entry.value) if entry else (False, None)
+
     def fields(self) -> dict[str, Any]:
         graph, engine = self.session.graph, self.session.engine
         node = graph.get(self.name)
         entry = engine.cache.get(self.name)
-        value = engine.inputs.get(self.name, engine.config.get(self.name)) if node.is_external_input \
-            else (entry.value if entry else None)
+        value = self.value()[1]
         params = ", ".join(f"{p}: {describe(d.type)}" + ("" if d.required else " = …")
                            for p, d in node.dependencies.items())
         try:
@@ -52,23 +61,42 @@ class NodeDetails:
         }
 
     def _shown(self):
-        """(field, text) for every field that has something to say."""
+        """(field, text) for every field that has something to say; long lineages cut short."""
         for key, value in self.fields().items():
             if value in ("", [], {}, None):
                 continue
-            yield key, ", ".join(value) if isinstance(value, list) else str(value)
+            if isinstance(value, list):
+                more = f" … and {len(value) - LINEAGE_SHOWN} more" if len(value) > LINEAGE_SHOWN else ""
+                yield key, ", ".join(value[:LINEAGE_SHOWN]) + more
+            else:
+                yield key, str(value)
 
     def __repr__(self) -> str:
         return "\n".join(f"{key}: " + ("\n    " + text.replace("\n", "\n    ") if "\n" in text else text)
                          for key, text in self._shown())
 
     def _repr_html_(self) -> str:
+        """A table of the fields; the value also as a picture (a Series) or a table head (a DataFrame)."""
+        from .notebook.pictures import table_head, value_picture_html
+
         rows = []
         for key, text in self._shown():
             text = html.escape(text)
-            cell = f"<pre style='margin:0'>{text}</pre>" if "\n" in text else text
-            rows.append(f"<tr><th style='text-align:left;vertical-align:top'>{key}</th>"
-                        f"<td style='text-align:left'>{cell}</td></tr>")
+            cell = f"<pre style='margin:0;white-space:pre;overflow-x:auto'>{text}</pre>" if "\n" in text else text
+            if key == "value":
+                has, value = self.value()
+                if has and isinstance(value, pd.DataFrame):
+                    lines = text.split("\n")
+                    summary = lines[:next(i for i, line in enumerate(lines) if line.startswith("pd.DataFrame")) + 1]
+                    cell = "".join(f"<div>{line}</div>" for line in summary) + table_head(value)
+                elif has:
+                    cell = value_picture_html(value) + cell
+            th = "<th style='text-align:left;vertical-align:top;white-space:nowrap'"
+            td = "<td style='text-align:left;overflow-wrap:normal;word-break:normal'"
+            if cell != text:  # a block (picture, table, code): the full width, under its name
+                rows.append(f"<tr>{th} colspan='2'>{key}</th></tr><tr>{td} colspan='2'>{cell}</td></tr>")
+            else:
+                rows.append(f"<tr>{th}>{key}</th>{td}>{cell}</td></tr>")
         return "<table>" + "".join(rows) + "</table>"
 
 

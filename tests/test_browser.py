@@ -1,4 +1,4 @@
-"""The graph widget in a real browser (issue 4, item 6): JupyterLab with default server settings,
+"""The graph widget in a real browser: JupyterLab with default server settings,
 headless Chromium driven by Playwright, a generated notebook run cell by cell.
 
 Skips (with the reason) when Playwright or /usr/bin/chromium is missing. Screenshots go to
@@ -23,7 +23,7 @@ import nbformat
 import pytest
 
 import test_graph_view
-from test_graph_view import FEATURES, MODEL
+from test_graph_view import FAMILIES, FEATURES, MODEL
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -56,6 +56,16 @@ BIG = "\n".join([
     "print(len(big.graph.nodes), 'nodes;', big_widget.view.size, 'elements')",
     "big_widget",
 ])
+ONE_MODULE = "\n".join([
+    f"FAMILIES = {FAMILIES!r}",
+    inspect.getsource(test_graph_view.family_module_source),
+    "def one_module(count):",
+    "    session = Session()",
+    "    session.register_cell(family_module_source(count), 'features', {})",
+    "    widget = GraphWidget(session)",
+    "    widget.cyto.add_class(f'one-{count}')",
+    "    return widget",
+])
 CELLS = [
     "%load_ext hamilton_nb\nimport sys\nimport pandas as pd\nprint(sys.executable)\n"
     "spend_series = pd.Series([10.0, 10, 20, 40, 40, 50])\n"
@@ -69,8 +79,11 @@ CELLS = [
     "%hamilton_execute score",
     "%%hamilton model" + MODEL + ADDED,  # a new node: the drawn graph changes shape
     BIG,
+    ONE_MODULE,
+    "one_module(1000)",
+    "one_module(5000)",
 ]
-EXECUTE_ALL, GRAPH, EDIT, EXECUTE, ADD, BIG_CELL = 4, 5, 6, 7, 8, 9
+EXECUTE_ALL, GRAPH, EDIT, EXECUTE, ADD, BIG_CELL, ONE_MODULE_CELL, ONE_1000, ONE_5000 = range(4, 13)
 
 # cytoscape keeps its instance on the widget's element: el._cyreg.cy
 JS_CY = """([sel, what, id]) => {
@@ -80,6 +93,13 @@ JS_CY = """([sel, what, id]) => {
   if (what === 'count') return cy.nodes().length;
   if (what === 'edges') return cy.edges().map(e => e.source().id() + '->' + e.target().id()).sort();
   if (what === 'classes') { const r = {}; cy.nodes().forEach(n => { r[n.id()] = n.classes(); }); return r; }
+  if (what === 'ids') return cy.nodes().map(n => n.id());
+  if (what === 'readable') {  // on-screen font size of the smallest label, and labels spilling out of their box
+    const sizes = cy.nodes().map(n => parseFloat(n.style('font-size')) * cy.zoom());
+    const spilling = cy.nodes().filter(n => {
+      const box = n.boundingBox({includeLabels: false}), text = n.boundingBox({includeNodes: false, includeEdges: false});
+      return text.w > box.w + 1 || text.h > box.h + 1; }).map(n => n.id());
+    return {min_px: Math.min(...sizes), zoom: cy.zoom(), spilling: spilling, nodes: cy.nodes().length}; }
   const n = cy.getElementById(id); if (n.empty()) return null;
   const p = n.renderedPosition(); const b = cy.container().getBoundingClientRect();
   return {x: b.left + p.x, y: b.top + p.y};
@@ -131,7 +151,8 @@ def lab(tmp_path_factory):
         specs = get(f"{base}/api/kernelspecs?token={token}")
         python3 = specs["kernelspecs"]["python3"]
         assert python3["spec"]["argv"][0] in ("python", "python3", sys.executable), python3
-        yield {"url": f"{base}/lab/tree/widget_test.ipynb?token={token}", "log": Path(log.name)}
+        yield {"url": f"{base}/lab/tree/widget_test.ipynb?token={token}", "log": Path(log.name), "root": root,
+               "base": base, "token": token}
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)  # the server and the kernels it started
@@ -143,6 +164,9 @@ def lab(tmp_path_factory):
         log.close()
 
 
+CONSOLE: list[str] = []  # the browser console's warnings and errors, for the whole test
+
+
 @pytest.fixture(scope="module")
 def page(lab):
     ARTIFACTS.mkdir(exist_ok=True)
@@ -150,6 +174,8 @@ def page(lab):
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.on("console", lambda m: CONSOLE.append(f"{m.type}: {m.text}") if m.type in ("warning", "error")
+                    else None)
             page.goto(lab["url"])
             page.wait_for_selector(".jp-NotebookPanel .jp-Cell .jp-InputArea-editor", timeout=60_000)
             page.wait_for_function("""() => {const e = document.querySelector('.jp-Notebook-ExecutionIndicator');
@@ -173,11 +199,16 @@ def run_cell(page, index: int, timeout: float = 30_000) -> str:
     cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
     prompt = cell.locator(".jp-InputArea-prompt")
     for attempt in range(10):
-        cell.scroll_into_view_if_needed()
-        prompt.click()
-        page.keyboard.press("Escape")
-        page.keyboard.press("Shift+Enter")
         try:
+            dialog = page.locator(".jp-Dialog")
+            if dialog.count() and "Select Kernel" in dialog.first.inner_text():
+                # JupyterLab sometimes asks, on a loaded machine, although the notebook names python3
+                dialog.first.locator("button.jp-mod-accept").first.click()
+                page.wait_for_timeout(1000)  # the notebook re-renders its cells
+            cell.scroll_into_view_if_needed()
+            prompt.click()
+            page.keyboard.press("Escape")
+            page.keyboard.press("Shift+Enter")
             page.wait_for_function("""(p) => /\\[(\\*|\\d+)\\]/.test(p.textContent)""",
                                    arg=prompt.element_handle(), timeout=3_000)
             break
@@ -199,6 +230,32 @@ def cy(page, selector: str, what: str, node: str | None = None):
 def states(page, selector: str) -> dict[str, str]:
     known = {"input", "fresh", "stale", "not-computed", "running", "error"}
     return {n: next(c for c in classes if c in known) for n, classes in cy(page, selector, "classes").items()}
+
+
+def assert_readable(page, selector: str) -> dict:
+    """Every drawn label is at least 10 px on screen and fits its box."""
+    seen = cy(page, selector, "readable")
+    assert seen["min_px"] >= 10 and not seen["spilling"], seen
+    return seen
+
+
+def assert_nothing_truncated(page) -> None:
+    """No button or toggle of the widget cuts its own label short."""
+    cut = page.evaluate("""() => [...document.querySelectorAll('.jp-OutputArea .widget-button, .jp-OutputArea .widget-toggle-button')]
+        .filter(b => b.offsetParent && b.scrollWidth > b.clientWidth + 1).map(b => b.textContent)""")
+    assert cut == [], cut
+
+
+def open_group(page, selector: str, group_id: str, timeout: float = 20_000) -> list[str]:
+    """Click a group; wait until the view shows what is inside it; returns the drawn ids."""
+    page.locator(selector).scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    xy = cy(page, selector, "xy", group_id)
+    page.mouse.click(xy["x"], xy["y"])
+    page.wait_for_function(f"!(({JS_CY})(['{selector}', 'ids']) || ['{group_id}']).includes('{group_id}')",
+                           timeout=timeout)
+    page.wait_for_timeout(500)
+    return cy(page, selector, "ids")
 
 
 def assert_no_widget_errors(page) -> None:
@@ -237,6 +294,18 @@ def test_the_widget_in_jupyterlab(page, lab):
     playwright_api.expect(details).to_contain_text("The cost per signup in relation to spend.", timeout=10_000)
     text = details.inner_text()
     assert "spend_per_signup" in text and "fresh" in text and "dtype=float64" in text
+    assert "picked" in cy(page, graph, "classes")["spend_per_signup"]  # the selection is highlighted
+    picture = details.locator("img.hamilton-value-picture")  # a picture of the value, drawn
+    assert picture.count() == 1 and picture.evaluate("img => img.naturalWidth") > 0
+    assert_readable(page, graph)
+    assert_nothing_truncated(page)
+    # hovering a node shows its doc and state
+    page.locator(graph).scroll_into_view_if_needed()
+    page.wait_for_timeout(300)  # the details panel grew: the page may have scrolled
+    xy = cy(page, graph, "xy", "avg_3wk_spend")
+    page.mouse.move(xy["x"], xy["y"], steps=8)
+    playwright_api.expect(page.locator(".hamilton-hover").first).to_contain_text("Rolling 3 week average spend",
+                                                                               timeout=10_000)
     widget.screenshot(path=str(ARTIFACTS / "widget_2_clicked.png"))
 
     # re-register an edited features cell: exactly the downstream of the edit turn stale, in place
@@ -294,13 +363,72 @@ def test_the_widget_in_jupyterlab(page, lab):
     page.locator(".jp-Cell").nth(BIG_CELL).locator(".jp-Cell-outputArea").screenshot(
         path=str(ARTIFACTS / "widget_6_overview_1000.png"))
 
-    # clicking a module expands it in place
-    page.locator(".big-graph").scroll_into_view_if_needed()
-    xy = cy(page, ".big-graph", "xy", "module:mod3")
-    page.mouse.click(xy["x"], xy["y"])
-    page.wait_for_function(f"({JS_CY})(['.big-graph', 'count']) === 100", timeout=20_000)
-    page.wait_for_timeout(800)
+    # clicking a module opens it: readable groups of its nodes, not 100 nodes in a row
+    inside = open_group(page, ".big-graph", "group:module:mod3")
+    groups = [i for i in inside if i.startswith("group:module:mod3/")]
+    assert 0 < len(groups) <= 40 and set(inside) - set(groups) == {"m2_f99", "m4_f0"}, inside  # + the outside, faded
+    assert_readable(page, ".big-graph")
     assert_no_widget_errors(page)
     page.locator(".jp-Cell").nth(BIG_CELL).locator(".jp-Cell-outputArea").screenshot(
-        path=str(ARTIFACTS / "widget_7_module_expanded.png"))
+        path=str(ARTIFACTS / "widget_7_module_opened.png"))
+
+    # one module of 1000, then 5000 functions: the first view is ~10 readable family groups
+    run_cell(page, ONE_MODULE_CELL)
+    for count, index in ((1000, ONE_1000), (5000, ONE_5000)):
+        t1 = time.monotonic()
+        run_cell(page, index, timeout=60_000)
+        selector = f".one-{count}"
+        page.wait_for_function(f"({JS_CY})(['{selector}', 'count']) === 11", timeout=30_000)
+        print(f"{count} functions in one module: first view in the browser after {time.monotonic() - t1:.1f} s")
+        page.wait_for_timeout(800)
+        seen = assert_readable(page, selector)
+        assert seen["nodes"] <= 40
+        assert "group:module:features/prefix:spend" in cy(page, selector, "ids")
+        output = page.locator(".jp-Cell").nth(index).locator(".jp-Cell-outputArea")
+        output.screenshot(path=str(ARTIFACTS / f"widget_8_one_module_{count}.png"))
+        # drill in: spend_* → its first depth range → nodes; breadcrumbs lead back out
+        inside = open_group(page, selector, "group:module:features/prefix:spend")
+        inside = [i for i in inside if i != "base"]  # what feeds spend_*, drawn faded above it
+        while not inside[0].startswith("spend_w"):  # depth ranges, upstream first, down to nodes
+            assert inside[0].startswith("group:module:features/prefix:spend/depth:"), inside
+            inside = [i for i in open_group(page, selector, inside[0]) if i != "base"]
+        # the nodes of the group, and up to 4 outside neighbours on each side (or a box counting them)
+        assert all(i.startswith(("spend_w", "context:")) for i in inside) and len(inside) <= 40 + 8, inside
+        assert_readable(page, selector)
+        output.get_by_role("button", name="Fit", exact=True).click()  # a tall chain: fitted within the bounds
+        page.wait_for_timeout(800)
+        assert 0.85 <= assert_readable(page, selector)["zoom"] <= 1.5
+        crumbs = output.locator(".hamilton-crumbs button")
+        assert crumbs.first.inner_text() == "all" and "spend_*" in crumbs.nth(2).inner_text()
+        output.screenshot(path=str(ARTIFACTS / f"widget_9_drilled_{count}.png"))
+        crumbs.first.click()
+        page.wait_for_function(f"({JS_CY})(['{selector}', 'count']) === 11", timeout=20_000)
+        assert_nothing_truncated(page)
+    assert_no_widget_errors(page)
+    ours = [m for m in CONSOLE if re.search(r"mapping|deprecated|style|cytoscape", m, re.I)]
+    assert ours == [], ours
     print(f"browser test body took {time.monotonic() - t0:.1f} s")
+
+
+def test_a_saved_graph_is_a_picture_in_an_untrusted_notebook(page, lab):
+    """A notebook saved with a graph output, opened by someone else (so not trusted, no kernel
+    state): JupyterLab skips the widget view and shows the sanitized HTML, our picture."""
+    from hamilton_nb.notebook.widget import GraphWidget
+    from test_graph_view import small_session
+
+    widget = GraphWidget(small_session())
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("%hamilton_graph", execution_count=1)
+    cell.outputs = [nbformat.v4.new_output("display_data", data=widget._repr_mimebundle_())]
+    notebook.cells = [cell]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, lab["root"] / "saved_graph.ipynb")
+    widget.close()
+    page.goto(f"{lab['base']}/lab/tree/saved_graph.ipynb?token={lab['token']}")
+    picture = page.locator(".jp-OutputArea-output img.hamilton-graph-svg")
+    picture.wait_for(timeout=60_000)
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=picture.element_handle(),
+                           timeout=10_000)
+    assert "score" in picture.get_attribute("alt")
+    assert_no_widget_errors(page)
+    page.locator(".jp-OutputArea-output").first.screenshot(path=str(ARTIFACTS / "saved_graph_untrusted.png"))

@@ -103,12 +103,14 @@ def test_dask_runs_branches_on_both_workers_and_reuses_cached_values(client):
     session = Session()
     session.register_cell("import os\nimport time\nimport pandas as pd\n\n"
                           "def base(x: pd.Series) -> pd.Series:\n    return x + 1\n\n" + "\n".join(
-                              f"def pid_{i}(base: pd.Series) -> int:\n    time.sleep(0.3)\n    return os.getpid()\n"
+                              # on the input, which every worker holds: no data pulls them to one worker
+                              f"def pid_{i}(x: pd.Series) -> int:\n    time.sleep(0.3)\n    return os.getpid()\n"
                               for i in range(6)), "branches", {"__name__": "test_branches"})
     session.set_inputs(x=pd.Series([1.0, 2.0]))
     executor = DaskExecutor(client)
     pids = [f"pid_{i}" for i in range(6)]
-    out = session.execute(pids, executor=executor, result="dict")
+    out = session.execute(["base", *pids], executor=executor, result="dict")
+    del out["base"]
     assert set(out.values()) == set(client.run(os.getpid).values())  # branches ran on both workers
     session.register_cell("import pandas as pd\n\ndef more(base: pd.Series) -> pd.Series:\n"
                           "    return base * 10\n", "more", {"__name__": "test_more"})

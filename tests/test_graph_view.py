@@ -1,9 +1,12 @@
-"""What the graph picture shows (issue 4): element styles per state, the bounded overview of a
-1000-node session, module/focus/search/tag views and budget truncation. Pure data, no widgets.
+"""What the graph picture shows: element styles per state, the grouped overview of 1000- and
+5000-node sessions (modules, name prefixes, depth ranges; drilling in; outside neighbours), the
+layout, focus/search/tag views and budget truncation. Pure data, no widgets.
 
 The session builders here are shared with ``test_widget.py`` and ``test_browser.py``.
 """
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 import pytest
@@ -79,6 +82,28 @@ def big_session(modules: int = 10, per: int = 100) -> Session:
     return session
 
 
+FAMILIES = ("spend", "signups", "revenue", "clicks", "visits", "churn", "price", "margin", "orders", "refunds")
+
+
+def family_module_source(count: int) -> str:
+    """``count`` functions in one module, named like feature families (``spend_w3`` …): each family
+    is a chain with skip links, starting from the input ``base``."""
+    lines = ["import pandas as pd"]
+    for i in range(count):
+        family, k = FAMILIES[i % len(FAMILIES)], i // len(FAMILIES)
+        deps = ["base"] if k == 0 else [f"{family}_w{k - 1}"] + ([f"{family}_w{k // 2}"] if k // 2 < k - 1 else [])
+        params = ", ".join(f"{d}: pd.Series" for d in deps)
+        lines.append(f'def {family}_w{k}({params}) -> pd.Series:\n    """{family.title()} feature {k}."""\n'
+                     f'    return {" + ".join(deps)}\n')
+    return "\n".join(lines)
+
+
+def one_module_session(count: int) -> Session:
+    session = Session()
+    session.register_cell(family_module_source(count), "features", {})
+    return session
+
+
 def by_id(view) -> dict[str, dict]:
     return {n["data"]["id"]: n for n in view.nodes}
 
@@ -138,7 +163,8 @@ def after(share: pd.Series) -> pd.Series:
     view = build_view(session.graph, session.states(), ViewSpec(), session.engine.warnings)
     assert "warning" in by_id(view)["share"]["classes"].split()
     assert "warning" not in by_id(view)["after"]["classes"].split()
-    group = gv.overview(session.graph, session.states(), warnings=session.engine.warnings).nodes[0]
+    checked = gv.Group(("module:checked",), "checked", "module", ("share", "after"))
+    group = gv.group_element(checked, session.states(), session.engine.warnings)
     assert group["data"]["warnings"] == 1 and "1 warning" in group["data"]["label"]
     assert "warning" in group["classes"].split()
 
@@ -175,30 +201,31 @@ def test_a_1000_node_session_starts_as_a_bounded_module_overview(big):
     view = build_view(big.graph, big.states(), ViewSpec())
     assert view.size <= 300
     groups = by_id(view)
-    assert set(groups) == {f"module:mod{m}" for m in range(10)} | {f"module:{INPUTS_GROUP}"}
-    mod3 = groups["module:mod3"]["data"]
-    assert mod3["kind"] == "module" and mod3["count"] == 100 and mod3["stale"] == 0
-    assert mod3["label"] == "mod3\n100 nodes · 100 not computed"
-    assert groups[f"module:{INPUTS_GROUP}"]["data"]["label"] == f"{INPUTS_GROUP}\n1 node"
-    # one edge per pair of dependent modules, however many node edges connect them
-    assert edge_pairs(view) == {(f"module:mod{m}", f"module:mod{m + 1}") for m in range(9)} | \
-        {(f"module:{INPUTS_GROUP}", "module:mod0")}
+    assert set(groups) == {f"group:module:mod{m}" for m in range(10)} | {"spend"}  # one input: drawn as itself
+    mod3 = groups["group:module:mod3"]["data"]
+    assert mod3["kind"] == "group" and mod3["count"] == 100 and mod3["stale"] == 0
+    assert mod3["label"] == "mod3\n100 nodes" and mod3["state"] == "not computed"
+    assert mod3["path"] == ["module:mod3"]
+    # one edge per pair of dependent groups, however many node edges connect them
+    assert edge_pairs(view) == {(f"group:module:mod{m}", f"group:module:mod{m + 1}") for m in range(9)} | \
+        {("spend", "group:module:mod0")}
 
 
-def test_overview_labels_count_stale_nodes():
-    session = big_session(modules=3, per=20)
+def test_overview_labels_show_counts_and_the_state_mix():
+    session = big_session(modules=8, per=50)
     session.set_inputs(spend=SPEND)
     session.execute(all=True)
-    edited = big_module_source(1, 20).replace("return m1_f9 + m1_f5", "return m1_f9 + m1_f5 + 1")
+    edited = big_module_source(1, 50).replace("return m1_f9 + m1_f5", "return m1_f9 + m1_f5 + 1")
     registration = session.register_cell(edited, "mod1", {})
-    # m1_f10 … m1_f19 and everything in mod2 depend on the edit
-    assert len(registration.stale) == 30
+    assert len(registration.stale) == 40 + 6 * 50  # m1_f10 … m1_f49 and all of mod2 … mod7
     groups = by_id(gv.overview(session.graph, session.states()))
-    assert groups["module:mod0"]["data"]["label"] == "mod0\n20 nodes"
-    assert groups["module:mod0"]["classes"] == "module fresh"
-    assert groups["module:mod1"]["data"]["label"] == "mod1\n20 nodes · 10 stale"
-    assert groups["module:mod1"]["data"]["stale"] == 10 and groups["module:mod1"]["classes"] == "module stale"
-    assert groups["module:mod2"]["data"]["label"] == "mod2\n20 nodes · 20 stale"
+    assert groups["group:module:mod0"]["data"]["label"] == "mod0\n50 nodes"
+    assert groups["group:module:mod0"]["classes"] == "group fresh"
+    assert groups["group:module:mod1"]["data"]["label"] == "mod1\n50 nodes · 40 stale · 10 fresh"
+    assert groups["group:module:mod1"]["data"]["stale"] == 40
+    assert groups["group:module:mod1"]["classes"] == "group stale"
+    assert groups["group:module:mod2"]["data"]["label"] == "mod2\n50 nodes"  # all stale: the colour says so
+    assert groups["group:module:mod2"]["classes"] == "group stale"
 
 
 def test_overview_group_state_is_the_most_urgent_one():
@@ -208,25 +235,20 @@ def test_overview_group_state_is_the_most_urgent_one():
     assert gv.group_state(Counter({"input": 2})) == "input"
 
 
-def test_an_expanded_module_shows_its_nodes_inside_the_overview(big):
-    view = gv.overview(big.graph, big.states(), expanded=["mod4"])
-    ids = set(view.ids())
-    assert {f"m4_f{i}" for i in range(100)} <= ids and "module:mod4" not in ids
-    assert {"module:mod3", "module:mod5"} <= ids
-    pairs = edge_pairs(view)
-    assert ("module:mod3", "m4_f0") in pairs and ("m4_f99", "module:mod5") in pairs
-    assert ("m4_f0", "m4_f1") in pairs
-
-
-def test_module_view_shows_that_module_within_the_budget(big):
-    whole = build_view(big.graph, big.states(), ViewSpec(mode="module", module="mod2"))
-    assert whole.size <= 300 and whole.note == ""  # 100 nodes, 148 edges: fits
-    assert set(whole.ids()) == {f"m2_f{i}" for i in range(100)}
-    cut = build_view(big.graph, big.states(), ViewSpec(mode="module", module="mod2", budget=150))
-    assert cut.size <= 150 and all(i.startswith("m2_") for i in cut.ids())
-    assert "Showing" in cut.note and "of 100 nodes of module `mod2`" in cut.note
-    assert len(cut.ids()) == int(cut.note.split()[1])
-    assert cut.ids()[0] == "m2_f0"  # most upstream first
+def test_opening_a_module_shows_readable_groups_and_breadcrumbs(big):
+    view = build_view(big.graph, big.states(), ViewSpec(mode="module", module="mod2"))
+    assert gv.MIN_ITEMS <= len(view.nodes) <= gv.MAX_ITEMS
+    assert view.trail == [("all", ()), ("mod2", ("module:mod2",))]
+    members = set()
+    context = [n for n in view.nodes if "context" in n["classes"].split()]
+    assert [n["data"]["id"] for n in context] == ["m1_f99", "m3_f0"]  # the outside neighbours, faded
+    for node in view.nodes:  # no name prefix to split on: runs of depth, upstream first
+        if node not in context:
+            assert node["data"]["kind"] == "group" and "depth" in node["data"]["label"]
+            members |= set(view.groups[node["data"]["id"]].members)
+    assert members == {f"m2_f{i}" for i in range(100)}
+    assert view.nodes[1]["data"]["label"].startswith("m2_f0 … ")
+    assert [b for a, b in edge_pairs(view) if a == "m1_f99"] == [view.nodes[1]["data"]["id"]]
 
 
 def test_unknown_modules_and_modes_are_errors(big):
@@ -238,7 +260,108 @@ def test_unknown_modules_and_modes_are_errors(big):
 
 def test_the_inputs_group_can_be_shown_as_a_module(big):
     view = build_view(big.graph, big.states(), ViewSpec(mode="module", module=INPUTS_GROUP))
-    assert view.ids() == ["spend"]
+    assert view.ids() == ["spend", "m0_f0"] and "context" in view.nodes[1]["classes"].split()
+
+
+# ---- one big module: groups all the way down ----------------------------------------------------
+def walk(graph, states, path=(), seen=None):
+    """Open every group from ``path`` down; returns every node some view draws as itself."""
+    seen = set() if seen is None else seen
+    view = build_view(graph, states, ViewSpec(mode="group", path=path) if path else ViewSpec())
+    assert len(view.nodes) <= gv.MAX_ITEMS, path
+    for node in view.nodes:
+        data = node["data"]
+        if data["kind"] == "group":
+            assert len(data["path"]) > len(path)  # every click goes deeper: no loops
+            walk(graph, states, tuple(data["path"]), seen)
+        elif data["kind"] == "context":
+            assert tuple(data["path"]) == path[:-1]  # leads one level up
+        elif "context" not in node["classes"].split():
+            seen.add(data["id"])
+    return seen
+
+
+@pytest.mark.parametrize("count", [1000, 5000])
+def test_one_big_module_opens_on_readable_name_prefix_groups(count):
+    session = one_module_session(count)
+    view = build_view(session.graph, session.states(), ViewSpec())
+    groups = [n for n in view.nodes if n["data"]["kind"] == "group"]
+    assert len(view.nodes) <= 40 and len(groups) == len(FAMILIES)
+    assert {g["data"]["label"] for g in groups} == {f"{f}_*\n{count // 10} nodes" for f in FAMILIES}
+    assert "base" in view.ids()  # the one input, as itself
+    # one edge from the input into each family, none between families
+    assert edge_pairs(view) == {("base", f"group:module:features/prefix:{f}") for f in FAMILIES}
+    assert view.trail == [("all", ())]
+    spend = build_view(session.graph, session.states(), ViewSpec(mode="group", path=("module:features", "prefix:spend")))
+    assert spend.trail == [("all", ()), ("features", ("module:features",)), ("spend_*", ("module:features", "prefix:spend"))]
+    assert len(spend.nodes) <= gv.MAX_ITEMS
+    assert [n["data"]["id"] for n in spend.nodes if n["data"]["kind"] != "group"] == ["base"]  # faded: it feeds them
+    assert all("spend_w" in n["data"]["label"] for n in spend.nodes if n["data"]["kind"] == "group")
+
+
+def test_a_big_module_opened_beside_other_modules_names_its_groups_after_it():
+    session = one_module_session(600)
+    session.register_cell("import pandas as pd\n" + "".join(
+        f"def lag_{i}(base: pd.Series) -> pd.Series:\n    return base\n" for i in range(60)), "lags", {})
+    titles = [n["data"]["label"].split("\n")[0] for n in build_view(session.graph, session.states(), ViewSpec()).nodes]
+    assert titles == ["base"] + [f"features › {f}_*" for f in FAMILIES] + ["lags"]
+
+
+def test_every_node_is_reachable_by_opening_groups():
+    session = one_module_session(1000)
+    assert walk(session.graph, session.states()) == set(session.graph.dag)
+
+
+def test_a_module_without_name_families_splits_by_depth_then_by_name():
+    session = big_session(modules=1, per=1000)
+    view = build_view(session.graph, session.states(), ViewSpec())
+    assert len(view.nodes) <= gv.MAX_ITEMS
+    labels = [n["data"]["label"] for n in view.nodes if n["data"]["kind"] == "group"]
+    assert labels[0].startswith("m0_f0 … m0_f") and "(depth 1–" in labels[0]
+    flat = Session()  # 100 independent nodes: one depth, so runs of names
+    flat.register_cell("import pandas as pd\n" + "".join(f"def x{i:03}(a: pd.Series) -> pd.Series:\n    return a\n"
+                                                            for i in range(100)), "flat", {})
+    view = build_view(flat.graph, flat.states(), ViewSpec())
+    labels = sorted(n["data"]["label"].split("\n")[0] for n in view.nodes if n["data"]["kind"] == "group")
+    assert labels[0].startswith("x000 … x0") and all(re.fullmatch(r"x\d{3} … x\d{3}", t) for t in labels)
+    assert len(walk(flat.graph, flat.states())) == 101
+
+
+def test_the_same_session_always_groups_the_same_way():
+    a, b = one_module_session(1000), one_module_session(1000)
+    assert build_view(a.graph, a.states(), ViewSpec()).nodes == build_view(b.graph, b.states(), ViewSpec()).nodes
+
+
+def test_a_group_that_an_edit_removed_is_a_clear_error():
+    session = one_module_session(200)
+    path = ("module:features", "prefix:churn")
+    assert build_view(session.graph, session.states(), ViewSpec(mode="group", path=path)).nodes
+    session.register_cell(family_module_source(200).replace("churn_", "attrition_"), "features", {})
+    with pytest.raises(HamiltonError, match="prefix:churn"):
+        build_view(session.graph, session.states(), ViewSpec(mode="group", path=path))
+
+
+@pytest.mark.parametrize("make", [small_session, lambda: one_module_session(1000), lambda: big_session()])
+def test_boxes_fit_their_labels_and_never_overlap(make):
+    from hamilton_nb.notebook.style import CHAR_PX, LINE_PX
+    session = make()
+    view = build_view(session.graph, session.states(), ViewSpec())
+    boxes = []
+    for node in view.nodes:
+        data, pos = node["data"], node["position"]
+        lines = data["label"].split("\n")
+        assert data["w"] >= max(map(len, lines)) * CHAR_PX and data["h"] >= len(lines) * LINE_PX
+        boxes.append((pos["x"] - data["w"] / 2, pos["y"] - data["h"] / 2, pos["x"] + data["w"] / 2,
+                      pos["y"] + data["h"] / 2))
+        assert 0 <= boxes[-1][0] and boxes[-1][2] <= view.width and 0 <= boxes[-1][1] and boxes[-1][3] <= view.height
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+    # dependencies point down the picture (within the upstream-first order)
+    y = {n["data"]["id"]: n["position"]["y"] for n in view.nodes}
+    order = view.ids()
+    assert all(y[e["data"]["source"]] < y[e["data"]["target"]] for e in view.edges
+               if order.index(e["data"]["source"]) < order.index(e["data"]["target"]))
 
 
 # ---- focus ----------------------------------------------------------------------------------
@@ -298,8 +421,7 @@ def test_tag_filter_shows_only_tagged_nodes():
 @pytest.mark.parametrize("budget", [10, 50, 150])
 def test_no_view_exceeds_its_budget(big, budget):
     states = big.states()
-    for spec in (ViewSpec(mode="all", budget=budget), ViewSpec(mode="module", module="mod0", budget=budget),
-                 ViewSpec(mode="search", search="f", budget=budget),
+    for spec in (ViewSpec(mode="all", budget=budget), ViewSpec(mode="search", search="f", budget=budget),
                  ViewSpec(mode="focus", focus="m3_f1", hops=50, budget=budget)):
         view = build_view(big.graph, states, spec)
         assert 0 < view.size <= budget, spec
@@ -308,11 +430,11 @@ def test_no_view_exceeds_its_budget(big, budget):
         assert shown == len(view.nodes) < total, spec
 
 
-def test_auto_shows_everything_exactly_when_it_fits():
-    session = big_session(modules=2, per=30)  # 60 nodes + 1 input, ~ 90 edges
-    states = session.states()
-    everything = build_view(session.graph, states, ViewSpec(budget=1000))
-    assert len(everything.nodes) == 61 and everything.note == ""
+def test_auto_shows_every_node_exactly_when_there_are_few_enough_to_read():
+    session = big_session(modules=2, per=19)  # 38 nodes + 1 input
+    everything = build_view(session.graph, session.states(), ViewSpec())
+    assert len(everything.nodes) == 39 and everything.note == ""
     assert all(n["data"]["kind"] == "node" for n in everything.nodes)
-    overview = build_view(session.graph, states, ViewSpec(budget=100))
-    assert all(n["data"]["kind"] == "module" for n in overview.nodes) and len(overview.nodes) == 3
+    session = big_session(modules=2, per=21)
+    grouped = build_view(session.graph, session.states(), ViewSpec())
+    assert [n["data"]["kind"] for n in grouped.nodes].count("group") >= 2 and len(grouped.nodes) <= gv.MAX_ITEMS

@@ -1,7 +1,9 @@
 """The live graph widget in-process (no browser): what it draws, how session events restyle
-the drawn elements in place, clicks, buttons, and the static fallback (issue 4)."""
+the drawn elements in place, clicks, drilling into groups, hover, and the static picture."""
 from __future__ import annotations
 
+import base64
+import re
 import sys
 import time
 
@@ -13,7 +15,7 @@ from hamilton_nb.notebook.graph_view import INPUTS_GROUP, ViewSpec
 from hamilton_nb.notebook.widget import FLUSH_SECONDS, GraphWidget, legend_html
 from hamilton_nb.session import Session
 from test_graph_view import (FEATURES, MODEL, SIGNUPS, SMALL_NODES, SPEND, big_module_source, big_session,
-                             small_session)
+                             family_module_source, one_module_session, small_session)
 
 
 BROKEN = '''
@@ -25,9 +27,20 @@ def broken(spend: pd.Series) -> pd.Series:
 '''
 
 
+def images(html_text: str) -> list[str]:
+    """The SVG documents inside the ``<img src="data:image/svg+xml;base64,…">`` of an HTML output."""
+    return [base64.b64decode(data).decode() for data in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)",
+                                                                     html_text)]
+
+
 def drawn(widget) -> dict:
     """id → the ipycytoscape Node drawn for it."""
     return {node.data["id"]: node for node in widget.cyto.graph.nodes}
+
+
+def inside(widget) -> set[str]:
+    """The drawn ids, without the faded outside neighbours of an opened group."""
+    return {i for i, node in drawn(widget).items() if "context" not in node.classes.split()}
 
 
 def state_of(widget) -> dict[str, str]:
@@ -56,7 +69,10 @@ def test_a_small_session_draws_every_node_and_directed_edge(small):
     edges = {(e.data["source"], e.data["target"]) for e in widget.cyto.graph.edges}
     assert edges == set(session.graph.dag.edges)
     assert all("directed" in e.classes for e in widget.cyto.graph.edges)
-    assert widget.cyto.get_layout()["name"] == "dagre"
+    assert widget.cyto.get_layout()["name"] == "preset"  # laid out in Python, like the static SVG
+    assert all(set(node.position) == {"x", "y"} for node in widget.cyto.graph.nodes)
+    assert (widget.cyto.min_zoom, widget.cyto.max_zoom) == (0.85, 1.5)
+    assert 160 <= int(widget.cyto.layout.height.rstrip("px")) <= 640
     assert state_of(widget)["spend"] == "input" and state_of(widget)["score"] == "not-computed"
     assert "hamilton-graph" in widget.cyto._dom_classes and "hamilton-details" in widget.details._dom_classes
     assert widget.module.options == ("(all)", "features", "model", INPUTS_GROUP)
@@ -64,7 +80,7 @@ def test_a_small_session_draws_every_node_and_directed_edge(small):
 
 def test_the_legend_explains_every_state_and_warnings():
     legend = legend_html()
-    for state in ("input", "fresh", "stale", "not computed", "running", "error", "warning", "module"):
+    for state in ("input", "fresh", "stale", "not computed", "running", "error", "warning", "group"):
         assert state in legend
 
 
@@ -77,11 +93,11 @@ def test_a_1000_node_session_builds_a_bounded_overview_fast():
         size = len(widget.cyto.graph.nodes) + len(widget.cyto.graph.edges)
         print(f"1000-node overview: {size} elements in {seconds * 1000:.0f} ms")
         assert size == widget.view.size <= 300
-        assert all(n.data["kind"] == "module" for n in widget.cyto.graph.nodes)
+        assert all(n.data["kind"] == "group" for n in widget.cyto.graph.nodes if n.data["id"] != "spend")
         assert seconds < 2.0
         # the widget's text and HTML stay bounded too: the overview, not 1000 rows
         assert repr(widget).count("\n") < 20
-        assert widget._repr_mimebundle_()["text/html"].count("<tr>") == 12
+        assert widget._repr_mimebundle_()["image/svg+xml"].count("<rect") < 60
     finally:
         widget.close()
 
@@ -89,7 +105,7 @@ def test_a_1000_node_session_builds_a_bounded_overview_fast():
 def test_an_empty_session_draws_nothing_and_still_has_a_text_form():
     widget = GraphWidget(Session())
     assert widget.cyto.graph.nodes == [] and "0 nodes" in repr(widget)
-    assert "<table>" in widget._repr_mimebundle_()["text/html"]
+    assert len(images(widget._repr_mimebundle_()["text/html"])) == 1
     widget.close()
 
 
@@ -154,7 +170,9 @@ def test_dropping_a_module_removes_its_nodes_and_edges(small):
 def test_dropping_the_shown_module_falls_back_to_the_overview(small):
     session, widget = small
     widget.show(ViewSpec(mode="module", module="model"))
-    assert set(drawn(widget)) == {"spend_zscore", "signups_norm", "score"}
+    assert inside(widget) == {"spend_zscore", "signups_norm", "score"}
+    # what feeds the module from outside, faded around it
+    assert set(drawn(widget)) - inside(widget) == {"avg_3wk_spend", "spend_per_signup", "signups"}
     session.drop("model")  # must not raise into the user's cell
     assert widget.spec == ViewSpec()
     assert "model" in widget.note.value and "overview" in widget.note.value
@@ -194,17 +212,35 @@ def test_running_nodes_are_shown_while_executing(small, monkeypatch):
 
 
 def test_overview_groups_follow_state_changes():
-    session = big_session(modules=3, per=20)
+    session = big_session(modules=8, per=20)
     widget = GraphWidget(session, ViewSpec(mode="overview"))
     session.set_inputs(spend=SPEND)
     session.execute(all=True)
-    assert drawn(widget)["module:mod1"].data["label"] == "mod1\n20 nodes"
-    group = drawn(widget)["module:mod1"]
+    assert drawn(widget)["group:module:mod1"].data["label"] == "mod1\n20 nodes"
+    group = drawn(widget)["group:module:mod1"]
     session.register_cell(big_module_source(1, 20).replace("return m1_f9 + m1_f5", "return m1_f9 + m1_f5 + 1"),
                           "mod1", {})
-    assert drawn(widget)["module:mod1"] is group
-    assert group.data["label"] == "mod1\n20 nodes · 10 stale" and "stale" in group.classes.split()
-    assert drawn(widget)["module:mod2"].data["label"] == "mod2\n20 nodes · 20 stale"
+    assert drawn(widget)["group:module:mod1"] is group
+    assert group.data["label"] == "mod1\n20 nodes · 10 stale · 10 fresh" and "stale" in group.classes.split()
+    assert drawn(widget)["group:module:mod2"].data["label"] == "mod2\n20 nodes"
+    assert "stale" in drawn(widget)["group:module:mod2"].classes.split()
+    widget.close()
+
+
+def test_groups_inside_a_big_module_follow_state_changes():
+    session = one_module_session(200)
+    widget = GraphWidget(session)
+    session.set_inputs(base=SPEND)
+    session.execute(all=True)
+    spend = drawn(widget)["group:module:features/prefix:spend"]
+    assert spend.data["label"] == "spend_*\n20 nodes" and "fresh" in spend.classes.split()
+    edited = family_module_source(200).replace("return spend_w9 + spend_w5", "return spend_w9 + spend_w5 + 1")
+    session.register_cell(edited, "features", {})
+    assert drawn(widget)["group:module:features/prefix:spend"] is spend  # restyled in place
+    assert spend.data["label"] == "spend_*\n20 nodes · 10 stale · 10 fresh" and "stale" in spend.classes.split()
+    assert drawn(widget)["group:module:features/prefix:churn"].data["label"] == "churn_*\n20 nodes"
+    session.execute(all=True)
+    assert spend.data["label"] == "spend_*\n20 nodes" and "fresh" in spend.classes.split()
     widget.close()
 
 
@@ -263,15 +299,74 @@ def test_the_details_follow_the_selected_nodes_state(small):
     assert "fresh" in widget.details.value and "dtype=float64" in widget.details.value
 
 
-def test_clicking_a_module_expands_it():
+def test_clicking_groups_drills_in_and_breadcrumbs_lead_back_out():
     session = big_session()
     widget = GraphWidget(session)
-    widget._clicked({"data": dict(drawn(widget)["module:mod3"].data)})
-    assert widget.spec.mode == "module" and widget.spec.module == "mod3"
-    assert set(drawn(widget)) == {f"m3_f{i}" for i in range(100)}
-    widget.overview_button.click()
-    assert "module:mod3" in drawn(widget)
+    assert widget.crumbs.children == ()  # at the top: nothing to go back to
+    widget._clicked({"data": dict(drawn(widget)["group:module:mod3"].data)})
+    assert widget.spec.mode == "group" and widget.spec.path == ("module:mod3",)
+    assert [b.description for b in widget.crumbs.children] == ["all", "› mod3"]
+    while any(n.data["kind"] == "group" for n in drawn(widget).values()):  # open the first group, down to nodes
+        first = next(n for n in widget.cyto.graph.nodes if n.data["kind"] == "group")
+        widget._clicked({"data": dict(first.data)})
+    assert all(name.startswith("m3_f") for name in inside(widget)) and len(drawn(widget)) <= 40
+    assert "m3_f0" in inside(widget) and "m2_f99" in set(drawn(widget)) - inside(widget)  # fed by mod2
+    assert len(widget.crumbs.children) >= 3 and widget.crumbs.children[-1].disabled
+    widget.crumbs.children[1].click()  # back to the module
+    assert widget.spec.path == ("module:mod3",) and "m3_f0" not in drawn(widget)
+    widget.crumbs.children[0].click()  # back to the whole session
+    assert "group:module:mod3" in drawn(widget) and widget.crumbs.children == ()
     widget.close()
+
+
+def test_inside_a_group_its_outside_neighbours_are_shown_and_lead_up_a_level():
+    session = one_module_session(1000)
+    widget = GraphWidget(session, ViewSpec(mode="group", path=("module:features", "prefix:spend")))
+    second = [n for n in widget.cyto.graph.nodes if n.data["kind"] == "group"][1]
+    widget._clicked({"data": dict(second.data)})
+    upstream = drawn(widget)["context:upstream"]
+    assert upstream.data["label"] == "5 nodes upstream\n(outside this group)"
+    assert "context" in upstream.classes.split() and "spend_w4, spend_w5" in upstream.data["doc"]
+    assert any(e.data["source"] == "context:upstream" for e in widget.cyto.graph.edges)
+    session.set_inputs(base=SPEND)
+    session.execute(all=True)  # restyles the drawn nodes; the outside ones stay faded
+    assert all("context" in drawn(widget)[name].classes.split() for name in set(drawn(widget)) - inside(widget))
+    assert {state_of(widget)[name] for name in inside(widget)} == {"fresh"}
+    widget._clicked({"data": dict(upstream.data)})
+    assert widget.spec.path == tuple(second.data["path"][:-1])
+    widget.close()
+
+
+def test_the_selected_node_is_highlighted_and_hover_shows_doc_and_state(small):
+    session, widget = small
+    click(widget, "score")
+    assert "picked" in drawn(widget)["score"].classes.split()
+    click(widget, "spend_zscore")
+    assert "picked" not in drawn(widget)["score"].classes.split()
+    assert "picked" in drawn(widget)["spend_zscore"].classes.split()
+    session.execute(["spend_zscore"])  # restyled by state: still highlighted
+    assert drawn(widget)["spend_zscore"].classes.split() == ["node", "fresh", "picked"]
+    widget._hovered({"data": dict(drawn(widget)["score"].data)})
+    assert "score" in widget.hover.value and "not computed" in widget.hover.value
+    assert "The final score." in widget.hover.value
+    widget._hovered({"data": dict(drawn(widget)["spend_zscore"].data)})  # the state as drawn now
+    assert "spend_zscore</b> — fresh — Standardised rolling spend." in widget.hover.value
+
+
+def test_the_canvas_is_as_tall_as_the_picture_within_bounds(small):
+    session, widget = small
+    small_height = int(widget.cyto.layout.height.rstrip("px"))
+    assert small_height == max(160, widget.view.height + 8)
+    assert widget.cyto.cytoscape_layout["zoom"] == 1 and not widget.cyto.cytoscape_layout["fit"]
+    tall = GraphWidget(big_session(modules=1, per=1000))
+    assert tall.view.height > 640 and tall.cyto.layout.height == "640px"
+    assert tall.cyto.cytoscape_layout["pan"]["y"] == 0  # starts at the top: the most upstream boxes
+    tall.fit_button.click()
+    assert tall.cyto.cytoscape_layout["fit"] is True
+    first = next(n for n in tall.cyto.graph.nodes if n.data["kind"] == "group")
+    tall._clicked({"data": dict(first.data)})  # a new picture: back to zoom 1 from the top
+    assert tall.cyto.cytoscape_layout["zoom"] == 1 and not tall.cyto.cytoscape_layout["fit"]
+    tall.close()
 
 
 def test_the_execute_button_computes_only_what_is_stale(small, capsys):
@@ -307,7 +402,7 @@ def test_search_tag_and_module_controls(small):
     widget.tag.value = ""
     assert set(drawn(widget)) == SMALL_NODES
     widget.module.value = "features"
-    assert set(drawn(widget)) == {"avg_3wk_spend", "spend_per_signup"}
+    assert inside(widget) == {"avg_3wk_spend", "spend_per_signup"}
     widget.module.value = "(all)"
     assert set(drawn(widget)) == SMALL_NODES
 
@@ -318,7 +413,28 @@ def test_the_widget_has_text_and_html_forms(small):
     bundle = widget._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert "score [not computed] ← spend_per_signup, spend_zscore" in bundle["text/plain"]
-    assert "<table>" in bundle["text/html"] and "spend_zscore" in bundle["text/html"]
+    assert images(bundle["text/html"]) == [bundle["image/svg+xml"]]  # the same picture, as an image
+    assert "<svg" not in bundle["text/html"] and "<table" not in bundle["text/html"]
+    assert "spend_zscore" in bundle["text/html"]  # in the image's alt text
+    svg = bundle["image/svg+xml"]
+    assert svg.startswith("<svg") and all(f">{name}</text>" in svg for name in SMALL_NODES)
+    assert svg.count("marker-end") == len(session.graph.dag.edges)
+
+
+def test_a_saved_notebook_shows_the_graph_as_a_picture_where_widgets_cannot_render(small):
+    """nbconvert (what nbviewer runs) picks the richest output it can show without the widget."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    session, widget = small
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("%hamilton_graph")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=widget._repr_mimebundle_())]
+    notebook.cells = [cell]
+    page, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.from_dict(notebook))
+    body = page.split("<body")[1]  # the page's own icons live in its head
+    assert len(images(body)) == 1 and ">score</text>" in images(body)[0]
+    assert "<table" not in body
     assert widget.static().mermaid().startswith("flowchart TD")
 
 
@@ -339,7 +455,7 @@ def test_without_ipycytoscape_show_falls_back_to_the_static_picture(small, monke
     picture = render.show(session)
     assert isinstance(picture, render.StaticView)
     assert "interactive graph unavailable" in capsys.readouterr().out
-    assert "score" in repr(picture) and "<table>" in picture._repr_html_() and picture.mermaid()
+    assert "score" in repr(picture) and images(picture._repr_html_()) and picture.mermaid()
     render.display(picture)  # no IPython shell here: prints the text picture
     assert "spend_zscore" in capsys.readouterr().out
 
@@ -358,4 +474,4 @@ def test_static_forms_of_an_empty_or_missing_view_never_raise():
     empty = render.StaticView(None)
     assert repr(empty) and empty.mermaid() and empty._repr_html_() and empty._repr_markdown_()
     picture = render.show(Session(), static=True)
-    assert repr(picture) == "0 nodes" and picture._repr_html_().startswith("<table>")
+    assert repr(picture) == "0 nodes" and len(images(picture._repr_html_())) == 1

@@ -1,9 +1,10 @@
-"""What the graph picture shows: a bounded set of elements for any session size.
+"""What the graph picture shows: a bounded, readable set of boxes for any session size.
 
-Pure data (Cytoscape-style element dicts), no widget imports: the widget renders it,
-tests read it. Large sessions start as an overview with one node per module; a module,
-a node's neighbourhood or a search expands part of it, never more than ``budget``
-elements, so the browser stays responsive at 1000+ nodes.
+Pure data (Cytoscape-style element dicts with positions), no widget imports: the widget and
+the static SVG draw it, tests read it. A small session shows every node; a large one starts
+on at most ~30 groups (modules, then name prefixes, depth ranges: see ``grouping``), and a
+click on a group opens it. A node's neighbourhood, a search or a tag filter shows nodes,
+never more than ``budget`` elements.
 """
 from __future__ import annotations
 
@@ -11,19 +12,33 @@ import dataclasses
 from collections import Counter
 from typing import Collection, Iterable, Mapping
 
+from ..errors import HamiltonError
 from ..graph import FunctionGraph
 from ..graph.types import describe
+from .grouping import DETAIL_LIMIT, INPUTS_GROUP, MAX_GROUPS, Group, module_of, resolve, split
+from .layout import place
+from .style import label_size
 
-INPUTS_GROUP = "(inputs)"
 STATES = ("input", "fresh", "stale", "untracked", "not computed", "running", "error")
+MIN_ITEMS = 8     # a view with fewer boxes opens its biggest group in place …
+MAX_ITEMS = MAX_GROUPS + 8  # … as long as it then draws at most this many
+SMALL_GROUP = 3   # a group this small is drawn as its nodes
+CONTEXT_NODES = 4  # outside neighbours of an opened group drawn one by one (more: one box)
+
+__all__ = ["INPUTS_GROUP", "STATES", "View", "ViewSpec", "build_view", "module_of"]
+
+
+class GraphViewError(HamiltonError):
+    """A view names a group or node that is gone."""
 
 
 @dataclasses.dataclass
 class ViewSpec:
     """Which part of the graph to draw."""
 
-    mode: str = "auto"  # auto | all | overview | module | focus | nodes | search
+    mode: str = "auto"  # auto | all | overview | group | module | focus | nodes | search
     module: str | None = None
+    path: tuple[str, ...] = ()  # the group to open (mode ``group``): see ``grouping.resolve``
     focus: str | None = None
     hops: int = 1
     direction: str = "both"  # both | upstream | downstream
@@ -38,6 +53,11 @@ class View:
     nodes: list[dict]
     edges: list[dict]
     note: str = ""
+    groups: dict[str, Group] = dataclasses.field(default_factory=dict)  # drawn group id → its group
+    grouped_in: dict[str, str] = dataclasses.field(default_factory=dict)  # node → id of the group drawing it
+    trail: list[tuple[str, tuple[str, ...]]] = dataclasses.field(default_factory=list)  # breadcrumbs
+    width: int = 0   # of the laid-out picture, px at zoom 1
+    height: int = 0
 
     @property
     def size(self) -> int:
@@ -47,12 +67,9 @@ class View:
         return [n["data"]["id"] for n in self.nodes]
 
 
+
 def state_class(state: str) -> str:
     return state.replace(" ", "-")
-
-
-def group_id(module: str) -> str:
-    return f"module:{module}"
 
 
 def node_classes(state: str, warned: bool = False) -> str:
@@ -63,19 +80,23 @@ def node_classes(state: str, warned: bool = False) -> str:
 def node_element(graph: FunctionGraph, name: str, state: str, warned: bool = False) -> dict:
     node = graph.get(name)
     module = node.module or INPUTS_GROUP
+    w, h = label_size(name)
+    doc = (node.doc or "").strip().split("\n\n")[0].replace("\n", " ")
     return {"data": {"id": name, "label": name, "kind": "node", "module": module, "state": state,
-                     "type": describe(node.type), "tags": dict(node.tags)},
+                     "type": describe(node.type), "tags": dict(node.tags), "w": w, "h": h,
+                     "doc": doc},
             "classes": node_classes(state, warned)}
 
 
-def group_label(module: str, count: int, counts: Counter, warned: int = 0) -> str:
+def group_label(title: str, count: int, counts: Counter, warned: int = 0) -> str:
+    """``title`` over the node count and the mix of states (most urgent first)."""
     parts = [f"{count} node" + ("" if count == 1 else "s")]
-    for state in ("stale", "error", "not computed"):
-        if counts.get(state):
+    for state in ("error", "running", "stale", "not computed", "fresh"):
+        if counts.get(state) and counts[state] != count:
             parts.append(f"{counts[state]} {state}")
     if warned:
         parts.append(f"{warned} warning" + ("" if warned == 1 else "s"))
-    return f"{module}\n" + " · ".join(parts)
+    return f"{title}\n" + " · ".join(parts)
 
 
 def group_state(counts: Counter) -> str:
@@ -86,27 +107,17 @@ def group_state(counts: Counter) -> str:
     return "fresh"
 
 
-def module_of(graph: FunctionGraph, name: str) -> str:
-    node = graph.nodes.get(name)
-    return node.module if node is not None else INPUTS_GROUP
-
-
-def group_element(module: str, members: list[str], states: Mapping[str, str],
-                  warnings: Collection[str] = ()) -> dict:
-    counts = Counter(states.get(n, "not computed") for n in members)
+def group_element(group: Group, states: Mapping[str, str], warnings: Collection[str] = ()) -> dict:
+    counts = Counter(states.get(n, "not computed") for n in group.members)
     state = group_state(counts)
-    warned = sum(1 for n in members if n in warnings)
-    return {"data": {"id": group_id(module), "label": group_label(module, len(members), counts, warned),
-                     "kind": "module", "module": module, "count": len(members),
-                     "stale": counts.get("stale", 0), "warnings": warned, "state": state},
-            "classes": f"module {state_class(state)}" + (" warning" if warned else "")}
-
-
-def _members(graph: FunctionGraph) -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = {module: list(names) for module, names in graph.modules.items()}
-    if graph.input_names:
-        groups[INPUTS_GROUP] = list(graph.input_names)
-    return groups
+    warned = sum(1 for n in group.members if n in warnings)
+    label = group_label(group.title, len(group.members), counts, warned)
+    w, h = label_size(label, bold=True)
+    return {"data": {"id": group.id, "label": label, "kind": "group", "path": list(group.path),
+                     "rule": group.rule, "count": len(group.members), "stale": counts.get("stale", 0),
+                     "warnings": warned, "state": state, "w": w, "h": h,
+                     "doc": "click to open"},
+            "classes": f"group {state_class(state)}" + (" warning" if warned else "")}
 
 
 def _matches_tag(graph: FunctionGraph, name: str, tag: tuple[str, str] | None) -> bool:
@@ -139,29 +150,99 @@ def _detailed(graph: FunctionGraph, states: Mapping[str, str], names: list[str],
                  edges, note)
 
 
-def overview(graph: FunctionGraph, states: Mapping[str, str], expanded: Iterable[str] = (),
-             warnings: Collection[str] = ()) -> View:
-    """One node per module (and one for the inputs), edges between modules that depend on each other."""
-    expanded = set(expanded)
-    groups = _members(graph)
-    nodes, owner = [], {}
-    for module, members in groups.items():
-        if module in expanded:
-            for name in members:
-                nodes.append(node_element(graph, name, states.get(name, "not computed"), name in warnings))
-                owner[name] = name
+def _items(graph: FunctionGraph, names: list[str], path: tuple[str, ...]) -> list:
+    """What to draw for a scope: groups (each a readable box) and single nodes, at most
+    ``MAX_ITEMS``. Tiny groups show their nodes; a view with few boxes opens its
+    biggest group in place (a one-module session opens on that module's groups)."""
+    order = {n: i for i, n in enumerate(graph.topological_order())}  # upstream first, for the layout
+    items: list = list(split(graph, names, path)) or list(names)
+    while True:
+        groups = [g for g in items if isinstance(g, Group)]
+        tiny = next((g for g in groups if len(g.members) <= SMALL_GROUP
+                     and len(items) - 1 + len(g.members) <= MAX_ITEMS), None)
+        biggest = max(groups, key=lambda g: len(g.members), default=None)
+        if tiny is not None:
+            opened, target = list(tiny.members), tiny
+        elif biggest is not None and len(items) < MIN_ITEMS:
+            opened = list(biggest.members) if len(biggest.members) <= MIN_ITEMS else \
+                split(graph, list(biggest.members), biggest.path)
+            target = biggest
+            if biggest.rule == "module" and sum(1 for g in groups if g.rule == "module") > 1:
+                # beside other modules, say whose groups these are: "features › spend_*"
+                opened = [dataclasses.replace(g, title=f"{biggest.title} › {g.title}") if isinstance(g, Group)
+                          else g for g in opened]
+            if not opened or len(items) - 1 + len(opened) > MAX_ITEMS:
+                break
         else:
-            nodes.append(group_element(module, members, states, warnings))
-            for name in members:
-                owner[name] = group_id(module)
+            break
+        at = items.index(target)
+        items[at:at + 1] = opened
+    return sorted(items, key=lambda item: order[item.members[0] if isinstance(item, Group) else item])
+
+
+def grouped(graph: FunctionGraph, states: Mapping[str, str], path: tuple[str, ...] = (),
+            warnings: Collection[str] = ()) -> View:
+    """The scope at ``path`` (the whole session for ``()``) as groups and nodes, with one edge
+    per pair of dependent boxes (labelled with how many node edges it stands for). Inside a
+    group, what feeds it and what it feeds from outside are drawn faded around it."""
+    try:
+        names, trail = resolve(graph, path)
+    except KeyError as exc:
+        raise GraphViewError(f"The group `{exc.args[0]}` is no longer in the graph (an edit changed "
+                             "it). Showing the overview.") from None
+    items = list(names) if path and len(names) <= DETAIL_LIMIT else _items(graph, names, path)
+    nodes, owner, groups = [], {}, {}
+    for item in items:
+        if isinstance(item, Group):
+            nodes.append(group_element(item, states, warnings))
+            owner.update((n, item.id) for n in item.members)
+            groups[item.id] = item
+        else:
+            nodes.append(node_element(graph, item, states.get(item, "not computed"), item in warnings))
+            owner[item] = item
+    scope = set(names)
+    if path:
+        order = {n: i for i, n in enumerate(graph.topological_order())}
+        ups = sorted({p for n in names for p in graph.dag.predecessors(n) if p not in scope}, key=order.get)
+        downs = sorted({c for n in names for c in graph.dag.successors(n) if c not in scope}, key=order.get)
+        nodes = _context(graph, states, ups, "upstream", path, owner) + nodes + \
+            _context(graph, states, downs, "downstream", path, owner)
     links: Counter = Counter()
     for a, b in graph.dag.edges:
-        ga, gb = owner[a], owner[b]
-        if ga != gb:
+        ga, gb = owner.get(a), owner.get(b)
+        if ga and gb and ga != gb and (a in scope or b in scope):
             links[(ga, gb)] += 1
     edges = [{"data": {"id": f"{a}->{b}", "source": a, "target": b, "count": n,
                        "label": str(n) if n > 1 else ""}} for (a, b), n in links.items()]
-    return View(nodes, edges)
+    view = View(nodes, edges, groups=groups, grouped_in={n: gid for n, gid in owner.items() if gid != n})
+    view.trail = [("all", ())] + [(g.title, g.path) for g in trail]
+    return view
+
+
+def _context(graph: FunctionGraph, states: Mapping[str, str], names: list[str], side: str,
+             path: tuple[str, ...], owner: dict) -> list[dict]:
+    """Faded boxes for the outside nodes next to a group: each one, or one box counting them."""
+    if len(names) <= CONTEXT_NODES:
+        elements = []
+        for name in names:
+            element = node_element(graph, name, states.get(name, "not computed"))
+            element["classes"] += " context"
+            elements.append(element)
+            owner[name] = name
+        return elements
+    counts = Counter(states.get(n, "not computed") for n in names)
+    label = f"{len(names)} nodes {side}\n(outside this group)"
+    w, h = label_size(label)
+    owner.update((n, f"context:{side}") for n in names)
+    return [{"data": {"id": f"context:{side}", "label": label, "kind": "context", "path": list(path[:-1]),
+                      "state": group_state(counts), "count": len(names), "w": w, "h": h,
+                      "doc": f"{', '.join(names[:5])}{' …' if len(names) > 5 else ''}; click to go up a level"},
+             "classes": f"context {state_class(group_state(counts))}"}]
+
+
+def overview(graph: FunctionGraph, states: Mapping[str, str], warnings: Collection[str] = ()) -> View:
+    """The whole session as readable groups (modules first, big modules split further)."""
+    return grouped(graph, states, (), warnings)
 
 
 def neighbourhood(graph: FunctionGraph, focus: str, hops: int, direction: str) -> list[str]:
@@ -181,25 +262,31 @@ def neighbourhood(graph: FunctionGraph, focus: str, hops: int, direction: str) -
 
 def build_view(graph: FunctionGraph, states: Mapping[str, str], spec: ViewSpec,
                warnings: Collection[str] = ()) -> View:
-    """Elements for ``spec``; ``auto`` shows everything when it fits, else the module overview.
+    """Elements for ``spec``, laid out; ``auto`` shows every node when there are few enough
+    to read, else the grouped overview.
 
     ``warnings`` names the nodes whose value failed a ``warn`` data-quality check."""
+    view = _elements(graph, states, spec, set(warnings))
+    view.width, view.height = place(view.nodes, view.edges)
+    return view
+
+
+def _elements(graph: FunctionGraph, states: Mapping[str, str], spec: ViewSpec, warnings: set) -> View:
     mode = spec.mode
-    warnings = set(warnings)
     all_names = [n for n in graph.topological_order() if _matches_tag(graph, n, spec.tag)]
     if mode == "auto":
-        fits = len(all_names) + graph.dag.number_of_edges() <= spec.budget
-        mode = "all" if fits and spec.tag is None else ("all" if spec.tag else "overview")
+        fits = len(all_names) <= DETAIL_LIMIT and len(all_names) + graph.dag.number_of_edges() <= spec.budget
+        mode = "all" if fits or spec.tag else "overview"
     if mode == "overview":
-        return overview(graph, states, warnings=warnings)
-    if mode == "all":
-        return _detailed(graph, states, all_names, spec.budget, "nodes of the session", warnings)
+        return grouped(graph, states, (), warnings)
     if mode == "module":
         if spec.module not in graph.modules and spec.module != INPUTS_GROUP:
             raise graph.unknown(spec.module or "", "module")
-        members, shown = _members(graph)[spec.module], set(all_names)
-        return _detailed(graph, states, [n for n in members if n in shown], spec.budget,
-                         f"nodes of module `{spec.module}`", warnings)
+        return grouped(graph, states, (f"module:{spec.module}",), warnings)
+    if mode == "group":
+        return grouped(graph, states, tuple(spec.path), warnings)
+    if mode == "all":
+        return _detailed(graph, states, all_names, spec.budget, "nodes of the session", warnings)
     if mode == "focus":
         names = neighbourhood(graph, spec.focus, spec.hops, spec.direction)
         return _detailed(graph, states, names, spec.budget,

@@ -121,7 +121,8 @@ class Progress(Listener):
             from IPython.display import display
 
             self.bar = widgets.IntProgress(value=self.done, min=0, max=max(self.total, 1),
-                                           description="hamilton_nb", bar_style="info")
+                                           description="hamilton_nb", bar_style="info",
+                                           style={"description_width": "initial"})  # never "hamilton_…"
             self.label = widgets.Label(value=self.text())
             self.box = widgets.HBox([self.bar, self.label])
             display(self.box)

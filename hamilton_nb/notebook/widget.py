@@ -14,32 +14,62 @@ import ipycytoscape
 import ipywidgets as W
 
 from ..errors import HamiltonError
-from .graph_view import INPUTS_GROUP, ViewSpec, build_view, group_element, module_of, node_classes, state_class
-from .render import STATE_COLOURS, WARNING_COLOUR, StaticView
+from .graph_view import INPUTS_GROUP, ViewSpec, build_view, group_element, node_classes, state_class
+from .static import StaticView
+from .style import CHANGED_COLOUR, FONT_PX, MAX_ZOOM, MIN_ZOOM, SELECTED_COLOUR, STATE_COLOURS, WARNING_COLOUR
 
 FLUSH_SECONDS = 0.2
-CHANGED_COLOUR = "#7b2cbf"  # nodes whose value the last execute changed (until the next edit)
+CANVAS_PX = (160, 640)  # the canvas is as tall as the picture, within these bounds
+DETAILS_PX = 470
+GRAPH_MIN_PX = 560      # the graph's canvas is at least this wide (the layout wraps rows to fit it)
+PICKED = "picked"       # class of the selected node (cytoscape's own selection is turned off)
 
 STYLE = [
     {"selector": "node", "style": {
         "label": "data(label)", "text-wrap": "wrap", "text-valign": "center", "text-halign": "center",
-        "font-size": 11, "shape": "round-rectangle", "width": "label", "height": "label",
-        "padding": "6px", "background-color": "#ffffff", "border-width": 1, "border-color": "#555"}},
-    {"selector": "node.module", "style": {"border-width": 2, "font-weight": "bold", "padding": "10px",
-                                          "border-style": "double"}},
+        "font-size": FONT_PX, "shape": "round-rectangle", "width": "data(w)", "height": "data(h)",
+        "background-color": "#ffffff", "border-width": 1, "border-color": "#555"}},
+    {"selector": "node.group", "style": {"border-width": 3, "font-weight": "bold", "border-style": "double"}},
     {"selector": "node.input", "style": {"shape": "ellipse"}},
     {"selector": "node.not-computed", "style": {"border-style": "dashed"}},
-    {"selector": "node:selected", "style": {"border-width": 3, "border-color": "#1f6feb"}},
     {"selector": "edge", "style": {
         "curve-style": "bezier", "target-arrow-shape": "triangle", "width": 1.2,
-        "line-color": "#999", "target-arrow-color": "#999", "label": "data(label)", "font-size": 9}},
+        "line-color": "#999", "target-arrow-color": "#999"}},
+    # only aggregated edges carry a count: a mapping on every edge warns once per edge without one
+    {"selector": "edge[label]", "style": {"label": "data(label)", "font-size": 10, "color": "#555",
+                                          "text-background-color": "#ffffff", "text-background-opacity": 1}},
 ] + [{"selector": f".{state_class(s)}", "style": {"background-color": c}} for s, c in STATE_COLOURS.items()] + [
     {"selector": "node.changed", "style": {"border-width": 4, "border-color": CHANGED_COLOUR,
                                            "border-style": "solid"}},
     # after the state styles: a failed ``warn`` data-quality check shows whatever the state
     {"selector": "node.warning", "style": {"border-width": 4, "border-color": WARNING_COLOUR,
                                            "border-style": "solid"}},
+    {"selector": "node.context", "style": {"opacity": 0.55, "border-style": "dotted"}},
+    {"selector": f"node.{PICKED}", "style": {"border-width": 4, "border-color": SELECTED_COLOUR,
+                                             "border-style": "solid", "underlay-color": SELECTED_COLOUR,
+                                             "underlay-opacity": 0.25, "underlay-padding": 6}},
 ]
+
+# the panel and the controls: never break a name or a type in the middle, never clip a label
+PANEL_CSS = f"""<style>
+.hamilton-details {{ font-size: 13px; }}
+.hamilton-details table {{ border-collapse: collapse; width: 100%; }}
+.hamilton-details th {{ white-space: nowrap; padding: 2px 8px 2px 0; vertical-align: top; text-align: left; }}
+.hamilton-details td {{ word-break: normal; overflow-wrap: normal; padding: 2px 0; text-align: left; }}
+.hamilton-details pre {{ white-space: pre; overflow-x: auto; margin: 0; max-width: {DETAILS_PX - 10}px; }}
+.hamilton-crumbs .widget-button {{ width: auto; }}
+</style>"""
+
+
+def picture_layout(view=None, fit: bool = False) -> dict:
+    """Cytoscape's layout: our positions as they are, at zoom 1 (labels FONT_PX), from the top
+    (upstream first). Not fitted by default: the browser fits before the boxes have their final
+    size and the canvas its height, which zoomed small graphs to giant boxes and cut their bottom
+    off. ``fit`` is the Fit button: everything on the canvas, zoom within MIN_ZOOM…MAX_ZOOM."""
+    if fit:
+        return {"name": "preset", "fit": True, "padding": 12, "animate": False}
+    left = max(0, (GRAPH_MIN_PX - (view.width if view is not None else 0)) // 2)
+    return {"name": "preset", "fit": False, "zoom": 1, "pan": {"x": left, "y": 0}, "animate": False}
 
 
 def legend_html() -> str:
@@ -55,7 +85,7 @@ def legend_html() -> str:
               "value changed by the last execute</span>"
               "<span style='display:inline-block;margin-right:10px'><span style='display:inline-block;"
               "width:12px;height:12px;border:3px double #555;vertical-align:middle'></span> "
-              "module (click to expand)</span>")
+              "group of nodes (click to open)</span>")
     return f"<div class='hamilton-legend' style='font-size:12px'>{chips}</div>"
 
 
@@ -76,43 +106,55 @@ class GraphWidget(W.VBox):
         self.view = None
         self.selected: str | None = None
         self._pending: dict[str, str] = {}
-        self._laid_out = False
         self._last_flush = 0.0
-        self.cyto = ipycytoscape.CytoscapeWidget(layout=W.Layout(width="100%", height="520px"))
-        self.cyto.min_zoom = 0.5  # fitting a long chain must not shrink labels past reading; pan instead
+        self.cyto = ipycytoscape.CytoscapeWidget(layout=W.Layout(width="100%", height=f"{CANVAS_PX[0]}px"))
+        # labels are FONT_PX at zoom 1: never below 10 px on screen, never giant; pan for the rest
+        self.cyto.min_zoom, self.cyto.max_zoom = MIN_ZOOM, MAX_ZOOM
+        self.cyto.wheel_sensitivity = 0.3
         self.cyto.add_class("hamilton-graph")
         self.cyto.set_style(STYLE)
+        self.cyto.cytoscape_layout = picture_layout()
         self.cyto.on("node", "click", self._clicked)
+        self.cyto.on("node", "mouseover", self._hovered)
         self.note = W.HTML()
+        self.hover = W.HTML("<span style='color:#777'>Hover a node for its doc and state; click it for "
+                            "everything else.</span>", layout=W.Layout(min_height="22px"))
+        self.hover.add_class("hamilton-hover")
+        self.crumbs = W.HBox(layout=W.Layout(flex_flow="row wrap"))
+        self.crumbs.add_class("hamilton-crumbs")
         self.details = W.HTML("<i>Click a node to see its details.</i>",
-                              layout=W.Layout(width="380px", max_height="520px", overflow="auto"))
+                              layout=W.Layout(width=f"{DETAILS_PX}px", overflow="auto"))
         self.details.add_class("hamilton-details")
         # not continuous: each keystroke would otherwise redraw the graph
         self.search = W.Combobox(placeholder="search nodes…", ensure_option=False, continuous_update=False,
                                  layout=W.Layout(width="200px"))
         self.search.observe(self._searched, "value")
-        self.module = W.Dropdown(description="module", layout=W.Layout(width="220px"))
+        self.module = W.Dropdown(description="module", layout=W.Layout(width="240px"))
         self.module.observe(self._module_chosen, "value")
         self.tag = W.Text(placeholder="tag filter key=value", layout=W.Layout(width="170px"),
                           continuous_update=False)
         self.tag.observe(self._tag_chosen, "value")
         self.hops = W.BoundedIntText(value=self.spec.hops, min=1, max=10, description="hops",
-                                     layout=W.Layout(width="120px"))
+                                     layout=W.Layout(width="130px"))
         self.direction = W.ToggleButtons(options=["both", "upstream", "downstream"], value=self.spec.direction,
-                                         style={"button_width": "80px"})
+                                         style={"button_width": "105px"})
         self.focus_button = W.Button(description="Focus", tooltip="Show the selected node's neighbourhood")
         self.focus_button.on_click(lambda _: self.focus(self.selected))
         self.execute_button = W.Button(description="Execute", button_style="primary",
                                        tooltip="Compute the selected node (only what is stale)")
         self.execute_button.on_click(lambda _: self.execute_selected())
-        self.overview_button = W.Button(description="Overview")
+        self.overview_button = W.Button(description="Overview", tooltip="Back to the whole session")
         self.overview_button.on_click(lambda _: self.show(ViewSpec(budget=self.spec.budget)))
-        self.output = W.Output(layout=W.Layout(width="380px"))
-        controls = W.HBox([self.search, self.module, self.tag, self.hops, self.direction])
-        actions = W.HBox([self.overview_button, self.focus_button, self.execute_button])
-        right = W.VBox([self.details, self.output], layout=W.Layout(width="400px", flex="0 0 auto"))
-        super().__init__([controls, actions, W.HTML(legend_html()), self.note,
-                          W.HBox([self._graph_box(), right], layout=W.Layout(width="100%"))])
+        self.fit_button = W.Button(description="Fit", tooltip="Fit the picture to the canvas (zoom stays "
+                                   f"within {MIN_ZOOM}–{MAX_ZOOM}×)", layout=W.Layout(width="70px"))
+        self.fit_button.on_click(lambda _: self.fit())
+        self.output = W.Output(layout=W.Layout(width=f"{DETAILS_PX}px"))
+        controls = W.HBox([self.search, self.module, self.tag, self.hops, self.direction],
+                          layout=W.Layout(flex_flow="row wrap"))
+        actions = W.HBox([self.overview_button, self.fit_button, self.focus_button, self.execute_button])
+        right = W.VBox([self.details, self.output], layout=W.Layout(width=f"{DETAILS_PX + 10}px", flex="0 0 auto"))
+        super().__init__([W.HTML(PANEL_CSS), controls, actions, W.HTML(legend_html()), self.crumbs, self.note,
+                          self.hover, W.HBox([self._graph_box(), right], layout=W.Layout(width="100%", flex_flow="row wrap"))])
         self._refresh_choices()
         self._render()
         # A weak reference: a closed or forgotten widget must not keep receiving events.
@@ -120,9 +162,11 @@ class GraphWidget(W.VBox):
         self._unsubscribe = session.subscribe(lambda event: (w := ref()) and w._on_event(event))
 
     def _graph_box(self) -> W.Box:
-        """The graph's room: what the details panel leaves. Cytoscape measures its box once, when
-        first shown (before its own layout styles apply), so the box around it sets the width."""
-        return W.Box([self.cyto], layout=W.Layout(width="calc(100% - 410px)", min_width="300px"))
+        """The graph's room: what the details panel leaves, or the whole width when the panel has
+        to wrap below it. Cytoscape measures its box when first shown (before its own layout
+        styles apply), so the box around it sets the width."""
+        return W.Box([self.cyto], layout=W.Layout(flex=f"1 1 {GRAPH_MIN_PX}px", min_width=f"{GRAPH_MIN_PX}px",
+                                                  max_width="100%"))
 
     # ---- drawing ------------------------------------------------------------------------
     def _render(self) -> None:
@@ -138,14 +182,15 @@ class GraphWidget(W.VBox):
         self.view = view
         _mark_changed(view.nodes, self.session.changed)
         self._draw(view)
+        self._draw_crumbs(view)
         self.note.value = f"<i>{html.escape(view.note)}</i>" if view.note else ""
 
     def _draw(self, view) -> None:
         """Make the drawn elements equal ``view``'s.
 
         Same elements as drawn (the usual case: an edit or a run changed states): restyle
-        them in place, one small message per element whose classes or label changed, no new
-        layout. Otherwise redraw from scratch with new element widgets. (Never reorder or
+        them in place, one small message per element whose classes, label or place changed,
+        no new layout. Otherwise redraw from scratch with new element widgets. (Never reorder or
         splice kept element widgets: ipycytoscape's browser side then re-creates their views,
         adding the new cytoscape element before the old one with the same id is removed, and
         the element vanishes — edges silently disappeared that way.)"""
@@ -155,18 +200,31 @@ class GraphWidget(W.VBox):
         if set(old_nodes) == {e["data"]["id"] for e in view.nodes} and \
                 set(old_edges) == {e["data"]["id"] for e in view.edges}:
             for element in view.nodes:
-                self._restyle(old_nodes[element["data"]["id"]], element)
+                self._restyle(old_nodes[element["data"]["id"]], element, self._picked(element["data"]["id"]))
             for element in view.edges:
                 self._restyle(old_edges[element["data"]["id"]], element, " directed")
             return
+        height = min(max(view.height + 8, CANVAS_PX[0]), CANVAS_PX[1])
+        self.cyto.layout.height = f"{height}px"  # the browser refits when the canvas resizes
+        layout = picture_layout(view)
+        if self.cyto.cytoscape_layout != layout:
+            self.cyto.cytoscape_layout = layout
         graph.clear()
-        graph.add_nodes([ipycytoscape.Node(data=e["data"], classes=e.get("classes", ""), selectable=True)
+        graph.add_nodes([ipycytoscape.Node(data=e["data"], classes=e.get("classes", "") + self._picked(e["data"]["id"]),
+                                           position=dict(e.get("position", {})), selectable=False, grabbable=False)
                          for e in view.nodes])
         graph.add_edges([ipycytoscape.Edge(data=e["data"], classes=e.get("classes", ""), selectable=False)
                          for e in view.edges], directed=True)
-        if not self._laid_out:
-            self.cyto.set_layout(name="dagre", rankDir="TB", nodeSep=12, rankSep=36, animate=False)
-            self._laid_out = True
+
+    def fit(self) -> None:
+        """Zoom so the whole picture is on the canvas (within the zoom bounds)."""
+        if self.cyto.cytoscape_layout != picture_layout(fit=True):
+            self.cyto.cytoscape_layout = picture_layout(fit=True)
+        else:
+            self.cyto.relayout()
+
+    def _picked(self, element_id: str) -> str:
+        return f" {PICKED}" if element_id == self.selected else ""
 
     @staticmethod
     def _restyle(drawn, element: dict, extra_classes: str = "") -> None:
@@ -175,6 +233,27 @@ class GraphWidget(W.VBox):
             drawn.classes = classes
         if dict(drawn.data) != element["data"]:
             drawn.data = dict(element["data"])
+        position = element.get("position")
+        if position and getattr(drawn, "position", None) is not None and dict(drawn.position) != position:
+            drawn.position = dict(position)
+
+    def _draw_crumbs(self, view) -> None:
+        """Where this view sits: ``all › module › group``, each step a button back out."""
+        trail = view.trail if self.spec.mode in ("overview", "group", "module", "auto") else []
+        key = tuple(path for _, path in trail)
+        if key == getattr(self, "_crumb_key", None):
+            return
+        self._crumb_key = key
+        buttons = []
+        for k, (title, path) in enumerate(trail):
+            last = k == len(trail) - 1
+            button = W.Button(description=("› " if k else "") + title, disabled=last and len(trail) > 1,
+                              tooltip="the whole session" if not path else f"open {title}",
+                              layout=W.Layout(width="auto"))
+            button.on_click(lambda _, p=path: self.show(ViewSpec(mode="group", path=p, budget=self.spec.budget)
+                                                          if p else ViewSpec(budget=self.spec.budget)))
+            buttons.append(button)
+        self.crumbs.children = buttons if len(trail) > 1 else []
 
     def _refresh_choices(self) -> None:
         graph = self.session.graph
@@ -201,13 +280,30 @@ class GraphWidget(W.VBox):
     # ---- user actions -------------------------------------------------------------------
     def _clicked(self, element: dict) -> None:
         data = element.get("data", {})
-        if data.get("kind") == "module":
-            self.show(ViewSpec(mode="module", module=data["module"], budget=self.spec.budget))
+        if data.get("kind") in ("group", "context"):  # open the group; the outside: one level up
+            path = tuple(data["path"])
+            self.show(ViewSpec(mode="group", path=path, budget=self.spec.budget) if path else
+                      ViewSpec(budget=self.spec.budget))
             return
         self.select(data.get("id"))
 
+    def _hovered(self, element: dict) -> None:
+        """One line above the graph: the name, its state (as drawn now) and the doc's first paragraph."""
+        data = element.get("data", {})
+        name = str(data.get("label", data.get("id", ""))).replace("\n", " · ")
+        doc = str(data.get("doc") or "")
+        self.hover.value = f"<b>{html.escape(name)}</b> — {html.escape(str(data.get('state', '')))}" + \
+            (f" — {html.escape(doc)}" if doc else "")
+
     def select(self, name: str) -> None:
-        self.selected = name
+        previous, self.selected = self.selected, name
+        drawn = {node.data["id"]: node for node in self.cyto.graph.nodes}
+        for element_id in {previous, name} - {None}:
+            node = drawn.get(element_id)
+            if node is not None:
+                classes = [c for c in node.classes.split() if c != PICKED] + ([PICKED] if element_id == name else [])
+                if classes != node.classes.split():
+                    node.classes = " ".join(classes)
         try:
             self.details.value = f"<h4 style='margin:4px 0'>{html.escape(name)}</h4>" + \
                 self.session.show(name)._repr_html_()
@@ -273,25 +369,25 @@ class GraphWidget(W.VBox):
         if not pending:
             return
         warnings = self.session.engine.warnings
-        states = None
         touched_groups = set()
         for name, state in pending.items():
             node = drawn.get(name)
             if node is not None:
-                node.classes = node_classes(state, name in warnings) + (" changed" if name in changed else "")
+                faded = " context" if "context" in node.classes.split() else ""
+                node.classes = (node_classes(state, name in warnings) + faded + self._picked(name)
+                                + (" changed" if name in changed else ""))
                 if node.data.get("state") != state:
                     node.data = {**node.data, "state": state}
             else:
-                touched_groups.add(module_of(self.session.graph, name))
-        for module in touched_groups:
-            element = drawn.get(f"module:{module}")
-            if element is None:
-                continue
-            states = states or self.session.known_states
-            members = self.session.graph.modules.get(module, self.session.graph.input_names)
-            fresh = group_element(module, list(members), states, warnings)
-            element.classes = fresh["classes"]
-            element.data = {**element.data, **fresh["data"]}
+                touched_groups.add(self.view.grouped_in.get(name))
+        if touched_groups:
+            states = self.session.known_states
+            for gid in touched_groups & set(self.view.groups):  # not the boxes counting outside nodes
+                element = drawn.get(gid)
+                if element is not None:
+                    fresh = group_element(self.view.groups[gid], states, warnings)
+                    element.classes = fresh["classes"]
+                    element.data = {**element.data, **fresh["data"]}
         if self.selected in pending:
             self.select(self.selected)
 
@@ -301,14 +397,18 @@ class GraphWidget(W.VBox):
 
     # ---- where widgets don't render -------------------------------------------------------
     def static(self) -> StaticView:
-        """What the widget shows now (bounded like it), as text/HTML/Mermaid."""
+        """What the widget shows now (bounded and laid out like it), as text/HTML/SVG/Mermaid."""
         return StaticView(self.view)
 
     def __repr__(self) -> str:
         return repr(self.static())
 
     def _repr_mimebundle_(self, **kwargs):
+        """The live view, plus the same picture as SVG (inline in the HTML too: nbconvert, nbviewer
+        and GitHub prefer HTML over images) for wherever the widget can't render."""
         bundle = super()._repr_mimebundle_(**kwargs)
+        static = self.static()
         bundle["text/plain"] = repr(self)
-        bundle["text/html"] = self.static()._repr_html_()
+        bundle["text/html"] = static._repr_html_()
+        bundle["image/svg+xml"] = static.svg()
         return bundle
