@@ -2,7 +2,7 @@
 
 Dask is optional (``pip install 'hamilton_nb[dask]'``) and imported only when used. The
 contract is the one in :mod:`.executors`: only stale nodes are submitted, values come back
-through ``engine._store``, failures name the node and show the user's frames.
+through ``run.store``, failures name the node and show the user's frames.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import uuid
 from typing import Any, Iterable
 
 from . import sharing
-from .executors import Executor, _abandon, _split, _started, _Waiting, require
+from .executors import Executor, _Waiting, require
 
 class Computed:
     """A node's value and its compute seconds, as a Dask task returns them."""
@@ -238,10 +238,11 @@ class DaskExecutor(Executor):
             for module in added:
                 cloudpickle.unregister_pickle_by_value(module)
 
-    def run(self, engine, steps, values, memo, report) -> None:
-        stale, guards = _split(engine, steps, values, memo, report)
+    def run(self, run) -> None:
+        stale = run.stale()
         if not stale:
             return
+        engine, values, memo, report = run.engine, run.values, run.memo, run.report
         distributed = require("distributed", "dask", "The Dask executor")
         client = self.get_client()
         names = {step.name for step in stale}
@@ -273,29 +274,28 @@ class DaskExecutor(Executor):
                 futures[step.name] = future
                 by_key[future.key] = step
             for step in waiting.ready:
-                _started(engine, step.name)
+                run.started(step.name)
             finished = distributed.as_completed(list(futures.values()), with_results=True,
                                                 raise_errors=False, loop=client.loop)
             for batch in finished.batches():
                 for future, result in batch:
                     step = by_key[future.key]
-                    name, version = step.name, memo[step.name]
-                    engine.running.discard(name)
+                    name = step.name
                     if future.status != "finished":
-                        self._raise(engine, step, result, waiting, memo)
-                    engine._store(step, version, result.value, result.seconds, values, guards, report)
-                    self._remote[name] = (version, future)
+                        self._raise(run, step, result, waiting)
+                    run.store(step, result.value, result.seconds)
+                    self._remote[name] = (memo[name], future)
                     for ready in waiting.done(name):
                         if ready.name not in report.computed:  # a batch may hold a child before its parent
-                            _started(engine, ready.name)
+                            run.started(ready.name)
         except KeyboardInterrupt:
             running = [step.name for step in stale if step.name in engine.running]
             self._cancel(client, futures, names, report)
-            _abandon(engine, names)
-            raise engine._interrupted(running, report) from None
+            run.abandon(names)
+            raise run.interrupted(running) from None
         finally:
             self._cancel(client, futures, names, report)
-            _abandon(engine, names)
+            run.abandon(names)
 
     @staticmethod
     def _cancel(client, futures, names, report) -> None:
@@ -306,21 +306,19 @@ class DaskExecutor(Executor):
             except Exception:  # pragma: no cover - the cluster may be gone
                 pass
 
-    def _raise(self, engine, step, result, waiting, memo) -> None:
+    def _raise(self, run, step, result, waiting) -> None:
         """Report a failed task as the local path would (``NodeExecutionError``)."""
         exc = result[1] if isinstance(result, tuple) and len(result) == 3 else result
         if isinstance(exc, RemoteNodeError):
             step = waiting.steps.get(exc.node, step)  # a task downstream of it may report first
-            version = memo[step.name]
             if exc.mutated:
-                engine._failed(step, version, None, mutated=exc.mutated)
-            node = engine.graph.nodes[step.name]
-            engine._failed(step, version, exc.error, user_tb=_format_remote(exc, step.callable, node.function))
+                run.fail(step, None, mutated=exc.mutated)
+            node = run.engine.graph.nodes[step.name]
+            run.fail(step, exc.error, user_tb=_format_remote(exc, step.callable, node.function))
         self._remote.clear()  # the cluster may have lost data (a worker died): send again next time
         if not isinstance(exc, BaseException):
             exc = RuntimeError(f"the Dask task failed: {exc!r}")
-        engine._failed(step, memo[step.name], exc,
-                       user_tb="".join(traceback.format_exception_only(type(exc), exc)))
+        run.fail(step, exc, user_tb="".join(traceback.format_exception_only(type(exc), exc)))
 
 
 _TRIM_KEY = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"

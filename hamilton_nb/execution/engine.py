@@ -1,59 +1,72 @@
-"""The engine: plan the upstream closure, reuse fresh values, compute the rest once each."""
+"""The engine: plan the upstream closure, reuse fresh values, compute the rest once each.
+
+Work follows what changed: every way a node's version or cached value can change (an edit, a
+rebound input, a changed global, an evicted value) is recorded as that node being *dirty*;
+an execute looks at the dirty steps of its plan only, and node states are recomputed for
+dirty nodes only.
+"""
 from __future__ import annotations
 
 import dataclasses
-import logging
 import time
-import traceback
-from typing import Any, Callable, Container, Iterable, Mapping, Sequence
+from collections import OrderedDict
+from typing import Any, Container, Iterable, Mapping, Sequence
 
-from ..errors import InputError, Interrupted, NodeExecutionError
+from ..errors import InputError
 from ..graph import FunctionGraph
-from ..graph.build import where
 from ..graph.fingerprint import data_token
 from ..graph.types import describe, runtime_check_type
-from .cache import ValueCache
-from . import sharing
 from . import executors as _executors
+from . import sharing
+from .cache import ValueCache
+from .plans import Plan, Step, closure, step_for
 from .results import as_dict, build_dataframe, build_polars, update_dataframe
+from .run import Run
 from .versions import UNBOUND, Versioner
 
-logger = logging.getLogger("hamilton_nb")
+MAX_PLANS = 16  # requests remembered with their plan
+MAX_FRAMES = 4  # result frames remembered (by requested columns)
+
+
+@dataclasses.dataclass
+class _Frame:
+    """A result DataFrame kept for its columns' versions; ``plan``: the plan it was last synced by."""
+
+    versions: dict[str, str]
+    plan: tuple | None
+    frame: Any
 
 
 @dataclasses.dataclass
 class ExecutionReport:
-    """What one execute did: which nodes ran (with seconds) and which were reused."""
+    """What one execute did: which nodes ran (with seconds), were loaded from disk or reused."""
 
     outputs: list[str]
     computed: dict[str, float] = dataclasses.field(default_factory=dict)
-    cached: list[str] = dataclasses.field(default_factory=list)
     seconds: float = 0.0
     loaded: list[str] = dataclasses.field(default_factory=list)  # from the persistent cache
+    steps: Sequence[str] = ()  # every node the request needs, in dependency order
+
+    @property
+    def cached(self) -> list[str]:
+        """Nodes whose in-memory cached value was reused."""
+        computed, loaded = self.computed, set(self.loaded)
+        return [n for n in self.steps if n not in computed and n not in loaded]
 
     def summary(self) -> str:
+        cached = self.cached
         loaded = f", {len(self.loaded)} loaded from disk" if self.loaded else ""
-        lines = [f"{len(self.computed)} computed, {len(self.cached)} from cache{loaded} "
+        lines = [f"{len(self.computed)} computed, {len(cached)} from cache{loaded} "
                  f"in {self.seconds * 1000:.1f} ms"]
         for name, seconds in self.computed.items():
             lines.append(f"  computed  {name}  ({seconds * 1000:.2f} ms)")
-        if self.cached:
-            shown = ", ".join(self.cached[:20]) + (" …" if len(self.cached) > 20 else "")
+        if cached:
+            shown = ", ".join(cached[:20]) + (" …" if len(cached) > 20 else "")
             lines.append(f"  cached    {shown}")
         if self.loaded:
             shown = ", ".join(self.loaded[:20]) + (" …" if len(self.loaded) > 20 else "")
             lines.append(f"  loaded    {shown}  (from the persistent cache)")
         return "\n".join(lines)
-
-
-@dataclasses.dataclass(frozen=True)
-class _Step:
-    name: str
-    callable: Callable
-    args: tuple  # (param, dependency node, required)
-    check: Any
-    type: Any
-    quality_checks: tuple = ()  # ``@check_output`` validators: check(value) -> (passed, message)
 
 
 class Listener:
@@ -70,15 +83,29 @@ class Listener:
         """The execute that :meth:`execution_started` announced has ended."""
 
 
+class _Versions(Versioner):
+    """Versions that report every name whose version they forget (the engine's change feed)."""
+
+    def __init__(self, graph: FunctionGraph, forgotten) -> None:
+        super().__init__(graph)
+        self._forgotten = forgotten
+
+    def invalidate(self, names: Iterable[str]) -> dict[str, str | None]:
+        gone = super().invalidate(names)
+        if gone:
+            self._forgotten(gone)
+        return gone
+
+
 class Engine:
     """Executes a :class:`FunctionGraph` with versioned caching; shared by Driver and session."""
 
     def __init__(self, graph: FunctionGraph, config: Mapping[str, Any] | None = None,
-                 executor: "str | _executors.Executor | None" = None) -> None:
+                 executor: "str | _executors.Executor | None" = None, memory_budget: int | None = None) -> None:
         self.graph = graph
         self.executor = _executors.resolve(executor)  # local, threads, dask or an Executor
-        self.versions = Versioner(graph)
-        self.cache = ValueCache()
+        self.versions = _Versions(graph, self._forgotten)
+        self.cache = ValueCache(memory_budget)
         self.persistent = None  # an execution.persistent.PersistentCache, when enabled
         self.config: dict[str, Any] = {}
         self.inputs: dict[str, Any] = {}
@@ -88,12 +115,42 @@ class Engine:
         self.listeners: list[Listener] = []
         self.running: set[str] = set()
         self.last_report: ExecutionReport | None = None
-        self._plans: dict[tuple, tuple] = {}  # (outputs, overrides) -> (generation, structure, inputs, steps)
-        self._steps: dict[str, tuple[Any, _Step]] = {}  # node name -> (node, its step)
-        self._frames: dict[tuple, tuple[dict[str, str], Any]] = {}
+        self._plans: OrderedDict[tuple, Plan] = OrderedDict()  # (outputs, overrides) -> plan
+        self._frames: OrderedDict[tuple, _Frame] = OrderedDict()  # requested columns -> last frame
+        self._steps: dict[str, tuple[Any, Step]] = {}  # node name -> (node, its step)
         self._overridden: set[str] = set()
+        self._orphans: set[str] = set()  # nodes that left the graph, their values not yet released
+        # node states, kept up to date for the names that changed
+        self._states: dict[str, str] = {}
+        self._states_structure = -1  # graph.structure they were computed for (-1: recompute all)
+        self._state_dirty: set[str] = set()
+        self._state_changes: dict[str, str] = {}  # since the last state_changes()
+        self._input_names: tuple[int, list[str]] = (-1, [])
+        self.revision = 0  # changes whenever a node's state (or its value) changes
         if config:
             self.set_config(config)
+
+    # ---- the change feed ----------------------------------------------------------------------
+    def _forgotten(self, names: Iterable[str]) -> None:
+        """Versions of ``names`` were forgotten: plans and states look at them again."""
+        names = list(names)
+        for plan in self._plans.values():
+            plan.dirty.update(names)
+        self._state_dirty.update(names)
+
+    def changed(self, names: Iterable[str]) -> None:
+        """The state (value, error, running) of ``names`` may have changed."""
+        self._state_dirty.update(names)
+
+    def _values_dropped(self, names: Iterable[str]) -> None:
+        """Cached values of ``names`` are gone: plans look at them again; frames holding them go."""
+        names = list(names)
+        if not names:
+            return
+        self._forgotten(names)
+        for key, record in list(self._frames.items()):
+            if any(n in record.versions for n in names):
+                del self._frames[key]
 
     # ---- bindings -----------------------------------------------------------------------
     def set_inputs(self, values: Mapping[str, Any]) -> None:
@@ -104,6 +161,7 @@ class Engine:
             self.inputs[name] = sharing.own(value)
             self._tokens[name] = f"input:{data_token(value)}"
             self.versions.bind(name, self._tokens[name])
+            self.changed([name])
 
     def remove_input(self, name: str) -> None:
         self.inputs.pop(name, None)
@@ -112,6 +170,7 @@ class Engine:
         else:
             self._tokens.pop(name, None)
         self.versions.bind(name, self._tokens.get(name))
+        self.changed([name])
 
     def set_config(self, config: Mapping[str, Any]) -> None:
         for name, value in config.items():
@@ -119,76 +178,116 @@ class Engine:
             if name not in self.inputs:
                 self._tokens[name] = f"input:{data_token(value)}"
                 self.versions.bind(name, self._tokens[name])
+            self.changed([name])
 
     def graph_changed(self, touched: Iterable[str], recheck: Iterable[str] = ()) -> list[str]:
-        """Forget versions downstream of ``touched``, and of the ``recheck`` nodes whose globals
-        (helpers, constants) changed; returns nodes that became stale."""
+        """Forget versions downstream of ``touched``, and of the ``recheck`` nodes (redefined with
+        the same code) whose globals (helpers, constants) changed; release the values of nodes that left the graph; returns
+        nodes that became stale."""
+        touched, recheck = list(touched), list(recheck)
+        graph = self.graph
         forgotten = self.versions.graph_changed(touched)
         forgotten.update(self.versions.refresh_globals(recheck))
+        self.changed(touched)
+        # Values of nodes that left the graph are released after the next execute, unless the
+        # node is back by then (a function moved to another cell keeps its value).
+        self._orphans.update(n for n in touched if n not in graph.nodes)
+        # unchanged nodes of a re-run cell are new function objects too: their steps are renewed
+        edited = [self._step(n) for n in (*touched, *recheck) if n in graph.nodes]
+        for plan in self._plans.values():
+            if plan.structure == graph.structure and plan.generation != graph.generation:
+                plan.replace(edited)
+                plan.generation = graph.generation
+        cache = self.cache
         was_fresh = [n for n, v in forgotten.items()
-                     if v is not None and (e := self.cache.get(n)) is not None and e.version == v]
+                     if v is not None and (e := cache.get(n)) is not None and e.version == v]
         if not was_fresh:
             return []
-        self.versions.compute(self.graph.topological_order())
+        self.versions.compute([n for n in forgotten if n in graph.dag])
         memo = self.versions._memo
-        return [n for n in was_fresh if memo.get(n) != self.cache.get(n).version]
+        return [n for n in was_fresh if memo.get(n) != cache.get(n).version]
+
+    def release_orphans(self) -> None:
+        """Drop what is kept for nodes that are no longer in the graph."""
+        gone = [n for n in self._orphans if n not in self.graph.nodes]
+        self._orphans.clear()
+        if gone:
+            self.forget(gone)
+            for name in gone:
+                self._steps.pop(name, None)
+                self.errors.pop(name, None)
+                self.warnings.pop(name, None)
 
     def forget(self, names: Iterable[str]) -> None:
         """Drop the values of ``names``, and any remembered result frame that holds them."""
-        names = set(names)
+        names = [n for n in names if n in self.cache or n in self.cache.evicted]
         for name in names:
             self.cache.discard(name)
-        self._frames = {key: frame for key, frame in self._frames.items() if not names & set(frame[0])}
+        self.changed(names)
+        self._values_dropped(names)
 
     def reset_cache(self) -> None:
+        self.changed(list(self.cache) + list(self.cache.evicted) + list(self.errors))
+        self._values_dropped(list(self.cache))
         self.cache.clear()
-        self._frames.clear()
         self.errors.clear()
+        self._frames.clear()
+
+    # ---- memory ---------------------------------------------------------------------------
+    def set_memory_budget(self, nbytes: int) -> list[str]:
+        """Bound the in-memory cache to ``nbytes``; returns the nodes evicted to fit."""
+        if nbytes <= 0:
+            raise InputError(f"The memory budget must be positive, not {nbytes} bytes.\n"
+                             "Fix: give a size such as 4GB or 500MB.")
+        self.cache.budget = int(nbytes)
+        return self.fit_budget()
+
+    def fit_budget(self, keep: Container[str] = ()) -> list[str]:
+        """Evict least recently used values (never ``keep``) until the cache fits its budget."""
+        if self.cache.nbytes <= self.cache.budget:
+            return []
+        evicted = self.cache.evict(keep)
+        self.changed(evicted)
+        self._values_dropped(evicted)
+        return evicted
 
     # ---- planning -----------------------------------------------------------------------
-    def plan(self, outputs: Sequence[str], overrides: Iterable[str] = ()) -> tuple[list[str], list[_Step]]:
-        """(external inputs needed, steps in dependency order) for ``outputs``; memoised.
+    def plan_for(self, outputs: Sequence[str], overrides: Iterable[str] = ()) -> Plan:
+        """The (memoised) plan of ``outputs``: inputs needed and steps in dependency order.
 
-        The node order survives edits that keep the graph's shape (a body edit), so
-        only the edited nodes' steps are rebuilt.
+        Body edits (same names and edges) keep the plan: only the edited nodes' steps change.
         """
         graph = self.graph
         key = (tuple(outputs), frozenset(overrides))
-        found = self._plans.get(key)
-        if found is not None and found[0] == graph.generation:
-            return found[2], found[3]
-        if found is not None and found[1] == graph.structure:
-            inputs, names = found[2], [step.name for step in found[3]]
-        else:
-            inputs, names = self._closure(outputs, key[1])
-        steps = [self._step(name) for name in names]
-        self._plans[key] = (graph.generation, graph.structure, inputs, steps)
-        return inputs, steps
+        plan = self._plans.get(key)
+        if plan is not None and plan.generation == graph.generation:
+            self._plans.move_to_end(key)
+            return plan
+        if plan is not None and plan.structure == graph.structure:  # an edit we were not told of
+            plan.replace([self._step(n) for n in plan.names])
+            plan.generation = graph.generation
+            plan.dirty.update(plan.names)
+            self._plans.move_to_end(key)
+            return plan
+        inputs, names = closure(graph, outputs, key[1])
+        new = Plan(inputs, [self._step(name) for name in names], graph.generation, graph.structure)
+        self._plans[key] = new
+        self._plans.move_to_end(key)
+        while len(self._plans) > MAX_PLANS:
+            self._plans.popitem(last=False)
+        return new
 
-    def _closure(self, outputs: Sequence[str], overridden: frozenset) -> tuple[list[str], list[str]]:
-        """Inputs and nodes to compute for ``outputs``: their upstream, cut at overridden nodes."""
-        graph, dag = self.graph, self.graph.dag
-        for name in outputs:
-            if name not in dag:
-                raise graph.unknown(name, "output")
-        needed, stack = set(), list(outputs)
-        while stack:
-            name = stack.pop()
-            if name in needed:
-                continue
-            needed.add(name)
-            if name not in overridden:
-                stack.extend(dag.predecessors(name))
-        order = [n for n in graph.topological_order() if n in needed and n not in overridden]
-        return [n for n in order if n not in graph.nodes], [n for n in order if n in graph.nodes]
+    def plan(self, outputs: Sequence[str], overrides: Iterable[str] = ()) -> tuple[list[str], list[Step]]:
+        """(external inputs needed, steps in dependency order) for ``outputs``."""
+        plan = self.plan_for(outputs, overrides)
+        return plan.inputs, plan.steps
 
-    def _step(self, name: str) -> _Step:
+    def _step(self, name: str) -> Step:
         node = self.graph.nodes[name]
         cached = self._steps.get(name)
         if cached is not None and cached[0] is node:
             return cached[1]
-        args = tuple((param, dep.node, dep.required) for param, dep in node.dependencies.items())
-        step = _Step(name, node.callable, args, runtime_check_type(node.type), node.type, node.checks)
+        step = step_for(self.graph, name)
         self._steps[name] = (node, step)
         return step
 
@@ -201,55 +300,142 @@ class Engine:
         started = time.perf_counter()
         outputs = list(dict.fromkeys(outputs))
         overrides = dict(overrides or {})
+        dag = self.graph.dag
         for name in overrides:
-            if name not in self.graph.dag:
+            if name not in dag:
                 raise self.graph.unknown(name, "override")
         inputs = inputs or {}
         # Inputs no node consumes may still be asked for: they pass straight through.
-        passthrough = [n for n in outputs if n not in self.graph.dag and n not in overrides
+        nodes = self.graph.nodes
+        passthrough = [n for n in outputs if n not in nodes and n not in dag and n not in overrides
                        and (n in inputs or n in self.inputs or n in self.config)]
-        needed_inputs, steps = self.plan([n for n in outputs if n not in passthrough], overrides)
-        values = self._bind(outputs, needed_inputs + passthrough, steps, inputs, overrides)
+        key = (tuple(n for n in outputs if n not in passthrough) if passthrough else tuple(outputs),
+               frozenset(overrides))
+        plan = self.plan_for(key[0], key[1])
+        values = self._bind(outputs, plan.inputs + passthrough, plan.steps, inputs, overrides)
         versions = self.versions
-        versions.refresh_globals([s.name for s in steps])
-        versions.compute([*needed_inputs, *passthrough, *overrides, *(s.name for s in steps)])
-        memo = versions._memo
-        report = ExecutionReport(outputs)
-        frame_key = (tuple(outputs), result)
-        wanted = {name: memo[name] for name in outputs}
-        reusable = self._frames.get(frame_key)
-        if reusable is not None and reusable[0] == wanted and result == "dataframe":
-            report.cached = [s.name for s in steps]
-            report.seconds = time.perf_counter() - started
-            self.last_report = report
-            return reusable[1].copy(deep=False)
-        executor = self.executor if executor is None else _executors.resolve(executor)
-        if self.listeners:
-            self._announced(executor, steps, values, memo, report)
-        else:
-            executor.run(self, steps, values, memo, report)
-        if result == "dict":
-            out = as_dict(values, outputs)
-        elif result == "polars":
-            out = build_polars(values, outputs)
-        else:
-            out = self._frame(frame_key, values, wanted, reusable)
+        versions.refresh_globals(plan.names)
+        check = plan.take_dirty()
+        try:
+            versions.compute([*plan.inputs, *passthrough, *overrides, *(s.name for s in check)])
+            memo = versions._memo
+            report = ExecutionReport(outputs, steps=plan.names)
+            record = self._frames.get(tuple(outputs)) if result == "dataframe" else None
+            for other in self._frames.values():  # they miss what this plan looks at now
+                if other.plan == key and other is not record:
+                    other.plan = None
+            if record is not None:
+                extra = passthrough + [n for n in overrides if n in record.versions]
+                changed = self._changed_columns(record, key, outputs, check, extra, memo)
+                if not changed:  # same request, same versions: the same answer
+                    plan.dirty.update(s.name for s in check)  # not looked at now
+                    self._frames.move_to_end(tuple(outputs))
+                    report.seconds = time.perf_counter() - started
+                    self.last_report = report
+                    return record.frame.copy(deep=False)
+            guards = {name: sharing.seal(value) for name, value in values.items()}
+            if not self._read_cached(check, values, guards, memo):
+                check = plan.steps  # a cached value is not what the plan expected: look at every step
+                versions.compute(plan.names)
+            if check:
+                run = Run(self, check, values, memo, report, guards)
+                executor = self.executor if executor is None else _executors.resolve(executor)
+                if self.listeners:
+                    self._announced(executor, run)
+                else:
+                    executor.run(run)
+            if record is not None:
+                out = self._updated_frame(record, key, outputs, changed, values, memo)
+            elif result == "dataframe":
+                out = self._new_frame(key, outputs, values, memo)
+            else:
+                self._read_all(outputs, values)
+                out = as_dict(values, outputs) if result == "dict" else build_polars(values, outputs)
+        except BaseException:
+            plan.dirty.update(s.name for s in check)
+            raise
+        finally:
+            self.release_orphans()
+            self.fit_budget()
         report.seconds = time.perf_counter() - started
         self.last_report = report
         return out
 
-    def _frame(self, key, values, wanted, reusable):
-        frame = None
-        if reusable is not None and list(reusable[0]) == list(wanted):
-            changed = [n for n in wanted if reusable[0][n] != wanted[n]]
-            frame = update_dataframe(reusable[1], values, changed, list(wanted))
-        if frame is None:
-            frame = build_dataframe(values, list(wanted))
-        self._frames[key] = (wanted, frame)
-        return frame.copy(deep=False)
+    def _read_cached(self, check: list[Step], values: dict, guards: dict, memo: dict) -> bool:
+        """Put the fresh cached values the ``check`` steps read into ``values``; False if one is
+        missing or not at its current version."""
+        names = {step.name for step in check}
+        entries = self.cache._entries
+        for step in check:
+            for _, dep, _ in step.args:
+                if dep in values or dep in names or dep not in self.graph.nodes:
+                    continue
+                entry = entries.get(dep)
+                if entry is None or entry.version != memo.get(dep) or entry.version is UNBOUND:
+                    return False
+                values[dep] = entry.value
+                guards[dep] = entry.guard
+        return True
+
+    def _read_all(self, names: Iterable[str], values: dict) -> None:
+        """The cached values of ``names`` not read yet (all fresh: the plan has just run)."""
+        entries = self.cache._entries
+        for name in names:
+            if name not in values:
+                values[name] = entries[name].value
 
     @staticmethod
-    def missing_inputs(outputs: Sequence[str], needed_inputs: Iterable[str], steps: list[_Step],
+    def _changed_columns(record: _Frame, key: tuple, outputs: list[str], check: list[Step], extra: list[str],
+                         memo: dict) -> list[str]:
+        """Requested columns whose version differs from the frame's. Only the looked-at steps (and
+        passed-through or overridden columns) can differ when the frame was last synced by this plan."""
+        versions = record.versions
+        if record.plan != key:
+            return [n for n in outputs if versions[n] != memo.get(n)]
+        candidates = [s.name for s in check if s.name in versions] + extra
+        return [n for n in dict.fromkeys(candidates) if versions[n] != memo.get(n)]
+
+    def _updated_frame(self, record: _Frame, key: tuple, outputs: list[str], changed: list[str],
+                       values: dict, memo: dict):
+        """The remembered frame with only the changed columns replaced (or built anew)."""
+        self._read_all(changed, values)
+        frame = update_dataframe(record.frame, values, changed, outputs)
+        if frame is None:
+            del self._frames[tuple(outputs)]  # release the old frame before building the new one
+            return self._new_frame(key, outputs, values, memo)
+        for name in changed:
+            record.versions[name] = memo[name]
+        record.plan, record.frame = key, frame
+        self._frames.move_to_end(tuple(outputs))
+        return frame.copy(deep=False)
+
+    def _new_frame(self, key: tuple, outputs: list[str], values: dict, memo: dict):
+        self._read_all(outputs, values)
+        frame = build_dataframe(values, outputs)
+        self._frames[tuple(outputs)] = _Frame({name: memo[name] for name in outputs}, key, frame)
+        self._frames.move_to_end(tuple(outputs))
+        while len(self._frames) > MAX_FRAMES:
+            self._frames.popitem(last=False)
+        return frame.copy(deep=False)
+
+    def _announced(self, executor, run: Run) -> None:
+        """Run with listeners told first which nodes will be computed (progress bars)."""
+        entries, memo = self.cache._entries, run.memo
+        to_compute = [s.name for s in run.steps
+                      if (e := entries.get(s.name)) is None or e.version != memo[s.name]]
+        listeners = list(self.listeners)
+        for listener in listeners:
+            listener.execution_started(to_compute)
+        ok = False
+        try:
+            executor.run(run)
+            ok = True
+        finally:
+            for listener in listeners:
+                listener.execution_finished(ok)
+
+    @staticmethod
+    def missing_inputs(outputs: Sequence[str], needed_inputs: Iterable[str], steps: list[Step],
                        supplied: Container[str]) -> dict[str, list[str]]:
         """Unsupplied inputs this plan cannot do without, each with the nodes that need it."""
         missing = {}
@@ -310,183 +496,9 @@ class Engine:
                              f"expect{'s' if ',' not in consumers else ''} {describe(expected)}.\n"
                              f"Fix: pass a {describe(expected)} for `{name}`.")
 
-    def _run(self, steps: list[_Step], values: dict[str, Any], memo: dict, report: ExecutionReport) -> None:
-        listeners = self.listeners
-        clock = time.perf_counter
-        handout, reuse = sharing.handout, self._reuse
-        guards = {name: sharing.seal(value) for name, value in values.items()}
-        for step in steps:
-            name = step.name
-            version = memo[name]
-            if reuse(step, version, values, guards, report):
-                continue
-            kwargs = {param: handout(values[dep]) for param, dep, required in step.args if dep in values}
-            for listener in listeners:
-                listener.node_started(name)
-            self.running.add(name)
-            t0 = clock()
-            try:
-                value = step.callable(**kwargs)
-            except Exception as exc:
-                self.running.discard(name)
-                self._restore(step, values, guards)
-                self._failed(step, version, exc)
-            except BaseException as exc:
-                self.running.discard(name)
-                self._restore(step, values, guards)
-                for listener in listeners:
-                    listener.node_finished(name, False)
-                if isinstance(exc, KeyboardInterrupt):
-                    tb = exc.__traceback__.tb_next if exc.__traceback__ else None  # the user's frames
-                    raise self._interrupted([name], report, "".join(
-                        traceback.format_exception(type(exc), exc, tb))) from None
-                raise
-            seconds = clock() - t0
-            self.running.discard(name)
-            self._store(step, version, value, seconds, values, guards, report)
-
-    def _announced(self, executor, steps: list[_Step], values: dict[str, Any], memo: dict,
-                   report: ExecutionReport) -> None:
-        """Run with listeners told first which nodes will be computed (progress bars)."""
-        entries = self.cache._entries
-        to_compute = [s.name for s in steps
-                      if (e := entries.get(s.name)) is None or e.version != memo[s.name]]
-        listeners = list(self.listeners)
-        for listener in listeners:
-            listener.execution_started(to_compute)
-        ok = False
-        try:
-            executor.run(self, steps, values, memo, report)
-            ok = True
-        finally:
-            for listener in listeners:
-                listener.execution_finished(ok)
-
-    def _store(self, step: _Step, version: str, value: Any, seconds: float, values: dict[str, Any],
-               guards: dict[str, Any], report: ExecutionReport) -> None:
-        """Check a freshly computed value (mutated inputs, type, data quality), then cache and seal it."""
-        name = step.name
-        for param, dep, required in step.args:
-            guard = guards.get(dep)
-            if guard is not None and dep in values and sharing.tampered(values[dep], guard):
-                self._restore(step, values, guards)
-                self._failed(step, version, None, value, mutated=param)
-        if step.check is not None and not isinstance(value, step.check):
-            self._failed(step, version, None, value)
-        if step.quality_checks:
-            self._run_quality_checks(step, version, value)
-        elif name in self.warnings:
-            del self.warnings[name]
-        guard = guards[name] = sharing.seal(value)
-        self.cache.put(name, version, value, seconds, guard)
-        self.errors.pop(name, None)
-        values[name] = value
-        report.computed[name] = seconds
-        if self.persistent is not None:
-            self.persistent.save(name, version, value, seconds)
-        for listener in self.listeners:
-            listener.node_finished(name, True)
-
-    def _reuse(self, step: _Step, version: str, values: dict[str, Any], guards: dict[str, Any],
-               report: ExecutionReport) -> bool:
-        """Use the cached (or persisted) value of ``step`` if it has this version."""
-        entry = self.cache._entries.get(step.name)
-        if entry is not None and entry.version == version:
-            values[step.name] = entry.value
-            guards[step.name] = entry.guard
-            report.cached.append(step.name)
-            return True
-        return self.persistent is not None and self._load_persisted(step, version, values, guards, report)
-
-    def _load_persisted(self, step: _Step, version: str, values: dict[str, Any], guards: dict[str, Any],
-                        report: ExecutionReport) -> bool:
-        """Take ``step``'s value from the persistent cache if it holds exactly this version."""
-        stored = self.persistent.load(step.name, version)
-        if stored is None:
-            return False
-        value, seconds = stored
-        if step.quality_checks:  # brings back its ``warn`` notes
-            self._run_quality_checks(step, version, value)
-        guard = guards[step.name] = sharing.seal(value)
-        self.cache.put(step.name, version, value, seconds, guard)
-        self.errors.pop(step.name, None)
-        values[step.name] = value
-        report.loaded.append(step.name)
-        return True
-
-    def _run_quality_checks(self, step: _Step, version: str, value: Any) -> None:
-        """``warn`` checks log and are remembered with the value; a ``fail`` check raises."""
-        warnings = []
-        for check in step.quality_checks:
-            passed, message = check(value)
-            if passed:
-                continue
-            node = self.graph.nodes[step.name]
-            if check.importance == "fail":
-                text = (f"`{step.name}` ({where(node.module)}) failed its check {check.description}: {message}\n"
-                        f"Fix: correct `{step.name}` or its inputs, or relax the check "
-                        "(`importance=\"warn\"` keeps going and only reports).")
-                self.errors[step.name] = (version, text)
-                for listener in self.listeners:
-                    listener.node_finished(step.name, False)
-                raise NodeExecutionError(text, step.name)
-            warnings.append(f"{check.description}: {message}")
-            logger.warning("`%s` (%s) check %s: %s", step.name, where(node.module), check.description, message)
-        if warnings:
-            self.warnings[step.name] = warnings
-        else:
-            self.warnings.pop(step.name, None)
-
-    @staticmethod
-    def _restore(step: _Step, values: dict[str, Any], guards: dict[str, Any]) -> None:
-        """Undo rebinding mutations a node made to the values it was given."""
-        for _, dep, _ in step.args:
-            guard = guards.get(dep)
-            if guard is not None and dep in values and sharing.tampered(values[dep], guard):
-                sharing.undo(values[dep], guard)
-
-    def _interrupted(self, names: list[str], report: ExecutionReport, user_tb: str = "") -> Interrupted:
-        """Ctrl-C while ``names`` were computing: what finished is cached, they are not stored."""
-        shown = ", ".join(f"`{n}` ({where(self.graph.nodes[n].module)})" for n in names[:5]) or "the graph"
-        more = f" and {len(names) - 5} more" if len(names) > 5 else ""
-        done = (f"{len(report.computed)} node(s) finished before it are cached" if report.computed
-                else "nothing was computed before it")
-        self.last_report = report
-        return Interrupted(f"Interrupted while computing {shown}{more}; {done}; unfinished nodes were "
-                           "not stored.\nFix: execute again to continue from there.", user_tb)
-
-    def _failed(self, step: _Step, version: str, exc: BaseException | None, value: Any = None,
-                mutated: str | None = None, user_tb: str | None = None):
-        """Record and raise a node's failure. ``user_tb``: the user's traceback text, when the
-        node ran elsewhere (a thread, a Dask worker) and ``exc`` carries no usable frames."""
-        node = self.graph.nodes[step.name]
-        given, user_tb = user_tb, ""
-        if mutated or (exc is not None and sharing.is_read_only_write(exc)):
-            what = f"its input `{mutated}`" if mutated else "one of its inputs"
-            message = (f"`{step.name}` ({where(node.module)}) modified {what} in place. Inputs are shared "
-                       "with other nodes and the cache, so they must not change (nothing was corrupted).\n"
-                       f"Fix: work on a copy (`x = x.copy()`) or use non-mutating operations "
-                       "(`x = x * 2` rather than `x *= 2`; no `inplace=True`).")
-            if exc is not None:
-                tb = exc.__traceback__.tb_next if exc.__traceback__ else None
-                user_tb = given if given is not None else "".join(traceback.format_exception(type(exc), exc, tb))
-        elif exc is None:
-            message = (f"`{step.name}` ({where(node.module)}) returned a {type(value).__name__}, "
-                       f"but its return type hint says {describe(step.type)}.\n"
-                       f"Fix: return a {describe(step.type)}, or correct the hint.")
-        else:
-            tb = exc.__traceback__.tb_next if exc.__traceback__ else None  # drop the engine's frame
-            user_tb = given if given is not None else "".join(traceback.format_exception(type(exc), exc, tb))
-            message = (f"`{step.name}` ({where(node.module)}) raised {type(exc).__name__}: {exc}\n"
-                       f"Fix: correct `{step.name}` and execute again; other cached values are kept.")
-        self.errors[step.name] = (version, message)
-        for listener in self.listeners:
-            listener.node_finished(step.name, False)
-        raise NodeExecutionError(message, step.name, user_tb) from None
-
     # ---- states ---------------------------------------------------------------------------
     def state(self, name: str) -> str:
-        """input, fresh, stale, not computed, running or error."""
+        """input, fresh, stale, not computed, evicted, running or error."""
         if name in self.running:
             return "running"
         if name not in self.graph.nodes:
@@ -497,15 +509,52 @@ class Engine:
             return "error"
         entry = self.cache.get(name)
         if entry is None:
-            return "not computed"
+            evicted = self.cache.evicted.get(name)
+            if evicted is None:
+                return "not computed"
+            return "evicted" if evicted == version else "stale"
         return "fresh" if entry.version == version else "stale"
 
     def states(self) -> dict[str, str]:
-        order = self.graph.topological_order()
-        self._bind_all()
+        """Every node's state, in dependency order, after re-checking the globals nodes read."""
         self.versions.refresh_globals(self.graph.nodes)
-        self.versions.compute(order)
-        return {name: self.state(name) for name in order}
+        states = self.known_states()
+        return {name: states[name] for name in self.graph.topological_order()}
+
+    def known_states(self) -> dict[str, str]:
+        """Every node's state as of the last change the engine saw (globals are not re-checked)."""
+        graph = self.graph
+        self._bind_all()
+        old = self._states
+        if self._states_structure != graph.structure:
+            order = graph.topological_order()
+            self.versions.compute(order)
+            self._states = {name: self.state(name) for name in order}
+            changes = {n: s for n, s in self._states.items() if old.get(n) != s}
+            changes.update({n: "removed" for n in old if n not in self._states})
+            self._states_structure = graph.structure
+        else:
+            dirty = self._state_dirty
+            if not dirty:
+                return old
+            present = [n for n in dirty if n in graph.dag]
+            self.versions.compute(present)
+            changes = {n: "removed" for n in dirty if n not in graph.dag and old.pop(n, None) is not None}
+            for name in present:
+                state = self.state(name)
+                if old.get(name) != state:
+                    old[name] = changes[name] = state
+        self._state_dirty = set()
+        if changes:
+            self._state_changes.update(changes)
+            self.revision += 1
+        return self._states
+
+    def state_changes(self) -> dict[str, str]:
+        """Nodes whose state changed since the last call (``removed`` for nodes that left)."""
+        self.known_states()
+        changes, self._state_changes = self._state_changes, {}
+        return changes
 
     def _bind_all(self) -> None:
         """Bring bindings up to date with session inputs/config (for state display).
@@ -515,6 +564,9 @@ class Engine:
         for name in self._overridden:
             self.versions.bind(name, None)
         self._overridden = set()
-        for name in self.graph.input_names:
+        graph = self.graph
+        if self._input_names[0] != graph.structure:
+            self._input_names = (graph.structure, graph.input_names)
+        for name in self._input_names[1]:
             token = self._tokens.get(name) if (name in self.inputs or name in self.config) else None
             self.versions.bind(name, token)
