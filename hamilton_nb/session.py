@@ -133,8 +133,7 @@ class Session:
         # Unchanged nodes are re-checked: re-running the cell may have redefined helpers or constants.
         stale = self.engine.graph_changed(change.touched, recheck=change.unchanged)
         if len(stale) > 1:  # graph order, so a cell's receipt reads the same on every run
-            position = {name: i for i, name in enumerate(self.graph.topological_order())}
-            stale.sort(key=lambda name: position.get(name, -1))
+            stale = self.engine.sort_by_order(stale)
         if functions:
             self.functions[module] = list(functions)
         else:

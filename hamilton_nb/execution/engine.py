@@ -126,6 +126,7 @@ class Engine:
         self._state_dirty: set[str] = set()
         self._state_changes: dict[str, str] = {}  # since the last state_changes()
         self._input_names: tuple[int, list[str]] = (-1, [])
+        self._position: tuple[int, dict[str, int]] = (-1, {})
         self.revision = 0  # changes whenever a node's state (or its value) changes
         if config:
             self.set_config(config)
@@ -252,6 +253,14 @@ class Engine:
         return evicted
 
     # ---- planning -----------------------------------------------------------------------
+    def sort_by_order(self, names: list[str]) -> list[str]:
+        """``names`` in graph (dependency) order; the position table is kept until the shape changes."""
+        graph = self.graph
+        if self._position[0] != graph.structure:
+            self._position = (graph.structure, {n: i for i, n in enumerate(graph.topological_order())})
+        position = self._position[1]
+        return sorted(names, key=lambda name: position.get(name, -1))
+
     def plan_for(self, outputs: Sequence[str], overrides: Iterable[str] = ()) -> Plan:
         """The (memoised) plan of ``outputs``: inputs needed and steps in dependency order.
 

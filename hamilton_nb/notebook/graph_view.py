@@ -8,6 +8,7 @@ elements, so the browser stays responsive at 1000+ nodes.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections import Counter
 from typing import Collection, Iterable, Mapping
 
@@ -15,7 +16,7 @@ from ..graph import FunctionGraph
 from ..graph.types import describe
 
 INPUTS_GROUP = "(inputs)"
-STATES = ("input", "fresh", "stale", "not computed", "running", "error")
+STATES = ("input", "fresh", "stale", "not computed", "evicted", "running", "error")
 
 
 @dataclasses.dataclass
@@ -70,7 +71,7 @@ def node_element(graph: FunctionGraph, name: str, state: str, warned: bool = Fal
 
 def group_label(module: str, count: int, counts: Counter, warned: int = 0) -> str:
     parts = [f"{count} node" + ("" if count == 1 else "s")]
-    for state in ("stale", "error", "not computed"):
+    for state in ("stale", "error", "not computed", "evicted"):
         if counts.get(state):
             parts.append(f"{counts[state]} {state}")
     if warned:
@@ -80,7 +81,7 @@ def group_label(module: str, count: int, counts: Counter, warned: int = 0) -> st
 
 def group_state(counts: Counter) -> str:
     """The most urgent state among a group's nodes."""
-    for state in ("error", "running", "stale", "not computed", "fresh", "input"):
+    for state in ("error", "running", "stale", "not computed", "evicted", "fresh", "input"):
         if counts.get(state):
             return state
     return "fresh"
@@ -139,26 +140,56 @@ def _detailed(graph: FunctionGraph, states: Mapping[str, str], names: list[str],
                  edges, note)
 
 
+class _Shape:
+    """What the overview needs from the graph's shape: module members and module-to-module edges.
+
+    Kept per graph until its shape (names, edges) changes, so drawing the overview again costs
+    one pass over the states, not one over every edge."""
+
+    def __init__(self, graph: FunctionGraph) -> None:
+        self.structure = graph.structure
+        self.groups = _members(graph)
+        self.module = {name: module for module, members in self.groups.items() for name in members}
+        self.links: Counter = Counter()  # (module, module) -> edges between them
+        module = self.module
+        for a, b in graph.dag.edges:
+            if module[a] != module[b]:
+                self.links[(module[a], module[b])] += 1
+
+
+_SHAPES: "weakref.WeakKeyDictionary[FunctionGraph, _Shape]" = weakref.WeakKeyDictionary()
+
+
+def _shape(graph: FunctionGraph) -> _Shape:
+    shape = _SHAPES.get(graph)
+    if shape is None or shape.structure != graph.structure:
+        shape = _SHAPES[graph] = _Shape(graph)
+    return shape
+
+
 def overview(graph: FunctionGraph, states: Mapping[str, str], expanded: Iterable[str] = (),
              warnings: Collection[str] = ()) -> View:
     """One node per module (and one for the inputs), edges between modules that depend on each other."""
     expanded = set(expanded)
-    groups = _members(graph)
-    nodes, owner = [], {}
-    for module, members in groups.items():
+    shape = _shape(graph)
+    nodes = []
+    for module, members in shape.groups.items():
         if module in expanded:
-            for name in members:
-                nodes.append(node_element(graph, name, states.get(name, "not computed"), name in warnings))
-                owner[name] = name
+            nodes.extend(node_element(graph, name, states.get(name, "not computed"), name in warnings)
+                         for name in members)
         else:
             nodes.append(group_element(module, members, states, warnings))
-            for name in members:
-                owner[name] = group_id(module)
     links: Counter = Counter()
-    for a, b in graph.dag.edges:
-        ga, gb = owner[a], owner[b]
-        if ga != gb:
-            links[(ga, gb)] += 1
+    for (ma, mb), n in shape.links.items():
+        if ma not in expanded and mb not in expanded:
+            links[(group_id(ma), group_id(mb))] += n
+    module, dag = shape.module, graph.dag
+    for name in (n for m in expanded if m in shape.groups for n in shape.groups[m]):
+        for child in dag.successors(name):  # every edge out of an expanded node, once
+            links[(name, child if module[child] in expanded else group_id(module[child]))] += 1
+        for parent in dag.predecessors(name):  # edges into it from collapsed modules
+            if module[parent] not in expanded:
+                links[(group_id(module[parent]), name)] += 1
     edges = [{"data": {"id": f"{a}->{b}", "source": a, "target": b, "count": n,
                        "label": str(n) if n > 1 else ""}} for (a, b), n in links.items()]
     return View(nodes, edges)
@@ -186,7 +217,8 @@ def build_view(graph: FunctionGraph, states: Mapping[str, str], spec: ViewSpec,
     ``warnings`` names the nodes whose value failed a ``warn`` data-quality check."""
     mode = spec.mode
     warnings = set(warnings)
-    all_names = [n for n in graph.topological_order() if _matches_tag(graph, n, spec.tag)]
+    all_names = graph.topological_order() if spec.tag is None else \
+        [n for n in graph.topological_order() if _matches_tag(graph, n, spec.tag)]
     if mode == "auto":
         fits = len(all_names) + graph.dag.number_of_edges() <= spec.budget
         mode = "all" if fits and spec.tag is None else ("all" if spec.tag else "overview")
