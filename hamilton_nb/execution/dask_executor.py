@@ -15,6 +15,7 @@ import traceback
 import uuid
 from typing import Any, Iterable
 
+from ..errors import HamiltonError
 from . import sharing
 from .executors import Executor, _Waiting, require
 
@@ -194,7 +195,15 @@ class DaskExecutor(Executor):
         main = sys.modules.get("__main__")
         if main is not None and not hasattr(main, "__spec__"):
             main.__spec__ = None  # IPython's namespace module: spawning worker processes reads it
-        cluster = _local_cluster(distributed, kwargs)
+        if kwargs.get("processes", True):
+            _refuse_in_a_worker_import()
+        try:
+            cluster = _local_cluster(distributed, kwargs)
+        except RuntimeError as exc:
+            script = getattr(main, "__file__", None)
+            if kwargs.get("processes", True) and script and "failed to start" in str(exc):
+                raise HamiltonError(_unguarded_script(script)) from None
+            raise
         client = distributed.Client(cluster, set_as_default=False)
         self._own = (client, cluster)
         import atexit
@@ -319,6 +328,23 @@ class DaskExecutor(Executor):
         if not isinstance(exc, BaseException):
             exc = RuntimeError(f"the Dask task failed: {exc!r}")
         run.fail(step, exc, user_tb="".join(traceback.format_exception_only(type(exc), exc)))
+
+
+def _unguarded_script(script: str) -> str:
+    return (f"Dask could not start its worker processes for {os.path.basename(script)}. Each worker process "
+            "imports the script again; code outside `if __name__ == \"__main__\":` then runs again in the "
+            "worker and tries to start another cluster, so the workers fail (\"Nanny failed to start\").\n"
+            "Fix: put the script's top-level code under `if __name__ == \"__main__\":`, or run the workers as "
+            "threads: `DaskExecutor(processes=False)`.")
+
+
+def _refuse_in_a_worker_import() -> None:
+    """In a worker process importing the user's script, starting a cluster would recurse: stop."""
+    import multiprocessing
+
+    main = sys.modules.get("__main__")
+    if multiprocessing.parent_process() is not None and getattr(main, "__name__", "") == "__mp_main__":
+        raise HamiltonError(_unguarded_script(getattr(main, "__file__", None) or "the script"))
 
 
 _TRIM_KEY = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
