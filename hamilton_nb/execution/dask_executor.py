@@ -17,7 +17,10 @@ from typing import Any, Iterable
 
 from ..errors import HamiltonError
 from . import sharing
+from .cache import nbytes_of
 from .executors import Executor, _Waiting, require
+
+_INLINE_BYTES = 64 * 2 ** 10  # values below this travel with the tasks instead of being scattered first
 
 class Computed:
     """A node's value and its compute seconds, as a Dask task returns them."""
@@ -260,6 +263,9 @@ class DaskExecutor(Executor):
         remote: dict[str, Any] = {}
         send = []
         for dep in needed:
+            if nbytes_of(values[dep]) < _INLINE_BYTES:  # small (a seed, a setting): goes inside the tasks
+                remote[dep] = values[dep]
+                continue
             known = self._remote.get(dep)
             if known is not None and known[0] == memo.get(dep) and known[1].client is client \
                     and known[1].status == "finished":

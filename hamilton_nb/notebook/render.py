@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 
 STATE_COLOURS = {"input": "#d9d9d9", "fresh": "#b7e1a1", "stale": "#ffd27f", "not computed": "#ffffff",
-                 "evicted": "#e0ecd8", "running": "#9ecae1", "error": "#f4a3a3"}
+                 "running": "#9ecae1", "error": "#f4a3a3"}
 WARNING_COLOUR = "#ff8c00"  # border of nodes whose value failed a ``warn`` data-quality check
 
 
