@@ -115,7 +115,7 @@ def main() -> None:
         client = dask_executor.get_client()
         plain_submit(client, functions, args.branches)  # warm-up
         plain = min(plain_submit(client, functions, args.branches) for _ in range(args.reps))
-        rows.append((f"plain client.submit, same cluster", *plain))
+        rows.append(("plain client.submit, same cluster", *plain))
     finally:
         dask_executor.close()
     base = rows[0][1]

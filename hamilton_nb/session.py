@@ -430,7 +430,7 @@ class Session:
         self._publish_states()
         return evicted
 
-    def memory_info(self) -> "MemoryInfo":
+    def memory_info(self):
         """Bytes of values in memory, the budget, and which nodes were evicted."""
         from .execution.cache import MemoryInfo
 

@@ -7,7 +7,6 @@ dirty nodes only.
 """
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections import OrderedDict
 from typing import Any, Container, Iterable, Mapping, Sequence
@@ -19,68 +18,14 @@ from ..graph.types import describe, runtime_check_type
 from . import executors as _executors
 from . import sharing
 from .cache import ValueCache
+from .frames import FrameMemory
 from .plans import Plan, Step, closure, step_for
-from .results import as_dict, build_dataframe, build_polars, update_dataframe
+from .report import ExecutionReport, Listener
+from .results import as_dict, build_polars
 from .run import Run
 from .versions import UNBOUND, Versioner
 
 MAX_PLANS = 16  # requests remembered with their plan
-MAX_FRAMES = 4  # result frames remembered (by requested columns)
-
-
-@dataclasses.dataclass
-class _Frame:
-    """A result DataFrame kept for its columns' versions; ``plan``: the plan it was last synced by."""
-
-    versions: dict[str, str]
-    plan: tuple | None
-    frame: Any
-
-
-@dataclasses.dataclass
-class ExecutionReport:
-    """What one execute did: which nodes ran (with seconds), were loaded from disk or reused."""
-
-    outputs: list[str]
-    computed: dict[str, float] = dataclasses.field(default_factory=dict)
-    seconds: float = 0.0
-    loaded: list[str] = dataclasses.field(default_factory=list)  # from the persistent cache
-    steps: Sequence[str] = ()  # every node the request needs, in dependency order
-
-    @property
-    def cached(self) -> list[str]:
-        """Nodes whose in-memory cached value was reused."""
-        computed, loaded = self.computed, set(self.loaded)
-        return [n for n in self.steps if n not in computed and n not in loaded]
-
-    def summary(self) -> str:
-        cached = self.cached
-        loaded = f", {len(self.loaded)} loaded from disk" if self.loaded else ""
-        lines = [f"{len(self.computed)} computed, {len(cached)} from cache{loaded} "
-                 f"in {self.seconds * 1000:.1f} ms"]
-        for name, seconds in self.computed.items():
-            lines.append(f"  computed  {name}  ({seconds * 1000:.2f} ms)")
-        if cached:
-            shown = ", ".join(cached[:20]) + (" …" if len(cached) > 20 else "")
-            lines.append(f"  cached    {shown}")
-        if self.loaded:
-            shown = ", ".join(self.loaded[:20]) + (" …" if len(self.loaded) > 20 else "")
-            lines.append(f"  loaded    {shown}  (from the persistent cache)")
-        return "\n".join(lines)
-
-
-class Listener:
-    """Observer hooks (progress bars, the graph widget); all optional."""
-
-    def node_started(self, name: str) -> None: ...
-
-    def node_finished(self, name: str, ok: bool) -> None: ...
-
-    def execution_started(self, to_compute: list[str]) -> None:
-        """An execute is about to compute these (stale) nodes, in dependency order."""
-
-    def execution_finished(self, ok: bool) -> None:
-        """The execute that :meth:`execution_started` announced has ended."""
 
 
 class _Versions(Versioner):
@@ -116,7 +61,7 @@ class Engine:
         self.running: set[str] = set()
         self.last_report: ExecutionReport | None = None
         self._plans: OrderedDict[tuple, Plan] = OrderedDict()  # (outputs, overrides) -> plan
-        self._frames: OrderedDict[tuple, _Frame] = OrderedDict()  # requested columns -> last frame
+        self._frames = FrameMemory()
         self._steps: dict[str, tuple[Any, Step]] = {}  # node name -> (node, its step)
         self._overridden: set[str] = set()
         self._orphans: set[str] = set()  # nodes that left the graph, their values not yet released
@@ -149,9 +94,7 @@ class Engine:
         if not names:
             return
         self._forgotten(names)
-        for key, record in list(self._frames.items()):
-            if any(n in record.versions for n in names):
-                del self._frames[key]
+        self._frames.drop_holding(names)
 
     # ---- bindings -----------------------------------------------------------------------
     def set_inputs(self, values: Mapping[str, Any]) -> None:
@@ -329,16 +272,16 @@ class Engine:
             versions.compute([*plan.inputs, *passthrough, *overrides, *(s.name for s in check)])
             memo = versions._memo
             report = ExecutionReport(outputs, steps=plan.names)
-            record = self._frames.get(tuple(outputs)) if result == "dataframe" else None
-            for other in self._frames.values():  # they miss what this plan looks at now
-                if other.plan == key and other is not record:
-                    other.plan = None
+            frames = self._frames
+            record = frames.get(outputs, key) if result == "dataframe" else None
+            if result != "dataframe":
+                frames.unsync(key)
             if record is not None:
                 extra = passthrough + [n for n in overrides if n in record.versions]
-                changed = self._changed_columns(record, key, outputs, check, extra, memo)
+                changed = frames.changed_columns(record, key, outputs, check, extra, memo)
                 if not changed:  # same request, same versions: the same answer
                     plan.dirty.update(s.name for s in check)  # not looked at now
-                    self._frames.move_to_end(tuple(outputs))
+                    frames.used(outputs)
                     report.seconds = time.perf_counter() - started
                     self.last_report = report
                     return record.frame.copy(deep=False)
@@ -353,11 +296,14 @@ class Engine:
                     self._announced(executor, run)
                 else:
                     executor.run(run)
+            out = None
             if record is not None:
-                out = self._updated_frame(record, key, outputs, changed, values, memo)
-            elif result == "dataframe":
-                out = self._new_frame(key, outputs, values, memo)
-            else:
+                self._read_all(changed, values)
+                out = frames.updated(record, key, outputs, changed, values, memo)
+            if out is None and result == "dataframe":
+                self._read_all(outputs, values)
+                out = frames.new(key, outputs, values, memo)
+            elif out is None:
                 self._read_all(outputs, values)
                 out = as_dict(values, outputs) if result == "dict" else build_polars(values, outputs)
         except BaseException:
@@ -392,40 +338,6 @@ class Engine:
         for name in names:
             if name not in values:
                 values[name] = entries[name].value
-
-    @staticmethod
-    def _changed_columns(record: _Frame, key: tuple, outputs: list[str], check: list[Step], extra: list[str],
-                         memo: dict) -> list[str]:
-        """Requested columns whose version differs from the frame's. Only the looked-at steps (and
-        passed-through or overridden columns) can differ when the frame was last synced by this plan."""
-        versions = record.versions
-        if record.plan != key:
-            return [n for n in outputs if versions[n] != memo.get(n)]
-        candidates = [s.name for s in check if s.name in versions] + extra
-        return [n for n in dict.fromkeys(candidates) if versions[n] != memo.get(n)]
-
-    def _updated_frame(self, record: _Frame, key: tuple, outputs: list[str], changed: list[str],
-                       values: dict, memo: dict):
-        """The remembered frame with only the changed columns replaced (or built anew)."""
-        self._read_all(changed, values)
-        frame = update_dataframe(record.frame, values, changed, outputs)
-        if frame is None:
-            del self._frames[tuple(outputs)]  # release the old frame before building the new one
-            return self._new_frame(key, outputs, values, memo)
-        for name in changed:
-            record.versions[name] = memo[name]
-        record.plan, record.frame = key, frame
-        self._frames.move_to_end(tuple(outputs))
-        return frame.copy(deep=False)
-
-    def _new_frame(self, key: tuple, outputs: list[str], values: dict, memo: dict):
-        self._read_all(outputs, values)
-        frame = build_dataframe(values, outputs)
-        self._frames[tuple(outputs)] = _Frame({name: memo[name] for name in outputs}, key, frame)
-        self._frames.move_to_end(tuple(outputs))
-        while len(self._frames) > MAX_FRAMES:
-            self._frames.popitem(last=False)
-        return frame.copy(deep=False)
 
     def _announced(self, executor, run: Run) -> None:
         """Run with listeners told first which nodes will be computed (progress bars)."""

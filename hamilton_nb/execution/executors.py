@@ -21,7 +21,7 @@ import importlib
 import os
 import time
 import traceback
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ..errors import MissingDependency
 
@@ -62,7 +62,6 @@ class LocalExecutor(Executor):
 
     def run(self, run) -> None:
         clock = time.perf_counter
-        listeners = run.listeners
         for step in run.steps:
             if run.reuse(step):
                 continue
