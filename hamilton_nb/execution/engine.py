@@ -23,6 +23,7 @@ from .plans import Plan, Step, closure, step_for
 from .report import ExecutionReport, Listener
 from .results import as_dict, build_polars
 from .run import Run
+from .states import StateBook
 from .versions import UNBOUND, Versioner
 
 MAX_PLANS = 16  # requests remembered with their plan
@@ -65,14 +66,9 @@ class Engine:
         self._steps: dict[str, tuple[Any, Step]] = {}  # node name -> (node, its step)
         self._overridden: set[str] = set()
         self._orphans: set[str] = set()  # nodes that left the graph, their values not yet released
-        # node states, kept up to date for the names that changed
-        self._states: dict[str, str] = {}
-        self._states_structure = -1  # graph.structure they were computed for (-1: recompute all)
-        self._state_dirty: set[str] = set()
-        self._state_changes: dict[str, str] = {}  # since the last state_changes()
+        self._book = StateBook(self)  # node states, kept up to date for the names that changed
         self._input_names: tuple[int, list[str]] = (-1, [])
         self._position: tuple[int, dict[str, int]] = (-1, {})
-        self.revision = 0  # changes whenever a node's state (or its value) changes
         if config:
             self.set_config(config)
 
@@ -82,11 +78,11 @@ class Engine:
         names = list(names)
         for plan in self._plans.values():
             plan.dirty.update(names)
-        self._state_dirty.update(names)
+        self._book.mark(names)
 
     def changed(self, names: Iterable[str]) -> None:
         """The state (value, error, running) of ``names`` may have changed."""
-        self._state_dirty.update(names)
+        self._book.mark(names)
 
     def _values_dropped(self, names: Iterable[str]) -> None:
         """Cached values of ``names`` are gone: plans look at them again; frames holding them go."""
@@ -420,21 +416,7 @@ class Engine:
     # ---- states ---------------------------------------------------------------------------
     def state(self, name: str) -> str:
         """input, fresh, stale, not computed, evicted, running or error."""
-        if name in self.running:
-            return "running"
-        if name not in self.graph.nodes:
-            return "input"
-        version = self.versions.version(name)
-        error = self.errors.get(name)
-        if error is not None and error[0] == version and version is not UNBOUND:
-            return "error"
-        entry = self.cache.get(name)
-        if entry is None:
-            evicted = self.cache.evicted.get(name)
-            if evicted is None:
-                return "not computed"
-            return "evicted" if evicted == version else "stale"
-        return "fresh" if entry.version == version else "stale"
+        return self._book.state(name)
 
     def states(self) -> dict[str, str]:
         """Every node's state, in dependency order, after re-checking the globals nodes read."""
@@ -444,40 +426,18 @@ class Engine:
 
     def known_states(self) -> dict[str, str]:
         """Every node's state as of the last change the engine saw (globals are not re-checked)."""
-        graph = self.graph
-        self._bind_all()
-        old = self._states
-        if self._states_structure != graph.structure:
-            order = graph.topological_order()
-            self.versions.compute(order)
-            self._states = {name: self.state(name) for name in order}
-            changes = {n: s for n, s in self._states.items() if old.get(n) != s}
-            changes.update({n: "removed" for n in old if n not in self._states})
-            self._states_structure = graph.structure
-        else:
-            dirty = self._state_dirty
-            if not dirty:
-                return old
-            present = [n for n in dirty if n in graph.dag]
-            self.versions.compute(present)
-            changes = {n: "removed" for n in dirty if n not in graph.dag and old.pop(n, None) is not None}
-            for name in present:
-                state = self.state(name)
-                if old.get(name) != state:
-                    old[name] = changes[name] = state
-        self._state_dirty = set()
-        if changes:
-            self._state_changes.update(changes)
-            self.revision += 1
-        return self._states
+        return self._book.current()
 
     def state_changes(self) -> dict[str, str]:
         """Nodes whose state changed since the last call (``removed`` for nodes that left)."""
-        self.known_states()
-        changes, self._state_changes = self._state_changes, {}
-        return changes
+        return self._book.take_changes()
 
-    def _bind_all(self) -> None:
+    @property
+    def revision(self) -> int:
+        """Changes whenever a node's state changes."""
+        return self._book.revision
+
+    def bind_all(self) -> None:
         """Bring bindings up to date with session inputs/config (for state display).
 
         Overrides lasted one execute: states describe what the next plain execute would reuse.
