@@ -14,9 +14,8 @@ from typing import Any, Container, Iterable, Mapping, Sequence
 from ..errors import InputError
 from ..graph import FunctionGraph
 from ..graph.fingerprint import data_token
-from ..graph.types import describe, runtime_check_type
 from . import executors as _executors
-from . import sharing
+from . import bindings, sharing
 from .cache import ValueCache
 from .frames import FrameMemory
 from .plans import Plan, Step, closure, step_for
@@ -96,7 +95,7 @@ class Engine:
     def set_inputs(self, values: Mapping[str, Any]) -> None:
         """Bind inputs (private copies); all are type-checked first, so a bad one binds nothing."""
         for name, value in values.items():
-            self._check_input_type(name, value)
+            bindings.check_input_type(self.graph, name, value)
         for name, value in values.items():
             self.inputs[name] = sharing.own(value)
             self._tokens[name] = f"input:{data_token(value)}"
@@ -351,27 +350,8 @@ class Engine:
             for listener in listeners:
                 listener.execution_finished(ok)
 
-    @staticmethod
-    def missing_inputs(outputs: Sequence[str], needed_inputs: Iterable[str], steps: list[Step],
-                       supplied: Container[str]) -> dict[str, list[str]]:
-        """Unsupplied inputs this plan cannot do without, each with the nodes that need it."""
-        missing = {}
-        for name in needed_inputs:
-            if name in supplied:
-                continue
-            needers = sorted(step.name for step in steps
-                             if any(dep == name and required for _, dep, required in step.args))
-            if needers or name in outputs:
-                missing[name] = needers  # empty: asked for directly
-        return missing
-
-    @staticmethod
-    def missing_error(missing: Mapping[str, list[str]], fix: str | None = None) -> InputError:
-        lines = [f"  {name}  (needed by {', '.join(needers)})" if needers else f"  {name}  (requested)"
-                 for name, needers in missing.items()]
-        fix = fix or ("supply them, e.g. `%hamilton_inputs " + " ".join(f"{m}=..." for m in missing) +
-                      "` or `execute(..., inputs={...})`.")
-        return InputError("Missing inputs:\n" + "\n".join(lines) + f"\nFix: {fix}")
+    missing_inputs = staticmethod(bindings.missing_inputs)
+    missing_error = staticmethod(bindings.missing_error)
 
     def _bind(self, outputs, needed_inputs, steps, call_inputs, overrides) -> dict[str, Any]:
         versions = self.versions
@@ -391,7 +371,7 @@ class Engine:
             else:
                 versions.bind(name, None)
                 continue
-            self._check_input_type(name, value)
+            bindings.check_input_type(self.graph, name, value)
             values[name] = value
         missing = self.missing_inputs(outputs, needed_inputs, steps, values)
         if missing:
@@ -401,17 +381,6 @@ class Engine:
             values[name] = sharing.own(value)
         self._overridden = set(overrides)
         return values
-
-    def _check_input_type(self, name: str, value: Any) -> None:
-        if name not in self.graph.dag:
-            return
-        expected = self.graph.input_type(name)
-        check = runtime_check_type(expected)
-        if check is not None and not isinstance(value, check):
-            consumers = ", ".join(sorted(self.graph.consumers_of(name)))
-            raise InputError(f"Input `{name}` is of type {type(value).__name__}, but {consumers} "
-                             f"expect{'s' if ',' not in consumers else ''} {describe(expected)}.\n"
-                             f"Fix: pass a {describe(expected)} for `{name}`.")
 
     # ---- states ---------------------------------------------------------------------------
     def state(self, name: str) -> str:
