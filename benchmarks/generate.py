@@ -119,7 +119,8 @@ def make_inputs(n_rows: int = N_ROWS, seed: int = 0) -> dict[str, pd.Series]:
     return {name: pd.Series(values, index=index, name=name) for name, values in data.items()}
 
 
-def generate(seed: int = 7, n_features: int = N_FEATURES) -> Generated:
+def generate(seed: int = 7, n_features: int = N_FEATURES, max_downstream: int | None = None) -> Generated:
+    """A feature module; the edit target has at most ``max_downstream`` (default 1%) descendants."""
     rng = random.Random(seed)
     names: list[str] = []
     depth: dict[str, int] = {name: 0 for name in INPUTS}
@@ -181,7 +182,7 @@ def generate(seed: int = 7, n_features: int = N_FEATURES) -> Generated:
                     stack.append(c)
         return seen
 
-    limit = max(1, n_features // 100)
+    limit = max_downstream or max(1, n_features // 100)
     mid = range(int(0.4 * n_features), int(0.7 * n_features))
     candidates = []
     for i in mid:

@@ -75,13 +75,17 @@ class _Relay(Listener):
 class Session:
     """Python twin of the magics; usable without IPython."""
 
-    def __init__(self) -> None:
+    def __init__(self, memory_budget: int | str | None = None) -> None:
+        """``memory_budget`` bounds the values kept in memory (bytes or "4GB"; default: half the
+        machine's RAM); past it the least recently used are evicted."""
+        from .execution.persistent import parse_size
+
         self.graph = FunctionGraph()
-        self.engine = Engine(self.graph)
+        self.engine = Engine(self.graph, memory_budget=parse_size(memory_budget) if memory_budget else None)
         self.functions: dict[str, list[Callable]] = {}
         self._dropped: dict[str, set[str]] = {}  # module -> nodes dropped one by one
         self._observers: list[Callable[[Event], None]] = []
-        self._states: dict[str, str] = {}
+        self._status: tuple | None = None  # (revision, generation, status frame) last shown
         self._cell_counter = itertools.count(1)
         self._cell_modules: dict[str, str] = {}  # front-end cell id -> its module
         self._unnamed_sources: dict[str, tuple[str, str]] = {}  # unnamed cell's module -> its code, names blanked
@@ -91,7 +95,7 @@ class Session:
         """Call ``callback(event)`` on every change; returns an unsubscribe function."""
         if not self._observers:
             self.engine.listeners.append(_Relay(self))
-            self._states = self.engine.states()
+            self.engine.state_changes()  # observers start from the current states
         self._observers.append(callback)
         return lambda: self.unsubscribe(callback)
 
@@ -117,18 +121,16 @@ class Session:
         """
         if not self._observers:
             return
-        old, self._states = self._states, self.engine.states()
+        changed = self.engine.state_changes()
         if event is not None:
             self._emit(event)
-        changed = {n: s for n, s in self._states.items() if old.get(n) != s}
-        changed.update({n: "removed" for n in old if n not in self._states})
         if changed:
             self._emit(Event("states", list(changed), changed))
 
     @property
     def known_states(self) -> dict[str, str]:
         """States as of the last change the session announced (cheap; for observers)."""
-        return self._states if self._observers else self.engine.states()
+        return self.engine.known_states() if self._observers else self.engine.states()
 
     # ---- modules ----------------------------------------------------------------------------
     def register_functions(self, module: str, functions: Sequence[Callable]) -> Registration:
@@ -147,8 +149,7 @@ class Session:
         retyped = [n for n in change.changed if before[n].fingerprint == self.graph.nodes[n].fingerprint
                    and n not in stale]
         if len(stale) > 1:  # graph order, so a cell's receipt reads the same on every run
-            position = {name: i for i, name in enumerate(self.graph.topological_order())}
-            stale.sort(key=lambda name: position.get(name, -1))
+            stale = self.engine.sort_by_order(stale)
         if functions:
             self.functions[module] = list(functions)
         else:
@@ -265,8 +266,8 @@ class Session:
             observers = self._observers
             listeners = self.engine.listeners
             persistent = self.engine.persistent  # the on-disk cache setting survives a reset
-            executor = self.engine.executor  # so does the executor setting
-            self.__init__()
+            executor = self.engine.executor  # so do the executor setting and the memory budget
+            self.__init__(memory_budget=self.engine.cache.budget)
             self.engine.persistent = persistent
             self.engine.executor = executor
             self._observers = observers
@@ -304,7 +305,7 @@ class Session:
                 if any(getattr(fn, MODIFIERS_ATTR, None) for fn in functions):
                     nodes = self._resolve(module, functions, self.engine.config)
                     change = self.graph.replace_module(module, nodes)
-                    self.engine.graph_changed(change.touched)
+                    self.engine.graph_changed(change.touched, recheck=change.unchanged)
         except GraphError:
             self._restore_config(old)
             raise
@@ -318,7 +319,8 @@ class Session:
         self.engine.set_config(old)
         for module, functions in list(self.functions.items()):
             nodes = self._resolve(module, functions, old)
-            self.engine.graph_changed(self.graph.replace_module(module, nodes).touched)
+            change = self.graph.replace_module(module, nodes)
+            self.engine.graph_changed(change.touched, recheck=change.unchanged)
         self._publish_states()
 
     # ---- executing --------------------------------------------------------------------------
@@ -453,23 +455,70 @@ class Session:
         tracking (why a node is untracked, or an instance to re-create).
 
         ``state`` / ``module`` keep only the nodes in that state / module (for big sessions).
+        ``evicted`` nodes had a fresh value that the memory budget pushed out of memory: the next
+        execute that needs it loads it from the persistent cache (when on) or computes it again.
         """
         if module is not None and module not in self.graph.modules:
             raise self.graph.unknown(module, "module")
-        rows = []
-        for name, node_state in self.engine.states().items():
-            node = self.graph.get(name)
-            if state is not None and node_state != state or module is not None and node.module != module:
-                continue
-            entry = self.engine.cache.get(name)
-            rows.append({"node": name, "module": node.module or "(input)", "state": node_state,
-                         "type": describe(node.type),
-                         "last compute (ms)": round(entry.seconds * 1000, 3) if entry else None,
-                         "tags": ", ".join(f"{k}={v}" for k, v in node.tags.items()),
-                         "checks": "; ".join(self.engine.warnings.get(name, ())),
-                         "tracking": self.engine.tracking(name)})
-        return pd.DataFrame(rows, columns=["node", "module", "state", "type", "last compute (ms)", "tags",
-                                           "checks", "tracking"])
+        engine = self.engine
+        engine.versions.refresh_globals(self.graph.nodes)
+        states = engine.known_states()
+        key = (engine.revision, engine.versions.tracking_revision, self.graph.generation, self.graph.structure)
+        if self._status is None or self._status[0] != key:  # rebuilt only when something changed
+            self._status = (key, self._status_frame(states))
+        frame = self._status[1]
+        if state is not None:
+            frame = frame[frame["state"] == state]
+        if module is not None:
+            frame = frame[frame["module"] == module]
+        return frame.reset_index(drop=True) if state is not None or module is not None else frame.copy(deep=False)
+
+    def _status_frame(self, states: Mapping[str, str]) -> pd.DataFrame:
+        graph, cache, warnings = self.graph, self.engine.cache, self.engine.warnings
+        order = graph.topological_order()
+        nodes = [graph.get(name) for name in order]
+        entries = [cache.get(name) for name in order]
+        return pd.DataFrame({
+            "node": order,
+            "module": [node.module or "(input)" for node in nodes],
+            "state": [states[name] for name in order],
+            "type": [describe(node.type) for node in nodes],
+            "last compute (ms)": [round(e.seconds * 1000, 3) if e else None for e in entries],
+            "tags": [", ".join(f"{k}={v}" for k, v in node.tags.items()) for node in nodes],
+            "checks": ["; ".join(warnings.get(name, ())) for name in order],
+            "tracking": [self.engine.tracking(name) for name in order]})
+
+    # ---- memory ------------------------------------------------------------------------------
+    @property
+    def memory_budget(self) -> int:
+        """Bytes of values kept in memory at most; set an int or a size such as "4GB"."""
+        return self.engine.cache.budget
+
+    @memory_budget.setter
+    def memory_budget(self, value: int | str) -> None:
+        self.set_memory_budget(value)
+
+    def set_memory_budget(self, size: int | str) -> list[str]:
+        """Bound the values kept in memory (``"4GB"``, ``"500MB"`` or bytes); returns the nodes
+        evicted to fit. Evicted values come back from the persistent cache when it is on."""
+        from .execution.persistent import parse_size
+
+        try:
+            nbytes = parse_size(size)
+        except ValueError as exc:
+            raise InputError(f"Memory budget: {exc}.\nFix: give a size such as 4GB or 500MB.") from None
+        evicted = self.engine.set_memory_budget(nbytes)
+        self._publish_states()
+        return evicted
+
+    def memory_info(self):
+        """Bytes of values in memory, the budget, and which nodes were evicted."""
+        from .execution.cache import MemoryInfo
+
+        cache = self.engine.cache
+        states = self.engine.known_states()
+        evicted = [n for n in cache.evicted if states.get(n) == "evicted"]
+        return MemoryInfo(cache.nbytes, cache.budget, len(cache), evicted, self.engine.persistent is not None)
 
     def show(self, name: str) -> NodeDetails:
         """Doc, signature, source, lineage, state and a value preview of one node."""

@@ -125,7 +125,8 @@ def test_a_node_element_carries_its_state_as_class_and_data(state):
 
 
 def test_class_names_are_css_safe_and_warnings_add_a_class():
-    assert [gv.state_class(s) for s in STATES] == ["input", "fresh", "stale", "untracked", "not-computed", "running", "error"]
+    assert [gv.state_class(s) for s in STATES] == ["input", "fresh", "stale", "untracked", "not-computed", "evicted",
+                                                   "running", "error"]
     assert gv.node_classes("fresh", warned=True).split() == ["node", "fresh", "warning"]
 
 

@@ -1,8 +1,21 @@
-"""Computed values by node name, each stored with the version it was computed at."""
+"""Computed values by node name, each stored with the version it was computed at.
+
+The cache holds at most ``budget`` bytes of values. Past it, the least recently used values
+are evicted: their node is remembered as *evicted* (with the version the value had), so the
+status can say so, and the next execute that needs one loads it from the persistent cache
+when that is on, or computes it again.
+"""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterator
+import os
+import sys
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_BUDGET_FRACTION = 0.5  # of physical memory
 
 
 @dataclasses.dataclass(slots=True)
@@ -11,25 +24,100 @@ class Entry:
     value: Any
     seconds: float
     guard: tuple | None = None  # see execution.sharing
+    nbytes: int = 0
+
+
+def nbytes_of(value: Any) -> int:
+    """Bytes of a value's data (pandas/numpy/polars buffers; containers summed; else sys.getsizeof).
+
+    Indexes are not counted: the outputs of a graph share one.
+    """
+    if isinstance(value, (pd.Series, np.ndarray)):
+        return int(value.nbytes)
+    if isinstance(value, pd.DataFrame):
+        return sum(int(block.values.nbytes) for block in value._mgr.blocks)
+    estimated = getattr(value, "estimated_size", None)  # polars
+    if callable(estimated) and type(value).__module__.startswith("polars"):
+        return int(estimated())
+    kind = type(value)
+    if kind is dict or kind is list or kind is tuple:
+        items = list(value.values() if kind is dict else value)
+        sample = items[:100]  # long containers: scaled up from their first items
+        inner = sum(nbytes_of(item) for item in sample) * len(items) // max(1, len(sample))
+        return sys.getsizeof(value) + inner
+    try:
+        return sys.getsizeof(value)
+    except TypeError:
+        return 0
+
+
+def physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def default_budget() -> int:
+    """Half the machine's physical memory (8 GB when it cannot be read)."""
+    total = physical_memory()
+    return int(total * DEFAULT_BUDGET_FRACTION) if total else 8 * 2 ** 30
 
 
 class ValueCache:
-    """In-memory cache; a value is only ever served when its version matches."""
+    """In-memory cache; a value is only ever served when its version matches.
 
-    def __init__(self) -> None:
+    Entries are kept in least-recently-used order (``touch`` on every reuse).
+    """
+
+    def __init__(self, budget: int | None = None) -> None:
         self._entries: dict[str, Entry] = {}
+        self.budget = default_budget() if budget is None else int(budget)
+        self.nbytes = 0
+        self.evicted: dict[str, str] = {}  # node -> version of the value that was evicted
 
     def get(self, name: str) -> Entry | None:
         return self._entries.get(name)
 
+    def touch(self, name: str) -> None:
+        """``name`` was just used: it goes last in the eviction order."""
+        entry = self._entries.pop(name, None)
+        if entry is not None:
+            self._entries[name] = entry
+
     def put(self, name: str, version: str, value: Any, seconds: float, guard: tuple | None = None) -> None:
-        self._entries[name] = Entry(version, value, seconds, guard)
+        self.discard(name)
+        entry = self._entries[name] = Entry(version, value, seconds, guard, nbytes_of(value))
+        self.nbytes += entry.nbytes
+        self.evicted.pop(name, None)
 
     def discard(self, name: str) -> None:
-        self._entries.pop(name, None)
+        entry = self._entries.pop(name, None)
+        if entry is not None:
+            self.nbytes -= entry.nbytes
+        self.evicted.pop(name, None)
+
+    def evict(self, keep: Iterable[str] = ()) -> list[str]:
+        """Evict least recently used values until the cache fits its budget; never ``keep``."""
+        if self.nbytes <= self.budget:
+            return []
+        keep = set(keep)
+        gone = []
+        for name in list(self._entries):
+            if self.nbytes <= self.budget:
+                break
+            if name in keep:
+                continue
+            entry = self._entries.pop(name)
+            self.nbytes -= entry.nbytes
+            self.evicted[name] = entry.version
+            gone.append(name)
+        return gone
 
     def clear(self) -> None:
         self._entries.clear()
+        self.evicted.clear()
+        self.nbytes = 0
 
     def __contains__(self, name: str) -> bool:
         return name in self._entries
@@ -39,3 +127,26 @@ class ValueCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+@dataclasses.dataclass
+class MemoryInfo:
+    """What the in-memory cache holds, against its budget."""
+
+    nbytes: int
+    budget: int
+    entries: int
+    evicted: list[str]
+    persistent: bool  # evicted values come back from disk
+
+    def __str__(self) -> str:
+        from .persistent import format_size
+
+        used = f"{format_size(self.nbytes)} of {format_size(self.budget)} in memory ({self.entries} values"
+        used += f", {100 * self.nbytes / self.budget:.0f}% of the budget)" if self.budget else ")"
+        if not self.evicted:
+            return used + "; nothing evicted."
+        shown = ", ".join(self.evicted[:10]) + (" …" if len(self.evicted) > 10 else "")
+        back = "loaded from the persistent cache" if self.persistent else "computed again"
+        return (f"{used}; {len(self.evicted)} evicted (least recently used; {back} when needed): "
+                f"{shown}")

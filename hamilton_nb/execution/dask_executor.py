@@ -2,7 +2,7 @@
 
 Dask is optional (``pip install 'hamilton_nb[dask]'``) and imported only when used. The
 contract is the one in :mod:`.executors`: only stale nodes are submitted, values come back
-through ``engine._store``, failures name the node and show the user's frames.
+through ``run.store``, failures name the node and show the user's frames.
 """
 from __future__ import annotations
 
@@ -15,9 +15,13 @@ import traceback
 import uuid
 from typing import Any, Iterable
 
+from ..errors import HamiltonError
 from . import sharing
-from .executors import Executor, _abandon, _split, _started, _Waiting, require
+from .cache import nbytes_of
+from .executors import Executor, _Waiting, require
 from .interrupts import CtrlC
+
+_INLINE_BYTES = 64 * 2 ** 10  # values below this travel with the tasks instead of being scattered first
 
 class Computed:
     """A node's value and its compute seconds, as a Dask task returns them."""
@@ -195,7 +199,15 @@ class DaskExecutor(Executor):
         main = sys.modules.get("__main__")
         if main is not None and not hasattr(main, "__spec__"):
             main.__spec__ = None  # IPython's namespace module: spawning worker processes reads it
-        cluster = _local_cluster(distributed, kwargs)
+        if kwargs.get("processes", True):
+            _refuse_in_a_worker_import()
+        try:
+            cluster = _local_cluster(distributed, kwargs)
+        except RuntimeError as exc:
+            script = getattr(main, "__file__", None)
+            if kwargs.get("processes", True) and script and "failed to start" in str(exc):
+                raise HamiltonError(_unguarded_script(script)) from None
+            raise
         client = distributed.Client(cluster, set_as_default=False)
         self._own = (client, cluster)
         import atexit
@@ -239,10 +251,11 @@ class DaskExecutor(Executor):
             for module in added:
                 cloudpickle.unregister_pickle_by_value(module)
 
-    def run(self, engine, steps, values, memo, report) -> None:
-        stale, guards = _split(engine, steps, values, memo, report)
+    def run(self, run) -> None:
+        stale = run.stale()
         if not stale:
             return
+        engine, values, memo, report = run.engine, run.values, run.memo, run.report
         distributed = require("distributed", "dask", "The Dask executor")
         client = self.get_client()
         names = {step.name for step in stale}
@@ -251,6 +264,9 @@ class DaskExecutor(Executor):
         remote: dict[str, Any] = {}
         send = []
         for dep in needed:
+            if nbytes_of(values[dep]) < _INLINE_BYTES:  # small (a seed, a setting): goes inside the tasks
+                remote[dep] = values[dep]
+                continue
             known = self._remote.get(dep)
             if known is not None and known[0] == memo.get(dep) and known[1].client is client \
                     and known[1].status == "finished":
@@ -275,31 +291,30 @@ class DaskExecutor(Executor):
                 futures[step.name] = future
                 by_key[future.key] = step
             for step in waiting.ready:
-                _started(engine, step.name)
+                run.started(step.name)
             finished = distributed.as_completed(list(futures.values()), with_results=True,
                                                 raise_errors=False, loop=client.loop)
             for batch in finished.batches():
                 ctrl_c.check()
                 for future, result in batch:
                     step = by_key[future.key]
-                    name, version = step.name, memo[step.name]
-                    engine.running.discard(name)
+                    name = step.name
                     if future.status != "finished":
-                        self._raise(engine, step, result, waiting, memo)
-                    engine._store(step, version, result.value, result.seconds, values, guards, report)
-                    self._remote[name] = (version, future)
+                        self._raise(run, step, result, waiting)
+                    run.store(step, result.value, result.seconds)
+                    self._remote[name] = (memo[name], future)
                     for ready in waiting.done(name):
                         if ready.name not in report.computed:  # a batch may hold a child before its parent
-                            _started(engine, ready.name)
+                            run.started(ready.name)
         except KeyboardInterrupt:
             running = [step.name for step in stale if step.name in engine.running]
             self._cancel(client, futures, names, report)
-            _abandon(engine, names)
-            raise engine._interrupted(running, report) from None
+            run.abandon(names)
+            raise run.interrupted(running) from None
         finally:
             ctrl_c.stop()
             self._cancel(client, futures, names, report)
-            _abandon(engine, names)
+            run.abandon(names)
 
     @staticmethod
     def _cancel(client, futures, names, report) -> None:
@@ -310,21 +325,36 @@ class DaskExecutor(Executor):
             except Exception:  # pragma: no cover - the cluster may be gone
                 pass
 
-    def _raise(self, engine, step, result, waiting, memo) -> None:
+    def _raise(self, run, step, result, waiting) -> None:
         """Report a failed task as the local path would (``NodeExecutionError``)."""
         exc = result[1] if isinstance(result, tuple) and len(result) == 3 else result
         if isinstance(exc, RemoteNodeError):
             step = waiting.steps.get(exc.node, step)  # a task downstream of it may report first
-            version = memo[step.name]
             if exc.mutated:
-                engine._failed(step, version, None, mutated=exc.mutated)
-            node = engine.graph.nodes[step.name]
-            engine._failed(step, version, exc.error, user_tb=_format_remote(exc, step.callable, node.function))
+                run.fail(step, None, mutated=exc.mutated)
+            node = run.engine.graph.nodes[step.name]
+            run.fail(step, exc.error, user_tb=_format_remote(exc, step.callable, node.function))
         self._remote.clear()  # the cluster may have lost data (a worker died): send again next time
         if not isinstance(exc, BaseException):
             exc = RuntimeError(f"the Dask task failed: {exc!r}")
-        engine._failed(step, memo[step.name], exc,
-                       user_tb="".join(traceback.format_exception_only(type(exc), exc)))
+        run.fail(step, exc, user_tb="".join(traceback.format_exception_only(type(exc), exc)))
+
+
+def _unguarded_script(script: str) -> str:
+    return (f"Dask could not start its worker processes for {os.path.basename(script)}. Each worker process "
+            "imports the script again; code outside `if __name__ == \"__main__\":` then runs again in the "
+            "worker and tries to start another cluster, so the workers fail (\"Nanny failed to start\").\n"
+            "Fix: put the script's top-level code under `if __name__ == \"__main__\":`, or run the workers as "
+            "threads: `DaskExecutor(processes=False)`.")
+
+
+def _refuse_in_a_worker_import() -> None:
+    """In a worker process importing the user's script, starting a cluster would recurse: stop."""
+    import multiprocessing
+
+    main = sys.modules.get("__main__")
+    if multiprocessing.parent_process() is not None and getattr(main, "__name__", "") == "__mp_main__":
+        raise HamiltonError(_unguarded_script(getattr(main, "__file__", None) or "the script"))
 
 
 _TRIM_KEY = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"

@@ -4,14 +4,13 @@ The engine decides *what* runs (the plan, versions, which cached values are fres
 happens to a result (checks, sealing, the cache, errors). An executor only decides *where and
 in which order* the stale steps run::
 
-    executor.run(engine, steps, values, memo, report)
+    executor.run(run)
 
-``steps`` are in dependency order; ``values`` holds the bound inputs and overrides and receives
-every step's value; ``memo`` maps names to current versions; ``report`` records what ran.
-Every executor keeps the same contract as the local loop: fresh cached values are reused, each
-stale step runs once, a computed value goes through ``engine._store`` (type check, data-quality
-checks, sealed, cached with its version), a failing node raises ``NodeExecutionError`` through
-``engine._failed``, and Ctrl-C raises ``Interrupted`` after cancelling what is still queued.
+``run`` is an :class:`~hamilton_nb.execution.run.Run`: its steps are in dependency order;
+``run.stale()`` reuses fresh cached values and returns the steps to compute; each computed
+value goes through ``run.store`` (type check, data-quality checks, sealed, cached with its
+version), a failing node raises ``NodeExecutionError`` through ``run.fail``, and Ctrl-C raises
+``run.interrupted(...)`` after cancelling what is still queued.
 
 Dask is optional (``pip install 'hamilton_nb[dask]'``) and imported only when used.
 """
@@ -22,14 +21,13 @@ import importlib
 import os
 import time
 import traceback
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ..errors import MissingDependency
-from . import sharing
 from .interrupts import CtrlC
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .engine import Engine, ExecutionReport, _Step
+    from .run import Run
 
 EXECUTORS = ("local", "threads", "dask")
 
@@ -48,8 +46,7 @@ class Executor:
 
     name = "executor"
 
-    def run(self, engine: "Engine", steps: list["_Step"], values: dict[str, Any], memo: dict,
-            report: "ExecutionReport") -> None:
+    def run(self, run: "Run") -> None:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -64,8 +61,27 @@ class LocalExecutor(Executor):
 
     name = "local"
 
-    def run(self, engine, steps, values, memo, report) -> None:
-        engine._run(steps, values, memo, report)
+    def run(self, run) -> None:
+        clock = time.perf_counter
+        for step in run.steps:
+            if run.reuse(step):
+                continue
+            name = step.name
+            kwargs = run.arguments(step)
+            run.started(name)
+            t0 = clock()
+            try:
+                value = step.callable(**kwargs)
+            except Exception as exc:
+                run.restore(step)
+                run.fail(step, exc)
+            except BaseException as exc:
+                run.restore(step)
+                run.abandon([name])
+                if isinstance(exc, KeyboardInterrupt):
+                    raise run.interrupted([name], _user_traceback(exc)) from None
+                raise
+            run.store(step, value, clock() - t0)
 
 
 def resolve(executor: "str | Executor | None") -> Executor:
@@ -89,13 +105,6 @@ def resolve(executor: "str | Executor | None") -> Executor:
 
 
 # ---- shared by the parallel executors --------------------------------------------------------
-def _split(engine, steps, values, memo, report) -> tuple[list, dict]:
-    """Reuse fresh cached values (as the local loop does); return (stale steps, guards)."""
-    guards = {name: sharing.seal(value) for name, value in values.items()}
-    stale = [step for step in steps if not engine._reuse(step, memo[step.name], values, guards, report)]
-    return stale, guards
-
-
 class _Waiting:
     """Which stale steps still wait for stale dependencies; who becomes ready when one finishes."""
 
@@ -121,21 +130,6 @@ class _Waiting:
             if self.pending[child] == 0:
                 ready.append(self.steps[child])
         return ready
-
-
-def _started(engine, name: str) -> None:
-    engine.running.add(name)
-    for listener in engine.listeners:
-        listener.node_started(name)
-
-
-def _abandon(engine, names: Iterable[str]) -> None:
-    """Nodes that were queued or running when the run stopped: not running any more."""
-    for name in list(names):
-        if name in engine.running:
-            engine.running.discard(name)
-            for listener in engine.listeners:
-                listener.node_finished(name, False)
 
 
 def _user_traceback(exc: BaseException, skip: int = 1) -> str:
@@ -173,21 +167,20 @@ class ThreadExecutor(Executor):
     def __repr__(self) -> str:
         return f"<ThreadExecutor max_workers={self.max_workers}>"
 
-    def run(self, engine, steps, values, memo, report) -> None:
-        stale, guards = _split(engine, steps, values, memo, report)
+    def run(self, run) -> None:
+        stale = run.stale()
         if not stale:
             return
         waiting = _Waiting(stale)
         queue = list(waiting.ready)
         inflight: dict[cf.Future, Any] = {}
         pool = cf.ThreadPoolExecutor(self.max_workers, thread_name_prefix="hamilton_nb")
-        handout = sharing.handout
 
         def submit() -> None:
             while queue and len(inflight) < self.max_workers:
                 step = queue.pop(0)
-                kwargs = {param: handout(values[dep]) for param, dep, _ in step.args if dep in values}
-                _started(engine, step.name)
+                kwargs = run.arguments(step)
+                run.started(step.name)
                 inflight[pool.submit(_call, step.callable, kwargs)] = step
 
         wait_for_running = True
@@ -200,8 +193,6 @@ class ThreadExecutor(Executor):
                 ctrl_c.check()
                 for future in done:
                     step = inflight.pop(future)
-                    name, version = step.name, memo[step.name]
-                    engine.running.discard(name)
                     error = future.exception()
                     if isinstance(error, KeyboardInterrupt):
                         raise error
@@ -209,21 +200,21 @@ class ThreadExecutor(Executor):
                         raise error
                     ok, payload, seconds, user_tb = future.result()
                     if not ok:
-                        engine._restore(step, values, guards)
-                        engine._failed(step, version, payload, user_tb=user_tb)
-                    engine._store(step, version, payload, seconds, values, guards, report)
-                    queue.extend(waiting.done(name))
+                        run.restore(step)
+                        run.fail(step, payload, user_tb=user_tb)
+                    run.store(step, payload, seconds)
+                    queue.extend(waiting.done(step.name))
                 submit()
         except KeyboardInterrupt:
             wait_for_running = False
             names = [step.name for step in inflight.values()]
-            _abandon(engine, names)
-            raise engine._interrupted(names, report) from None
+            run.abandon(names)
+            raise run.interrupted(names) from None
         finally:
             ctrl_c.stop()
             for future in inflight:
                 future.cancel()
-            _abandon(engine, [step.name for step in inflight.values()])
+            run.abandon([step.name for step in inflight.values()])
             # After an error, let running nodes finish so nothing runs behind the caller's back;
             # after Ctrl-C, return at once (their results are discarded).
             pool.shutdown(wait=wait_for_running, cancel_futures=True)

@@ -1,4 +1,5 @@
-"""What one execute did, summarised so it reads the same at 5 nodes and at 5000."""
+"""What an execute tells its caller and its observers: the report (summarised so it reads the
+same at 5 nodes and at 5000) and the listener hooks."""
 from __future__ import annotations
 
 import dataclasses
@@ -37,11 +38,17 @@ class ExecutionReport:
 
     outputs: list[str]
     computed: dict[str, float] = dataclasses.field(default_factory=dict)
-    cached: list[str] = dataclasses.field(default_factory=list)
     seconds: float = 0.0
     loaded: list[str] = dataclasses.field(default_factory=list)  # from the persistent cache
     changed: dict[str, str] = dataclasses.field(default_factory=dict)  # recomputed, new value -> how
     same: list[str] = dataclasses.field(default_factory=list)  # recomputed, same value as before
+    steps: Sequence[str] = ()  # every node the request needs, in dependency order
+
+    @property
+    def cached(self) -> list[str]:
+        """Nodes whose in-memory cached value was reused."""
+        computed, loaded = self.computed, set(self.loaded)
+        return [n for n in self.steps if n not in computed and n not in loaded]
 
     def recomputed(self, name: str, comparison: Comparison) -> None:
         """``name`` replaced a cached value; record whether its value changed."""
@@ -77,3 +84,17 @@ class ExecutionReport:
         more = "; …" if len(self.changed) > len(shown) else ""
         changed = f"{len(self.changed)} changed" + (f" ({details}{more})" if shown else "")
         return f"{len(self.changed) + len(self.same)} recomputed: {changed}, {len(self.same)} same"
+
+
+class Listener:
+    """Observer hooks (progress bars, the graph widget); all optional."""
+
+    def node_started(self, name: str) -> None: ...
+
+    def node_finished(self, name: str, ok: bool) -> None: ...
+
+    def execution_started(self, to_compute: list[str]) -> None:
+        """An execute is about to compute these (stale) nodes, in dependency order."""
+
+    def execution_finished(self, ok: bool) -> None:
+        """The execute that :meth:`execution_started` announced has ended."""

@@ -8,8 +8,13 @@ import pandas as pd
 
 from ..errors import ResultError
 from .sharing import handout
+from .cache import nbytes_of
 
 _MAX_BLOCKS = 64
+# Frames up to this size are copied into one block: handing out a shallow copy is then O(1)
+# whatever the column count, and the copy costs little. Larger frames share their columns'
+# memory with the cache (one block per column), so the data is held once.
+SMALL_FRAME_BYTES = 64 * 2 ** 20
 
 
 def as_dict(values: Mapping[str, Any], outputs: Sequence[str]) -> dict[str, Any]:
@@ -70,8 +75,13 @@ def build_dataframe(values: Mapping[str, Any], outputs: Sequence[str]) -> pd.Dat
                 and not isinstance(value, str) and len(value) != len(index):
             raise ResultError(f"`{key}` has length {len(value)} but the other outputs have "
                               f"{len(index)} rows.\nFix: return a pd.Series on the same index, or a scalar.")
-    # copy=True stores one block per dtype: later shallow copies (every execute) are then O(1)
-    return pd.DataFrame(columns, index=index, copy=True)
+    small = sum(nbytes_of(value) for value in columns.values()) <= SMALL_FRAME_BYTES
+    return pd.DataFrame(columns, index=index, copy=small)
+
+
+def shares_memory(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` is built on the cached values themselves (a large frame)."""
+    return nbytes_of(frame) > SMALL_FRAME_BYTES
 
 
 def update_dataframe(previous: pd.DataFrame, values: Mapping[str, Any],
@@ -89,9 +99,9 @@ def update_dataframe(previous: pd.DataFrame, values: Mapping[str, Any],
             return None
     frame = previous.copy(deep=False)
     for name in changed:
-        frame[name] = values[name]
-    if frame._mgr.nblocks > _MAX_BLOCKS:  # many edits fragment the frame; merge it back once
-        frame = frame.copy()
+        frame[name] = values[name]  # shares the new value's memory (copy-on-write)
+    if frame._mgr.nblocks > _MAX_BLOCKS and not shares_memory(frame):
+        frame = frame.copy()  # many edits fragment a small frame; merge it back once
     return frame
 
 

@@ -117,6 +117,7 @@ class Versioner:
         self._reach: dict[str, tuple[Reach, tuple, str, bool]] = {}  # node -> (reach, snapshot, token, stable)
         self.untracked: dict[str, str] = {}  # node -> why its reach has no sound token
         self.notes: dict[str, list[str]] = {}  # node -> things the user should know (outdated instances)
+        self.tracking_revision = 0  # changes whenever ``untracked`` or ``notes`` do
         self._run = uuid.uuid4().hex  # untracked versions are unique to this process…
         self._epoch = 0  # …and to one execute
 
@@ -177,6 +178,7 @@ class Versioner:
                     and all(map(operator.is_, snapshot, known[1])):
                 continue
             tokenizer = tokenizer or Tokenizer()
+            before = (self.untracked.get(name), self.notes.get(name))
             try:
                 token = reach.token(tokenizer)
                 was_untracked = self.untracked.pop(name, None) is not None
@@ -188,6 +190,8 @@ class Versioner:
                 self.notes[name] = notes
             else:
                 self.notes.pop(name, None)
+            if before != (self.untracked.get(name), self.notes.get(name)):
+                self.tracking_revision += 1
             self._reach[name] = (reach, snapshot, token, Reach.is_stable(snapshot))
             if known is None or token != known[2] or was_untracked:  # same content: same version
                 changed.append(name)

@@ -19,7 +19,7 @@ from .grouping import DETAIL_LIMIT, INPUTS_GROUP, MAX_GROUPS, Group, module_of, 
 from .layout import place
 from .style import label_size
 
-STATES = ("input", "fresh", "stale", "untracked", "not computed", "running", "error")
+STATES = ("input", "fresh", "stale", "untracked", "not computed", "evicted", "running", "error")
 MIN_ITEMS = 8     # a view with fewer boxes opens its biggest group in place …
 MAX_ITEMS = MAX_GROUPS + 8  # … as long as it then draws at most this many
 SMALL_GROUP = 3   # a group this small is drawn as its nodes
@@ -91,7 +91,7 @@ def node_element(graph: FunctionGraph, name: str, state: str, warned: bool = Fal
 def group_label(title: str, count: int, counts: Counter, warned: int = 0) -> str:
     """``title`` over the node count and the mix of states (most urgent first)."""
     parts = [f"{count} node" + ("" if count == 1 else "s")]
-    for state in ("error", "running", "stale", "not computed", "fresh"):
+    for state in ("error", "running", "stale", "untracked", "not computed", "evicted", "fresh"):
         if counts.get(state) and counts[state] != count:
             parts.append(f"{counts[state]} {state}")
     if warned:
@@ -101,7 +101,7 @@ def group_label(title: str, count: int, counts: Counter, warned: int = 0) -> str
 
 def group_state(counts: Counter) -> str:
     """The most urgent state among a group's nodes."""
-    for state in ("error", "running", "stale", "untracked", "not computed", "fresh", "input"):
+    for state in ("error", "running", "stale", "untracked", "not computed", "evicted", "fresh", "input"):
         if counts.get(state):
             return state
     return "fresh"

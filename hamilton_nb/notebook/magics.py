@@ -265,7 +265,8 @@ class HamiltonMagics(Magics):
             return self.session.config
 
     @magic_arguments()
-    @argument("--state", choices=["input", "fresh", "stale", "untracked", "not computed", "running", "error"],
+    @argument("--state", choices=["input", "fresh", "stale", "untracked", "not computed", "evicted", "running",
+                                  "error"],
               type=lambda text: text.strip("'\"").replace("-", " ").replace("_", " "),
               help="Only nodes in this state ('not computed' may be written not-computed).")
     @argument("--module", help="Only nodes of this module.")
@@ -386,8 +387,9 @@ class HamiltonMagics(Magics):
         print(self.session.import_module(_unquote(args.target), as_name=args.as_name))
 
     @magic_arguments()
-    @argument("action", choices=["on", "off", "clear", "info"], help="on | off | clear | info")
-    @argument("dir", nargs="?", help="With `on`: the cache directory (default .hamilton_cache/ here).")
+    @argument("action", choices=["on", "off", "clear", "info", "memory"], help="on | off | clear | info | memory")
+    @argument("dir", nargs="?", help="With `on`: the cache directory (default .hamilton_cache/ here). "
+                                     "With `memory`: the new memory budget, e.g. 4GB.")
     @argument("--max-size", help="With `on`: size limit, e.g. 500MB or 2GB (least recently used go first).")
     @line_magic
     def hamilton_cache(self, line: str):
@@ -401,9 +403,25 @@ class HamiltonMagics(Magics):
 
         pandas and polars values are stored in Arrow IPC (feather) format; other values are
         pickled, and loading a pickle can run code: only use a cache directory you trust.
+
+        ``memory [SIZE]``: values kept in memory, against the memory budget (default: half the
+        machine's RAM); with SIZE (e.g. ``4GB``), set the budget. Past it, the least recently
+        used values are evicted (state ``evicted`` in ``%hamilton_status``); an execute that
+        needs one again loads it from the persistent cache when it is on, else recomputes it.
+        Python: ``session.set_memory_budget("4GB")``, ``session.memory_info()``.
         """
         args = parse_argstring(self.hamilton_cache, line)
         session = self.session
+        if args.action == "memory":
+            if args.max_size:
+                raise InputError("`%hamilton_cache memory` takes a size, not --max-size.\n"
+                                 "Fix: `%hamilton_cache memory 4GB`.")
+            if args.dir:
+                evicted = session.set_memory_budget(_unquote(args.dir))
+                if evicted:
+                    print(f"Evicted {len(evicted)} value(s) to fit the new budget.")
+            print(session.memory_info())
+            return
         if args.action != "on" and (args.dir or args.max_size):
             raise InputError(f"`%hamilton_cache {args.action}` takes no directory or --max-size.\n"
                              "Fix: `%hamilton_cache on DIR --max-size 2GB`.")

@@ -1,0 +1,45 @@
+"""Inputs a plan needs: which are missing (and who needs them), and whether a bound one has the
+type its consumers ask for."""
+from __future__ import annotations
+
+from typing import Any, Container, Iterable, Mapping, Sequence
+
+from ..errors import InputError
+from ..graph import FunctionGraph
+from ..graph.types import describe, runtime_check_type
+from .plans import Step
+
+
+def missing_inputs(outputs: Sequence[str], needed_inputs: Iterable[str], steps: list[Step],
+                   supplied: Container[str]) -> dict[str, list[str]]:
+    """Unsupplied inputs this plan cannot do without, each with the nodes that need it."""
+    missing = {}
+    for name in needed_inputs:
+        if name in supplied:
+            continue
+        needers = sorted(step.name for step in steps
+                         if any(dep == name and required for _, dep, required in step.args))
+        if needers or name in outputs:
+            missing[name] = needers  # empty: asked for directly
+    return missing
+
+
+def missing_error(missing: Mapping[str, list[str]], fix: str | None = None) -> InputError:
+    lines = [f"  {name}  (needed by {', '.join(needers)})" if needers else f"  {name}  (requested)"
+             for name, needers in missing.items()]
+    fix = fix or ("supply them, e.g. `%hamilton_inputs " + " ".join(f"{m}=..." for m in missing) +
+                  "` or `execute(..., inputs={...})`.")
+    return InputError("Missing inputs:\n" + "\n".join(lines) + f"\nFix: {fix}")
+
+
+def check_input_type(graph: FunctionGraph, name: str, value: Any) -> None:
+    """A clear error when a bound input is not of the type its consumers' hints ask for."""
+    if name not in graph.dag:
+        return
+    expected = graph.input_type(name)
+    check = runtime_check_type(expected)
+    if check is not None and not isinstance(value, check):
+        consumers = ", ".join(sorted(graph.consumers_of(name)))
+        raise InputError(f"Input `{name}` is of type {type(value).__name__}, but {consumers} "
+                         f"expect{'s' if ',' not in consumers else ''} {describe(expected)}.\n"
+                         f"Fix: pass a {describe(expected)} for `{name}`.")

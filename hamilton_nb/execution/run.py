@@ -1,0 +1,227 @@
+"""One execute as executors see it: the steps to look at and how to record each outcome.
+
+This is the whole contract between the engine and an executor::
+
+    stale = run.stale()               # reuse fresh cached (or persisted) values; the rest
+    kwargs = run.arguments(step)      # what the node is called with
+    run.started(step.name)
+    run.store(step, value, seconds)   # checks, seals, caches; raises on a bad value
+    run.fail(step, exc, user_tb=...)  # records the failure and raises NodeExecutionError
+    raise run.interrupted(names)      # Ctrl-C: what finished is cached, the rest is not
+
+Executors decide only where and in which order stale steps run.
+"""
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import TYPE_CHECKING, Any, Iterable
+
+from ..errors import Interrupted, NodeExecutionError
+from ..graph.build import where
+from ..graph.types import describe
+from . import sharing
+from .diff import compare
+from .plans import Step
+from .versions import is_untracked
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import Engine, ExecutionReport
+
+logger = logging.getLogger("hamilton_nb")
+
+
+class Run:
+    """``steps`` (dependency order) to look at; ``values`` holds bound inputs, overrides and the
+    cached values they read, and receives every step's value; ``memo`` maps names to versions."""
+
+    def __init__(self, engine: "Engine", steps: list[Step], values: dict[str, Any], memo: dict,
+                 report: "ExecutionReport", guards: dict[str, Any]) -> None:
+        self.engine, self.steps, self.values, self.memo, self.report = engine, steps, values, memo, report
+        self.guards = guards
+
+    @property
+    def listeners(self) -> list:
+        return self.engine.listeners
+
+    # ---- before running -----------------------------------------------------------------
+    def reuse(self, step: Step) -> bool:
+        """Use the cached (or persisted) value of ``step`` if it has the current version."""
+        engine, name = self.engine, step.name
+        version = self.memo[name]
+        entry = engine.cache.get(name)
+        if entry is not None and entry.version == version:
+            if name in engine._recheck:  # the checks were edited: run them on the cached value
+                self._quality_checks(step, version, entry.value)
+            self.values[name] = entry.value
+            self.guards[name] = entry.guard
+            engine.cache.touch(name)
+            return True
+        return engine.persistent is not None and not is_untracked(version) and self._load_persisted(step, version)
+
+    def _load_persisted(self, step: Step, version: str) -> bool:
+        engine = self.engine
+        stored = engine.persistent.load(step.name, version)
+        if stored is None:
+            return False
+        value, seconds = stored
+        self._quality_checks(step, version, value)  # brings back its ``warn`` notes
+        self._keep(step.name, version, value, seconds)
+        self.report.loaded.append(step.name)
+        return True
+
+    def stale(self) -> list[Step]:
+        """The steps whose value must be computed (the others are reused now)."""
+        return [step for step in self.steps if not self.reuse(step)]
+
+    def arguments(self, step: Step) -> dict[str, Any]:
+        values, handout = self.values, sharing.handout
+        return {param: handout(values[dep]) for param, dep, _ in step.args if dep in values}
+
+    def started(self, name: str) -> None:
+        self.engine.running.add(name)
+        self.engine.changed([name])
+        for listener in self.engine.listeners:
+            listener.node_started(name)
+
+    def abandon(self, names: Iterable[str]) -> None:
+        """Nodes that were queued or running when the run stopped: not running any more."""
+        engine = self.engine
+        for name in list(names):
+            if name in engine.running:
+                engine.running.discard(name)
+                engine.changed([name])
+                for listener in engine.listeners:
+                    listener.node_finished(name, False)
+
+    # ---- results ----------------------------------------------------------------------------
+    def store(self, step: Step, value: Any, seconds: float) -> None:
+        """Check a computed value (mutated inputs, type, data quality), then seal and cache it."""
+        name, version = step.name, self.memo[step.name]
+        self.engine.running.discard(name)
+        values, guards = self.values, self.guards
+        for param, dep, _ in step.args:
+            guard = guards.get(dep)
+            if guard is not None and dep in values and sharing.tampered(values[dep], guard):
+                self.restore(step)
+                self.fail(step, None, value=value, mutated=param)
+        engine = self.engine
+        what_if, notes = name in engine._what_if, engine.warnings.get(name)
+        self._quality_checks(step, version, value)
+        old = engine.cache.get(name)
+        if what_if:  # compared with the node's own value, which stays cached (with its check notes)
+            if notes is None:
+                engine.warnings.pop(name, None)
+            else:
+                engine.warnings[name] = notes
+            if old is not None:
+                self.report.recomputed(name, compare(old.value, value))
+            self.values[name] = value
+            self.guards[name] = sharing.seal(value)
+        else:
+            if old is not None:  # a recompute: did the value change? (before the old one is released)
+                self.report.recomputed(name, engine.changes.record(name, old.value, value, self.report))
+            self._keep(name, version, value, seconds)
+            if engine.persistent is not None and not is_untracked(version):
+                engine.persistent.save(name, version, value, seconds)
+        self.report.computed[name] = seconds
+        for listener in engine.listeners:
+            listener.node_finished(name, True)
+
+    def _keep(self, name: str, version: str, value: Any, seconds: float) -> None:
+        engine = self.engine
+        guard = self.guards[name] = sharing.seal(value)
+        engine.cache.put(name, version, value, seconds, guard)
+        engine.errors.pop(name, None)
+        self.values[name] = value
+        engine.changed([name])
+        engine.fit_budget(keep=self.values)
+
+    def _quality_checks(self, step: Step, version: str, value: Any) -> None:
+        """``warn`` checks log and are remembered with the value; a ``fail`` check raises.
+
+        A value that does not match the return type hint is a warning too (Apache Hamilton does
+        not check at run time, and working code relies on it), or an error with ``strict_types``."""
+        engine, warnings = self.engine, []
+        engine._checked[step.name] = step.checks_token
+        engine._recheck.discard(step.name)
+        if step.check is not None and not isinstance(value, step.check):
+            if engine.strict_types:
+                self.fail(step, None, value=value)
+            note = (f"return type: returned a {type(value).__name__}, but the hint says {describe(step.type)} "
+                    "(correct the hint or the value; strict_types=True makes this an error)")
+            warnings.append(note)
+            logger.warning("`%s` (%s) %s", step.name, where(engine.graph.nodes[step.name].module), note)
+        for check in step.quality_checks:
+            passed, message = check(value)
+            if passed:
+                continue
+            node = engine.graph.nodes[step.name]
+            if check.importance == "fail":
+                text = (f"`{step.name}` ({where(node.module)}) failed its check {check.description}: {message}\n"
+                        f"Fix: correct `{step.name}` or its inputs, or relax the check "
+                        "(`importance=\"warn\"` keeps going and only reports).")
+                self._record_error(step.name, version, text)
+                raise NodeExecutionError(text, step.name)
+            warnings.append(f"{check.description}: {message}")
+            logger.warning("`%s` (%s) check %s: %s", step.name, where(node.module), check.description, message)
+        if warnings:
+            engine.warnings[step.name] = warnings
+        else:
+            engine.warnings.pop(step.name, None)
+
+    # ---- failures ---------------------------------------------------------------------------
+    def restore(self, step: Step) -> None:
+        """Undo rebinding mutations a node made to the values it was given."""
+        values, guards = self.values, self.guards
+        for _, dep, _ in step.args:
+            guard = guards.get(dep)
+            if guard is not None and dep in values and sharing.tampered(values[dep], guard):
+                sharing.undo(values[dep], guard)
+
+    def fail(self, step: Step, exc: BaseException | None, *, value: Any = None, mutated: str | None = None,
+             user_tb: str | None = None):
+        """Record and raise a node's failure. ``user_tb``: the user's traceback text, when the
+        node ran elsewhere (a thread, a Dask worker) and ``exc`` carries no usable frames."""
+        engine = self.engine
+        engine.running.discard(step.name)
+        node = engine.graph.nodes[step.name]
+        given, user_tb = user_tb, ""
+        if mutated or (exc is not None and sharing.is_read_only_write(exc)):
+            what = f"its input `{mutated}`" if mutated else "one of its inputs"
+            message = (f"`{step.name}` ({where(node.module)}) modified {what} in place. Inputs are shared "
+                       "with other nodes and the cache, so they must not change (nothing was corrupted).\n"
+                       f"Fix: work on a copy (`x = x.copy()`) or use non-mutating operations "
+                       "(`x = x * 2` rather than `x *= 2`; no `inplace=True`).")
+            if exc is not None:
+                tb = exc.__traceback__.tb_next if exc.__traceback__ else None
+                user_tb = given if given is not None else "".join(traceback.format_exception(type(exc), exc, tb))
+        elif exc is None:
+            message = (f"`{step.name}` ({where(node.module)}) returned a {type(value).__name__}, "
+                       f"but its return type hint says {describe(step.type)}.\n"
+                       f"Fix: return a {describe(step.type)}, or correct the hint.")
+        else:
+            tb = exc.__traceback__.tb_next if exc.__traceback__ else None  # drop the executor's frame
+            user_tb = given if given is not None else "".join(traceback.format_exception(type(exc), exc, tb))
+            message = (f"`{step.name}` ({where(node.module)}) raised {type(exc).__name__}: {exc}\n"
+                       f"Fix: correct `{step.name}` and execute again; other cached values are kept.")
+        self._record_error(step.name, self.memo[step.name], message)
+        raise NodeExecutionError(message, step.name, user_tb) from None
+
+    def _record_error(self, name: str, version: str, message: str) -> None:
+        engine = self.engine
+        engine.errors[name] = (version, message)
+        engine.changed([name])
+        for listener in engine.listeners:
+            listener.node_finished(name, False)
+
+    def interrupted(self, names: list[str], user_tb: str = "") -> Interrupted:
+        """Ctrl-C while ``names`` were computing: what finished is cached, they are not stored."""
+        graph, report = self.engine.graph, self.report
+        shown = ", ".join(f"`{n}` ({where(graph.nodes[n].module)})" for n in names[:5]) or "the graph"
+        more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+        done = (f"{len(report.computed)} node(s) finished before it are cached" if report.computed
+                else "nothing was computed before it")
+        self.engine.last_report = report
+        return Interrupted(f"Interrupted while computing {shown}{more}; {done}; unfinished nodes were "
+                           "not stored.\nFix: execute again to continue from there.", user_tb)
