@@ -383,11 +383,13 @@ def test_incremental_execute_equals_a_fresh_session_and_recomputes_exactly_what_
     world = initial_world(data)
     notebook = Notebook(world)
     cached: dict[str, tuple] = {}  # model of the value cache: node -> signature it was computed at
+    older: dict[str, list] = {}  # node -> the (up to 2) signatures of earlier values kept, oldest first
     frames: dict[tuple, dict] = {}  # model of "same request, same versions → same answer"
     for _ in range(data.draw(st.integers(1, 8), label="steps")):
         edit = data.draw(st.sampled_from(EDITS))
         for name in edit(data, world, notebook):  # %hamilton_drop forgets values and results showing them
             cached.pop(name, None)
+            older.pop(name, None)
             frames = {key: frame for key, frame in frames.items() if name not in frame}
         overrides = draw_overrides(data, world)
         names = sorted(world.fns)
@@ -400,16 +402,27 @@ def test_incremental_execute_equals_a_fresh_session_and_recomputes_exactly_what_
         frame_key = (tuple(outputs), result)
         wanted = {o: world.signature(o, overrides, memo) for o in outputs}
         if result == "dataframe" and frames.get(frame_key) == wanted:
-            expected = set()
+            expected, restored = set(), set()
         else:
-            expected = {n for n in sig if n not in overrides and cached.get(n) != sig[n]}
+            differ = {n for n in sig if n not in overrides and cached.get(n) != sig[n]}
+            restored = {n for n in differ if sig[n] in older.get(n, ())}  # an earlier value, kept
+            expected = differ - restored
 
         event(f"{edit.__name__}: {'some' if expected else 'no'} recompute{', override' if overrides else ''}")
         live = notebook.session.execute(outputs, overrides=overrides, result=result)
         assert_same(live, from_scratch(world, outputs, overrides, result))
         assert set(notebook.session.last_report.computed) == expected, edit.__name__
         # a value computed from an override is a what-if: the node's own cached value stays
-        cached.update({n: sig[n] for n in expected if not from_override(world, n, overrides)})
+        for n in sorted(expected | restored):
+            if from_override(world, n, overrides):
+                continue
+            kept = older.setdefault(n, [])
+            if sig[n] in kept:
+                kept.remove(sig[n])
+            if n in cached:
+                kept.append(cached[n])
+            del kept[:-2]
+            cached[n] = sig[n]
         if result == "dataframe":
             frames[frame_key] = wanted
 

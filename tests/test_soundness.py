@@ -394,3 +394,44 @@ def test_autoreload_of_a_class_in_a_local_module_is_seen(ip, tmp_path, monkeypat
     finally:
         ip.ok("%autoreload 0")
         sys.modules.pop("scalers_sound", None)
+
+
+def test_switching_config_back_restores_the_earlier_values_instead_of_recomputing(ip):
+    ip.ok('''
+        %%hamilton feats
+        def tax(spend: float, region: str) -> float:
+            calls.hit()
+            return spend * {"US": 0.1, "UK": 0.2}[region]
+        def net(spend: float, tax: float) -> float:
+            calls.hit()
+            return spend - tax
+        ''')
+    ip.ok("%hamilton_inputs spend=100.0")
+    ip.ok("%hamilton_config region='US'")
+    assert value_of(ip, "net") == 90.0
+    ip.ok("%hamilton_config region='UK'")
+    assert value_of(ip, "net") == 80.0
+    ip.ok("%hamilton_config region='US'")
+    assert ip.counted("%hamilton_execute net") == {}  # US again: nothing recomputed
+    ran = ip.ok("%hamilton_execute net -v --dict")
+    assert ran.value["net"] == 90.0 and ip.states()["net"] == "fresh"
+    ip.ok("%hamilton_config region='UK'")
+    assert "restored  tax, net" in ip.ok("%hamilton_execute net -v").out
+    assert from_scratch(ip, "net") == 80.0
+
+
+def test_earlier_versions_are_bounded_and_evicted_before_current_values():
+    from hamilton_nb.execution.cache import ValueCache
+
+    cache = ValueCache(budget=4 * 8000 * 4)  # room for 16 current arrays; earlier ones get a quarter
+    for version in "abcd":  # four versions of one node: the current one and the two before it stay
+        cache.put("n", version, np.zeros(1000), 0.0)
+    assert cache.get("n").version == "d" and cache.restore("n", "a") is None
+    assert cache.restore("n", "b").version == "b" and cache.get("n").version == "b"
+    assert cache.nbytes == 3 * 8000
+    for i in range(10):  # earlier versions of many nodes stay within a quarter of the budget
+        cache.put(f"m{i}", "1", np.zeros(1000), 0.0)
+        cache.put(f"m{i}", "2", np.zeros(1000), 0.0)
+    assert cache._older_nbytes <= cache.budget // 4
+    cache.budget = 11 * 8000  # shrinking: earlier versions go before any current value
+    assert cache.evict() == [] and not cache._older and len(cache) == 11

@@ -8,6 +8,7 @@ when that is on, or computes it again.
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 import os
 import sys
 from typing import Any, Iterable, Iterator
@@ -16,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_BUDGET_FRACTION = 0.5  # of physical memory
+OLDER_VERSIONS = 2  # earlier values kept per node, so switching back (config US → UK → US) is free
+OLDER_FRACTION = 4  # earlier values use at most 1/4 of the budget, and are evicted first
 
 
 @dataclasses.dataclass(slots=True)
@@ -67,14 +70,19 @@ def default_budget() -> int:
 class ValueCache:
     """In-memory cache; a value is only ever served when its version matches.
 
-    Entries are kept in least-recently-used order (``touch`` on every reuse).
+    Entries are kept in least-recently-used order (``touch`` on every reuse). A value replaced by
+    one of another version is kept a while as an *earlier* version (at most ``OLDER_VERSIONS`` per
+    node, within a quarter of the budget): asking for that version again restores it instead of
+    recomputing.
     """
 
     def __init__(self, budget: int | None = None) -> None:
         self._entries: dict[str, Entry] = {}
         self.budget = default_budget() if budget is None else int(budget)
-        self.nbytes = 0
+        self.nbytes = 0  # current and earlier values
         self.evicted: dict[str, str] = {}  # node -> version of the value that was evicted
+        self._older: OrderedDict[tuple[str, str], Entry] = OrderedDict()  # (node, version), oldest first
+        self._older_nbytes = 0
 
     def get(self, name: str) -> Entry | None:
         return self._entries.get(name)
@@ -86,21 +94,61 @@ class ValueCache:
             self._entries[name] = entry
 
     def put(self, name: str, version: str, value: Any, seconds: float, guard: tuple | None = None) -> None:
-        self.discard(name)
+        previous = self._entries.pop(name, None)
+        if previous is not None:
+            if previous.version != version:
+                self._keep_older(name, previous)
+            else:
+                self.nbytes -= previous.nbytes
+        self._drop_older(name, version)
         entry = self._entries[name] = Entry(version, value, seconds, guard, nbytes_of(value))
         self.nbytes += entry.nbytes
         self.evicted.pop(name, None)
+
+    def restore(self, name: str, version: str) -> Entry | None:
+        """Make the earlier value of ``name`` at ``version`` current again (the current one becomes
+        an earlier one); None when it is not kept."""
+        entry = self._older.pop((name, version), None)
+        if entry is None:
+            return None
+        self._older_nbytes -= entry.nbytes
+        previous = self._entries.pop(name, None)
+        if previous is not None:
+            self._keep_older(name, previous)
+        self._entries[name] = entry
+        self.evicted.pop(name, None)
+        return entry
+
+    def _keep_older(self, name: str, entry: Entry) -> None:
+        self._older[(name, entry.version)] = entry  # its bytes stay counted
+        self._older_nbytes += entry.nbytes
+        mine = [key for key in self._older if key[0] == name]
+        for key in mine[:-OLDER_VERSIONS]:
+            self._drop_older(*key)
+        while self._older and self._older_nbytes > self.budget // OLDER_FRACTION:
+            self._drop_older(*next(iter(self._older)))
+
+    def _drop_older(self, name: str, version: str | None = None) -> None:
+        keys = [(name, version)] if version is not None else [key for key in self._older if key[0] == name]
+        for key in keys:
+            entry = self._older.pop(key, None)
+            if entry is not None:
+                self._older_nbytes -= entry.nbytes
+                self.nbytes -= entry.nbytes
 
     def discard(self, name: str) -> None:
         entry = self._entries.pop(name, None)
         if entry is not None:
             self.nbytes -= entry.nbytes
+        self._drop_older(name)
         self.evicted.pop(name, None)
 
     def evict(self, keep: Iterable[str] = ()) -> list[str]:
         """Evict least recently used values until the cache fits its budget; never ``keep``."""
         if self.nbytes <= self.budget:
             return []
+        while self._older and self.nbytes > self.budget:  # earlier versions go first
+            self._drop_older(*next(iter(self._older)))
         keep = set(keep)
         gone = []
         for name in list(self._entries):
@@ -116,6 +164,8 @@ class ValueCache:
 
     def clear(self) -> None:
         self._entries.clear()
+        self._older.clear()
+        self._older_nbytes = 0
         self.evicted.clear()
         self.nbytes = 0
 

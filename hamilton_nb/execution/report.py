@@ -43,10 +43,11 @@ class ExecutionReport:
     changed: dict[str, str] = dataclasses.field(default_factory=dict)  # recomputed, new value -> how
     same: list[str] = dataclasses.field(default_factory=list)  # recomputed, same value as before
     steps: Sequence[str] = ()  # every node the request needs, in dependency order
+    restored: list[str] = dataclasses.field(default_factory=list)  # earlier versions made current again
 
     @property
     def cached(self) -> list[str]:
-        """Nodes whose in-memory cached value was reused."""
+        """Nodes whose in-memory cached value was reused (current, or an earlier version restored)."""
         computed, loaded = self.computed, set(self.loaded)
         return [n for n in self.steps if n not in computed and n not in loaded]
 
@@ -75,6 +76,8 @@ class ExecutionReport:
             lines.append(f"  cached    {abbreviate(self.cached, LISTED)}")
         if self.loaded:
             lines.append(f"  loaded    {abbreviate(self.loaded, LISTED)}  (from the persistent cache)")
+        if self.restored:
+            lines.append(f"  restored  {abbreviate(self.restored, LISTED)}  (earlier versions kept in memory)")
         return "\n".join(lines)
 
     def _changes(self) -> str:

@@ -23,7 +23,7 @@ from ..graph.types import describe
 from . import sharing
 from .diff import compare
 from .plans import Step
-from .versions import is_untracked
+from .versions import UNBOUND, is_untracked
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Engine, ExecutionReport
@@ -56,6 +56,14 @@ class Run:
             self.values[name] = entry.value
             self.guards[name] = entry.guard
             engine.cache.touch(name)
+            return True
+        entry = engine.cache.restore(name, version) if version is not UNBOUND else None
+        if entry is not None:  # an earlier value at exactly this version (config switched back)
+            self._quality_checks(step, version, entry.value)  # its notes, under the current checks
+            self.values[name] = entry.value
+            self.guards[name] = entry.guard
+            engine.changed([name])
+            self.report.restored.append(name)
             return True
         return engine.persistent is not None and not is_untracked(version) and self._load_persisted(step, version)
 
