@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from typing import Any, Iterable, Iterator
+from typing import Any, Container, Iterator
 
 import numpy as np
 import pandas as pd
@@ -97,11 +97,10 @@ class ValueCache:
             self.nbytes -= entry.nbytes
         self.evicted.pop(name, None)
 
-    def evict(self, keep: Iterable[str] = ()) -> list[str]:
+    def evict(self, keep: Container[str] = ()) -> list[str]:
         """Evict least recently used values until the cache fits its budget; never ``keep``."""
         if self.nbytes <= self.budget:
             return []
-        keep = set(keep)
         gone = []
         for name in list(self._entries):
             if self.nbytes <= self.budget:
