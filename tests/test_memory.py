@@ -185,3 +185,11 @@ def test_the_memory_magic_shows_and_sets_the_budget(ip):
         ip.fails("%hamilton_cache memory lots", Exception)
     finally:
         ip.ok("%hamilton_cache memory 8GB")
+
+
+def test_computing_past_the_budget_still_returns_every_requested_output():
+    session = session_with(memory_budget=ROWS * 8)  # room for one column
+    session.execute(["d"])
+    frame = session.execute(["d", "a"])  # d is cached, a is computed and pushes past the budget
+    assert frame["d"].iloc[2] == 20.0 and frame["a"].iloc[2] == 3.0
+    assert session.engine.cache.nbytes <= ROWS * 8  # fitted again once the result was built

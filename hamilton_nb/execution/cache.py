@@ -11,7 +11,7 @@ import dataclasses
 from collections import OrderedDict
 import os
 import sys
-from typing import Any, Iterable, Iterator
+from typing import Any, Container, Iterator
 
 import numpy as np
 import pandas as pd
@@ -143,13 +143,12 @@ class ValueCache:
         self._drop_older(name)
         self.evicted.pop(name, None)
 
-    def evict(self, keep: Iterable[str] = ()) -> list[str]:
+    def evict(self, keep: Container[str] = ()) -> list[str]:
         """Evict least recently used values until the cache fits its budget; never ``keep``."""
         if self.nbytes <= self.budget:
             return []
         while self._older and self.nbytes > self.budget:  # earlier versions go first
             self._drop_older(*next(iter(self._older)))
-        keep = set(keep)
         gone = []
         for name in list(self._entries):
             if self.nbytes <= self.budget:

@@ -39,6 +39,11 @@ class Run:
                  report: "ExecutionReport", guards: dict[str, Any]) -> None:
         self.engine, self.steps, self.values, self.memo, self.report = engine, steps, values, memo, report
         self.guards = guards
+        self.wanted = set(report.outputs)
+
+    def __contains__(self, name: str) -> bool:
+        """Values this run still needs (what it has read or computed, and its outputs): never evicted."""
+        return name in self.values or name in self.wanted
 
     @property
     def listeners(self) -> list:
@@ -143,7 +148,7 @@ class Run:
         engine.errors.pop(name, None)
         self.values[name] = value
         engine.changed([name])
-        engine.fit_budget(keep=self.values)
+        engine.fit_budget(keep=self)
 
     def _quality_checks(self, step: Step, version: str, value: Any) -> None:
         """``warn`` checks log and are remembered with the value; a ``fail`` check raises.
