@@ -89,8 +89,13 @@ class Reach:
         return all(_stable(obj) for obj in snapshot)
 
     def token(self, tokenizer: Tokenizer) -> str:
-        code = getattr(self.fn, "__code__", None)
-        return digest(code_digest(code) if code is not None else repr(self.fn), tokenizer.function_reach(self.fn))
+        fn = self.fn
+        code = getattr(fn, "__code__", None)
+        if code is None:
+            return digest(repr(fn), tokenizer.function_reach(fn))
+        if not (self.chains or fn.__defaults__ or fn.__kwdefaults__ or fn.__closure__ or fn.__dict__):
+            return code_digest(code)  # reaches nothing but its own code (most feature functions)
+        return digest(code_digest(code), tokenizer.function_reach(fn))
 
     def outdated_instances(self, snapshot: tuple) -> list[str]:
         """Globals holding instances of a class that has since been redefined (a re-run class cell)."""

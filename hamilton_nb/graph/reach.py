@@ -17,6 +17,9 @@ from typing import Any
 
 _GLOBAL_LOADS = {"LOAD_GLOBAL", "LOAD_NAME"}
 _ATTR_LOADS = {"LOAD_ATTR", "LOAD_METHOD"}
+# Opcodes that start a chain: code without any of them (most feature functions, which only call
+# methods of their arguments) needs no instruction-by-instruction reading.
+_STARTS = frozenset(dis.opmap[name] for name in (*_GLOBAL_LOADS, "IMPORT_NAME") if name in dis.opmap)
 _chains: dict[types.CodeType, tuple[tuple[str, ...], ...]] = {}
 MISSING = object()
 
@@ -28,6 +31,10 @@ def global_chains(code: types.CodeType) -> tuple[tuple[str, ...], ...]:
     """
     found = _chains.get(code)
     if found is not None:
+        return found
+    nested = [const for const in code.co_consts if isinstance(const, types.CodeType)]
+    if not nested and _STARTS.isdisjoint(code.co_code[::2]):  # every instruction is two bytes
+        found = _chains[code] = ()
         return found
     chains: set[tuple[str, ...]] = set()
     current: list[str] | None = None
@@ -45,9 +52,8 @@ def global_chains(code: types.CodeType) -> tuple[tuple[str, ...], ...]:
             current = ["<import>", instruction.argval]
     if current is not None:
         chains.add(tuple(current))
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            chains.update(global_chains(const))
+    for const in nested:
+        chains.update(global_chains(const))
     found = _chains[code] = tuple(sorted(chains))
     return found
 

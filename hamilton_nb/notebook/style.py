@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 STATE_COLOURS = {"input": "#d9d9d9", "fresh": "#b7e1a1", "stale": "#ffd27f", "not computed": "#ffffff",
-                 "running": "#9ecae1", "error": "#f4a3a3", "untracked": "#e0c8f0"}
+                 "running": "#9ecae1", "error": "#f4a3a3", "untracked": "#e0c8f0",
+                 "evicted": "#e8e8e8"}
 WARNING_COLOUR = "#ff8c00"  # border of nodes whose value failed a ``warn`` data-quality check
 SELECTED_COLOUR = "#1f6feb"
 CHANGED_COLOUR = "#7b2cbf"  # nodes whose value the last execute changed (until the next edit)
