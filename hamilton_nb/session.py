@@ -461,7 +461,7 @@ class Session:
         if module is not None and module not in self.graph.modules:
             raise self.graph.unknown(module, "module")
         engine = self.engine
-        engine.versions.refresh_globals(self.graph.nodes)
+        engine.versions.refresh_reach()
         states = engine.known_states()
         key = (engine.revision, engine.versions.tracking_revision, self.graph.generation, self.graph.structure)
         if self._status is None or self._status[0] != key:  # rebuilt only when something changed

@@ -324,7 +324,7 @@ class Engine:
         versions.new_execute()
         values = self._bind(outputs, plan.inputs + passthrough, plan.steps, inputs, overrides)
         reloaded = sources.reload(self, plan.steps, values)  # data loaders: re-read, versioned by what they load
-        versions.refresh_globals(plan.names)
+        versions.refresh_reach()
         check = plan.take_dirty()
         try:
             versions.compute([*plan.inputs, *passthrough, *overrides, *(s.name for s in check)])
@@ -483,7 +483,7 @@ class Engine:
 
     def states(self) -> dict[str, str]:
         """Every node's state, in dependency order, after re-checking the globals nodes read."""
-        self.versions.refresh_globals(self.graph.nodes)
+        self.versions.refresh_reach()
         states = self.known_states()
         return {name: states[name] for name in self.graph.topological_order()}
 

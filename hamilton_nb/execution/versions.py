@@ -123,6 +123,14 @@ class Versioner:
         self.untracked: dict[str, str] = {}  # node -> why its reach has no sound token
         self.notes: dict[str, list[str]] = {}  # node -> things the user should know (outdated instances)
         self.tracking_revision = 0  # changes whenever ``untracked`` or ``notes`` do
+        # What :meth:`refresh_reach` looks at. Most nodes reach only globals that can't change in
+        # place (modules, library functions, constants): those are indexed by (namespace, name),
+        # so one identity check per distinct global covers all its readers. The others are re-read
+        # one by one.
+        self._one_by_one: set[str] = set()
+        self._readers: dict[tuple[int, str], set[str]] = {}
+        self._seen: dict[tuple[int, str], tuple[dict, Any]] = {}  # -> (namespace, object last seen)
+        self._keys: dict[str, list[tuple[int, str]]] = {}  # node -> its index keys
         self._run = uuid.uuid4().hex  # untracked versions are unique to this process…
         self._epoch = 0  # …and to one execute
 
@@ -146,6 +154,7 @@ class Versioner:
         touched = list(touched)
         for name in touched:
             self._reach.pop(name, None)
+            self._unindex(name)
             self.untracked.pop(name, None)
             self.notes.pop(name, None)
         return self.invalidate(touched)
@@ -164,6 +173,47 @@ class Versioner:
         self._epoch += 1
         if self.untracked:
             self.invalidate(list(self.untracked))
+
+    def refresh_reach(self) -> dict[str, str | None]:
+        """Re-read what every node reaches, at the cost of what may have changed: the nodes read one
+        by one, and the readers of an indexed global now bound to another object."""
+        suspects = set(self._one_by_one)
+        for key, (namespace, seen) in self._seen.items():
+            if namespace.get(key[1], MISSING) is not seen:
+                suspects.update(self._readers[key])
+        return self.refresh_globals(suspects) if suspects else {}
+
+    def _index(self, name: str, reach: Reach, snapshot: tuple, stable: bool) -> None:
+        """File ``name`` under the globals it reads, or among the nodes read one by one."""
+        self._unindex(name)
+        fn = reach.fn
+        namespace = getattr(fn, "__globals__", None)
+        by_identity = (stable and namespace is not None and "__file__" not in namespace  # a cell, not a file
+                       # (autoreload swaps code in place) …
+                       and not getattr(fn, "__closure__", None) and not getattr(fn, "__dict__", None)
+                       # … and no chain followed into a user module
+                       and all(len(chain) == 1 or obj is namespace.get(chain[0], MISSING)
+                               for chain, obj in zip(reach.chains, snapshot[len(snapshot) - len(reach.chains):]))
+                       and all(chain[0] != "<import>" for chain in reach.chains))
+        if not by_identity:
+            self._one_by_one.add(name)
+            return
+        keys = self._keys[name] = []
+        for chain in reach.chains:
+            key = (id(namespace), chain[0])
+            keys.append(key)
+            self._readers.setdefault(key, set()).add(name)
+            self._seen[key] = (namespace, namespace.get(chain[0], MISSING))
+
+    def _unindex(self, name: str) -> None:
+        self._one_by_one.discard(name)
+        for key in self._keys.pop(name, ()):
+            readers = self._readers.get(key)
+            if readers is not None:
+                readers.discard(name)
+                if not readers:
+                    del self._readers[key]
+                    self._seen.pop(key, None)
 
     def refresh_globals(self, names: Iterable[str]) -> dict[str, str | None]:
         """Re-read what ``names`` reach (helpers, classes, constants, data, modules); invalidate those
@@ -197,7 +247,9 @@ class Versioner:
                 self.notes.pop(name, None)
             if before != (self.untracked.get(name), self.notes.get(name)):
                 self.tracking_revision += 1
-            self._reach[name] = (reach, snapshot, token, Reach.is_stable(snapshot))
+            stable = Reach.is_stable(snapshot)
+            self._reach[name] = (reach, snapshot, token, stable)
+            self._index(name, reach, snapshot, stable)
             if known is None or token != known[2] or was_untracked:  # same content: same version
                 changed.append(name)
         return self.invalidate(changed) if changed else {}
