@@ -68,6 +68,7 @@ class Engine:
         self.inputs: dict[str, Any] = {}
         self._tokens: dict[str, str] = {}  # token of each bound input/config value
         self._reread: set[str] = set()  # inputs/config that couldn't be snapshotted: re-read each execute
+        self.loaders: set[str] = set()  # data loader nodes: re-read before every execute
         # Node removed by an edit -> the module it was in (for messages naming it as such).
         self.removed: dict[str, str | None] = {}
         self.strict_types = False  # True: a value that contradicts its return type hint is an error
@@ -163,7 +164,13 @@ class Engine:
         nodes that became stale."""
         touched, recheck = list(touched), list(recheck)
         graph = self.graph
-        for name in sources.loaders_of(graph).intersection(touched):
+        for name in (*touched, *recheck):  # the loader nodes, kept up to date with the edits
+            node = graph.nodes.get(name)
+            if node is not None and sources.is_loader(node):
+                self.loaders.add(name)
+            else:
+                self.loaders.discard(name)
+        for name in self.loaders.intersection(touched):
             self.versions.bind(name, None)  # an edited loader's last load no longer says what it reads
         forgotten = self.versions.graph_changed(touched)
         for name, version in self.versions.refresh_globals(recheck).items():

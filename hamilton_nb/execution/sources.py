@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 import traceback
-import weakref
 from typing import Any
 
 from ..errors import InputError, NodeExecutionError
@@ -33,21 +32,9 @@ def data_part(value: Any) -> Any:
     return value
 
 
-_known: "weakref.WeakKeyDictionary[Any, tuple[int, frozenset]]" = weakref.WeakKeyDictionary()
-
-
-def loaders_of(graph: Any) -> frozenset:
-    """Names of the graph's loader nodes (recounted only when the graph changed)."""
-    found = _known.get(graph)
-    if found is None or found[0] != graph.generation:
-        found = _known[graph] = (graph.generation,
-                                 frozenset(n for n, node in graph.nodes.items() if is_loader(node)))
-    return found[1]
-
-
 def reload(engine: Any, steps: list, values: dict[str, Any]) -> dict[str, float]:
     """Run the loaders among ``steps`` now and bind each to its data's hash; {name: seconds}."""
-    loaders = loaders_of(engine.graph)
+    loaders = engine.loaders
     if not loaders:
         return {}
     nodes = engine.graph.nodes

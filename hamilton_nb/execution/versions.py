@@ -250,7 +250,9 @@ class Versioner:
             stable = Reach.is_stable(snapshot)
             self._reach[name] = (reach, snapshot, token, stable)
             self._index(name, reach, snapshot, stable)
-            if known is None or token != known[2] or was_untracked:  # same content: same version
+            # A first read has no version to forget (graph_changed forgot it); otherwise only a
+            # different content (or an untracked one) changes the version.
+            if known is not None and (token != known[2] or was_untracked):
                 changed.append(name)
         return self.invalidate(changed) if changed else {}
 

@@ -66,7 +66,7 @@ class FunctionGraph:
         try:
             if reshaped:
                 self._order = self._check_cycles([n.name for n in new_nodes])
-            self._check_types(new_nodes)
+            self._check_types(new_nodes, reshaped)
         except GraphError:
             self._apply(module, new_nodes, old_nodes)
             if not old_nodes:
@@ -152,7 +152,9 @@ class FunctionGraph:
         raise GraphError(f"Cycle: {' → '.join(path)} ({place}).\n"
                          "Fix: a DAG cannot loop; remove one of these dependencies.")
 
-    def _check_types(self, new_nodes: Sequence[Node]) -> None:
+    def _check_types(self, new_nodes: Sequence[Node], reshaped: bool = True) -> None:
+        """Edges into and out of ``new_nodes``; and, when the shape changed (hints are part of it),
+        that each external input they read is given compatible hints by all its consumers."""
         inputs: set[str] = set()
         for node in new_nodes:
             for dep in node.dependencies.values():
@@ -164,7 +166,7 @@ class FunctionGraph:
                 for dep in self.nodes[consumer].dependencies.values():
                     if dep.node == node.name:
                         self._check_edge(node.name, self.nodes[consumer], dep.type)
-        for name in inputs:
+        for name in inputs if reshaped else ():
             self._check_input_hints(name)
 
     def _check_edge(self, upstream: str, consumer: Node, expected: Any) -> None:
