@@ -85,6 +85,7 @@ class Session:
         self.functions: dict[str, list[Callable]] = {}
         self._dropped: dict[str, set[str]] = {}  # module -> nodes dropped one by one
         self._observers: list[Callable[[Event], None]] = []
+        self._described: dict = {}  # node -> (node, module, type, tags) as the status table shows them
         self._status: tuple | None = None  # (revision, generation, status frame) last shown
         self._cell_counter = itertools.count(1)
         self._cell_modules: dict[str, str] = {}  # front-end cell id -> its module
@@ -474,19 +475,35 @@ class Session:
         return frame.reset_index(drop=True) if state is not None or module is not None else frame.copy(deep=False)
 
     def _status_frame(self, states: Mapping[str, str]) -> pd.DataFrame:
-        graph, cache, warnings = self.graph, self.engine.cache, self.engine.warnings
+        graph, engine = self.graph, self.engine
+        cache, warnings = engine.cache, engine.warnings
         order = graph.topological_order()
-        nodes = [graph.get(name) for name in order]
+        described = self._described
+        if described.get("structure") != graph.structure:  # inputs' types follow the graph's shape
+            described.clear()
+            described["structure"] = graph.structure
+        columns: list[tuple] = []
+        for name in order:
+            node = graph.nodes.get(name)
+            known = described.get(name)
+            if known is None or known[0] is not node:  # what a node is changes only with the node
+                shown = node if node is not None else graph.input_node(name)
+                known = described[name] = (node, shown.module or "(input)", describe(shown.type),
+                                           ", ".join(f"{k}={v}" for k, v in shown.tags.items()))
+            columns.append(known[1:])
+        modules, types, tags = zip(*columns) if columns else ((), (), ())
         entries = [cache.get(name) for name in order]
+        versions = engine.versions
+        tracked = bool(versions.untracked or versions.notes)
         return pd.DataFrame({
             "node": order,
-            "module": [node.module or "(input)" for node in nodes],
+            "module": list(modules),
             "state": [states[name] for name in order],
-            "type": [describe(node.type) for node in nodes],
+            "type": list(types),
             "last compute (ms)": [round(e.seconds * 1000, 3) if e else None for e in entries],
-            "tags": [", ".join(f"{k}={v}" for k, v in node.tags.items()) for node in nodes],
-            "checks": ["; ".join(warnings.get(name, ())) for name in order],
-            "tracking": [self.engine.tracking(name) for name in order]})
+            "tags": list(tags),
+            "checks": ["; ".join(warnings[name]) if name in warnings else "" for name in order],
+            "tracking": [engine.tracking(name) for name in order] if tracked else [""] * len(order)})
 
     # ---- memory ------------------------------------------------------------------------------
     @property

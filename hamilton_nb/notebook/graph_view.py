@@ -9,6 +9,7 @@ never more than ``budget`` elements.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections import Counter
 from typing import Collection, Iterable, Mapping
 
@@ -185,38 +186,81 @@ def grouped(graph: FunctionGraph, states: Mapping[str, str], path: tuple[str, ..
     """The scope at ``path`` (the whole session for ``()``) as groups and nodes, with one edge
     per pair of dependent boxes (labelled with how many node edges it stands for). Inside a
     group, what feeds it and what it feeds from outside are drawn faded around it."""
+    shape = _scope_shape(graph, path)
+    nodes, groups = [], {}
+    for item in shape.items:
+        if isinstance(item, Group):
+            nodes.append(group_element(item, states, warnings))
+            groups[item.id] = item
+        else:
+            nodes.append(node_element(graph, item, states.get(item, "not computed"), item in warnings))
+    if path:
+        owner = dict(shape.owner)
+        nodes = _context(graph, states, shape.ups, "upstream", path, owner) + nodes + \
+            _context(graph, states, shape.downs, "downstream", path, owner)
+    view = View(nodes, [dict(edge, data=dict(edge["data"])) for edge in shape.edges], groups=groups,
+                grouped_in=shape.grouped_in)
+    view.trail = [("all", ())] + [(g.title, g.path) for g in shape.trail]
+    return view
+
+
+@dataclasses.dataclass
+class _ScopeShape:
+    """What a scope's picture takes from the graph's shape alone (not from states): its items,
+    which box each node is drawn in, the outside neighbours and the box-to-box edges."""
+
+    items: list
+    owner: dict
+    grouped_in: dict
+    ups: list
+    downs: list
+    edges: list
+    trail: list
+
+
+_SHAPES: "weakref.WeakKeyDictionary[FunctionGraph, dict]" = weakref.WeakKeyDictionary()
+
+
+def _scope_shape(graph: FunctionGraph, path: tuple[str, ...]) -> _ScopeShape:
+    """The shape of the scope at ``path``, kept until the graph's names or edges change (so a
+    view redrawn after a run or an edit costs one pass over the states)."""
+    known = _SHAPES.get(graph)
+    if known is None or known.get("structure") != graph.structure:
+        known = _SHAPES[graph] = {"structure": graph.structure}
+    found = known.get(path)
+    if found is not None:
+        return found
     try:
         names, trail = resolve(graph, path)
     except KeyError as exc:
         raise GraphViewError(f"The group `{exc.args[0]}` is no longer in the graph (an edit changed "
                              "it). Showing the overview.") from None
     items = list(names) if path and len(names) <= DETAIL_LIMIT else _items(graph, names, path)
-    nodes, owner, groups = [], {}, {}
+    owner: dict = {}
     for item in items:
         if isinstance(item, Group):
-            nodes.append(group_element(item, states, warnings))
             owner.update((n, item.id) for n in item.members)
-            groups[item.id] = item
         else:
-            nodes.append(node_element(graph, item, states.get(item, "not computed"), item in warnings))
             owner[item] = item
     scope = set(names)
+    ups = downs = []
+    linked = dict(owner)
     if path:
         order = {n: i for i, n in enumerate(graph.topological_order())}
         ups = sorted({p for n in names for p in graph.dag.predecessors(n) if p not in scope}, key=order.get)
         downs = sorted({c for n in names for c in graph.dag.successors(n) if c not in scope}, key=order.get)
-        nodes = _context(graph, states, ups, "upstream", path, owner) + nodes + \
-            _context(graph, states, downs, "downstream", path, owner)
+        for side, outside in (("upstream", ups), ("downstream", downs)):  # as _context files them
+            linked.update((n, n if len(outside) <= CONTEXT_NODES else f"context:{side}") for n in outside)
     links: Counter = Counter()
     for a, b in graph.dag.edges:
-        ga, gb = owner.get(a), owner.get(b)
+        ga, gb = linked.get(a), linked.get(b)
         if ga and gb and ga != gb and (a in scope or b in scope):
             links[(ga, gb)] += 1
     edges = [{"data": {"id": f"{a}->{b}", "source": a, "target": b, "count": n,
                        "label": str(n) if n > 1 else ""}} for (a, b), n in links.items()]
-    view = View(nodes, edges, groups=groups, grouped_in={n: gid for n, gid in owner.items() if gid != n})
-    view.trail = [("all", ())] + [(g.title, g.path) for g in trail]
-    return view
+    found = known[path] = _ScopeShape(items, owner, {n: gid for n, gid in linked.items() if gid != n},
+                                      ups, downs, edges, list(trail))
+    return found
 
 
 def _context(graph: FunctionGraph, states: Mapping[str, str], names: list[str], side: str,
