@@ -435,3 +435,17 @@ def test_earlier_versions_are_bounded_and_evicted_before_current_values():
     assert cache._older_nbytes <= cache.budget // 4
     cache.budget = 11 * 8000  # shrinking: earlier versions go before any current value
     assert cache.evict() == [] and not cache._older and len(cache) == 11
+
+
+def test_a_constant_read_in_two_cells_stays_watched_for_both_after_one_is_re_run():
+    from hamilton_nb.session import Session
+
+    session, ns = Session(), {"C": 1}
+    session.register_cell("def a(x: int) -> int:\n    return x + C\n", "one", ns)
+    session.register_cell("def b(x: int) -> int:\n    return x * C\n", "two", ns)
+    session.set_inputs(x=10)
+    assert session.execute(["a", "b"], result="dict") == {"a": 11, "b": 10}
+    ns["C"] = 2
+    session.register_cell("def a(x: int) -> int:\n    return x + C\n", "one", ns)  # re-reads `a` only
+    assert session.states()["b"] == "stale"
+    assert session.execute(["b"], result="dict") == {"b": 20}

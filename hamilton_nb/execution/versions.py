@@ -178,10 +178,17 @@ class Versioner:
         """Re-read what every node reaches, at the cost of what may have changed: the nodes read one
         by one, and the readers of an indexed global now bound to another object."""
         suspects = set(self._one_by_one)
+        moved = []
         for key, (namespace, seen) in self._seen.items():
-            if namespace.get(key[1], MISSING) is not seen:
+            current = namespace.get(key[1], MISSING)
+            if current is not seen:
                 suspects.update(self._readers[key])
-        return self.refresh_globals(suspects) if suspects else {}
+                moved.append((key, namespace, current))
+        forgotten = self.refresh_globals(suspects) if suspects else {}
+        for key, namespace, current in moved:  # every reader has now read the new object
+            if key in self._seen:
+                self._seen[key] = (namespace, current)
+        return forgotten
 
     def _index(self, name: str, reach: Reach, snapshot: tuple, stable: bool) -> None:
         """File ``name`` under the globals it reads, or among the nodes read one by one."""
@@ -203,7 +210,9 @@ class Versioner:
             key = (id(namespace), chain[0])
             keys.append(key)
             self._readers.setdefault(key, set()).add(name)
-            self._seen[key] = (namespace, namespace.get(chain[0], MISSING))
+            # A global already watched keeps the object its readers last saw: if one reader reads a
+            # new object first (a re-run cell), the next look still finds the others out of date.
+            self._seen.setdefault(key, (namespace, namespace.get(chain[0], MISSING)))
 
     def _unindex(self, name: str) -> None:
         self._one_by_one.discard(name)
