@@ -386,11 +386,12 @@ def test_incremental_execute_equals_a_fresh_session_and_recomputes_exactly_what_
     older: dict[str, list] = {}  # node -> the (up to 2) signatures of earlier values kept, oldest first
     frames: dict[tuple, dict] = {}  # model of "same request, same versions → same answer"
     for _ in range(data.draw(st.integers(1, 8), label="steps")):
-        edit = data.draw(st.sampled_from(EDITS))
-        for name in edit(data, world, notebook):  # %hamilton_drop forgets values and results showing them
-            cached.pop(name, None)
-            older.pop(name, None)
-            frames = {key: frame for key, frame in frames.items() if name not in frame}
+        # one edit, or two before the next execute (a global changed, then another cell re-run)
+        for edit in data.draw(st.lists(st.sampled_from(EDITS), min_size=1, max_size=2), label="edits"):
+            for name in edit(data, world, notebook):  # %hamilton_drop forgets values and results showing them
+                cached.pop(name, None)
+                older.pop(name, None)
+                frames = {key: frame for key, frame in frames.items() if name not in frame}
         overrides = draw_overrides(data, world)
         names = sorted(world.fns)
         outputs = names if data.draw(st.booleans(), label="all?") else \

@@ -55,7 +55,7 @@ class Run:
         engine, name = self.engine, step.name
         version = self.memo[name]
         entry = engine.cache.get(name)
-        if entry is not None and entry.version == version:
+        if entry is not None and entry.version == version and version is not UNBOUND:
             if name in engine._recheck:  # the checks were edited: run them on the cached value
                 self._quality_checks(step, version, entry.value)
             self.values[name] = entry.value
@@ -122,7 +122,7 @@ class Run:
         what_if, notes = name in engine._what_if, engine.warnings.get(name)
         self._quality_checks(step, version, value)
         old = engine.cache.get(name)
-        if what_if:  # compared with the node's own value, which stays cached (with its check notes)
+        if what_if or version is UNBOUND:  # a what-if: compared with the node's own value, which stays cached
             if notes is None:
                 engine.warnings.pop(name, None)
             else:

@@ -292,7 +292,8 @@ class Versioner:
         return f"depends on untracked `{sources[0]}`" if sources else None
 
     def compute(self, names: Iterable[str]) -> None:
-        """Fill in versions for ``names`` (must be closed under ancestors), in topological order."""
+        """Fill in versions for ``names`` in topological order (ancestors they leave out are
+        computed on the way)."""
         missing = [n for n in names if n not in self._memo]
         if not missing:
             return
@@ -316,6 +317,8 @@ class Versioner:
             if untracked:
                 parts.append(f"{self._run}:{self._epoch}")
             for param, dep in node.dependencies.items():
+                if dep.node not in memo:  # ``names`` left out an ancestor (a new input): never guess UNBOUND
+                    self.compute(self.graph.upstream_of(dep.node) | {dep.node})
                 dep_version = memo.get(dep.node)
                 if dep_version is None and dep.required:
                     memo[name] = UNBOUND
