@@ -54,12 +54,15 @@ def _stable(obj: Any) -> bool:
 class Reach:
     """What one node function reaches, read cheaply: the objects, compared by identity first."""
 
-    __slots__ = ("fn", "chains")
+    __slots__ = ("fn", "chains", "only_code")
 
     def __init__(self, fn: Any) -> None:
         self.fn = fn
         code = getattr(fn, "__code__", None)
         self.chains = global_chains(code) if code is not None else ()
+        # Reaches nothing but its own code (most feature functions): versioned by the code alone.
+        self.only_code = code is not None and not (self.chains or fn.__defaults__ or fn.__kwdefaults__
+                                                   or fn.__closure__ or fn.__dict__)
 
     def snapshot(self) -> tuple:
         """The objects the function reaches first: compared by identity, this is the cheap check
@@ -93,8 +96,8 @@ class Reach:
         code = getattr(fn, "__code__", None)
         if code is None:
             return digest(repr(fn), tokenizer.function_reach(fn))
-        if not (self.chains or fn.__defaults__ or fn.__kwdefaults__ or fn.__closure__ or fn.__dict__):
-            return code_digest(code)  # reaches nothing but its own code (most feature functions)
+        if self.only_code:
+            return code_digest(code)
         return digest(code_digest(code), tokenizer.function_reach(fn))
 
     def outdated_instances(self, snapshot: tuple) -> list[str]:
@@ -237,6 +240,17 @@ class Versioner:
             known = self._reach.get(name)
             same_function = known is not None and known[0].fn is node.function
             reach = known[0] if same_function else Reach(node.function)  # a re-run cell: new objects
+            if reach.only_code:  # nothing to re-read: the code is the whole version
+                if same_function:
+                    continue
+                token = code_digest(node.function.__code__)
+                if self.untracked.pop(name, None) is not None or self.notes.pop(name, None) is not None:
+                    self.tracking_revision += 1
+                self._unindex(name)
+                self._reach[name] = (reach, (), token, True)
+                if known is not None and token != known[2]:
+                    changed.append(name)
+                continue
             snapshot = reach.snapshot()
             if same_function and known[3] and len(snapshot) == len(known[1]) \
                     and all(map(operator.is_, snapshot, known[1])):
