@@ -8,14 +8,13 @@ dirty nodes only.
 from __future__ import annotations
 
 import time
-import uuid
 from collections import OrderedDict
 from typing import Any, Container, Iterable, Mapping, Sequence
 
 from ..errors import InputError
 from ..graph import FunctionGraph
 from ..graph.build import where
-from ..graph.tokens import Tokenizer, Untracked
+from ..graph.fingerprint import value_token
 from . import executors as _executors
 from . import bindings, sharing, sources
 from .cache import ValueCache
@@ -26,17 +25,14 @@ from .report import ExecutionReport, Listener
 from .results import as_dict, build_polars
 from .run import Run
 from .states import StateBook
-from .versions import UNBOUND, UNTRACKED, Versioner, is_untracked
+from .versions import UNBOUND, Versioner, is_untracked
 
 MAX_PLANS = 16  # requests remembered with their plan
 
 
 def binding_token(value: Any, kind: str = "input") -> str:
     """The version of a bound value: its content token, or a one-off untracked version."""
-    try:
-        return f"{kind}:{Tokenizer().token(value)}"
-    except Untracked:
-        return f"{kind}:{UNTRACKED}{uuid.uuid4().hex}"
+    return f"{kind}:{value_token(value)}"
 
 
 class _Versions(Versioner):

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import InputError, NodeExecutionError
 from ..graph.build import where
-from ..graph.tokens import Tokenizer, Untracked
+from ..graph.fingerprint import value_token
 from . import sharing
 
 LOADED = "override:loaded:"  # a loader's version: fixed by its data, as an override's is
@@ -60,17 +60,8 @@ def reload(engine: Any, steps: list, values: dict[str, Any]) -> dict[str, float]
                 f"Loader `{step.name}` ({where(node.module)}) could not load its data: "
                 f"{type(exc).__name__}: {exc}\nFix: check the path and format it reads.",
                 step.name, "".join(traceback.format_exception(type(exc), exc, tb))) from None
-        version = f"{LOADED}{node.fingerprint}:{content_token(data_part(value))}"
+        version = f"{LOADED}{node.fingerprint}:{value_token(data_part(value))}"
         engine.versions.bind(step.name, version)
         seconds = loaded[step.name] = time.perf_counter() - started
         engine.cache.put(step.name, version, value, seconds, sharing.seal(value))
     return loaded
-
-
-def content_token(value: Any) -> str:
-    """What loaded data is versioned by: its content, or (none can be read) a token of its own,
-    so its readers recompute whenever it is loaded."""
-    try:
-        return Tokenizer().token(value)
-    except Untracked:
-        return f"untracked:{id(value)}:{time.monotonic_ns()}"

@@ -326,8 +326,6 @@ class check_output_custom(Modifier):
         return self.decorator
 
     def transform(self, node: Node, ctx: Context) -> list[Node]:
-        from ..graph.apache import decorator_token
-
         made = []
         for validator in self.validators:
             applies = getattr(validator, "applies_to", None)
@@ -340,4 +338,4 @@ class check_output_custom(Modifier):
             made.append(Check(type(validator).__name__, about, _importance_of(validator), _custom_test(validator)))
         return [dataclasses.replace(node, checks=(*node.checks, *made),
                                     fingerprint=fp.digest(node.fingerprint, "check_output_custom",
-                                                          decorator_token(list(self.validators))))]
+                                                          fp.value_token(list(self.validators))))]

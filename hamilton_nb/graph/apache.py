@@ -109,7 +109,7 @@ def nodes_from_apache(fn: Callable, module: str, config: Mapping[str, Any]) -> l
         fn.__name__ = name  # Apache Hamilton's @config renames the function it resolves; keep the user's
     if not resolved:
         return []
-    shared = fp.digest("apache-hamilton", version, fp.function_fingerprint(fn), decorator_token(decorators))
+    shared = fp.digest("apache-hamilton", version, fp.function_fingerprint(fn), fp.value_token(decorators))
     watched = watching(fn, helpers_in(decorators))
     return [_translate(n, fn, module, decorators, shared, watched) for n in resolved]
 
@@ -193,10 +193,3 @@ def check_mutations_stay_home(functions: list[Callable]) -> None:
                             "is defined (elsewhere the change would apply late, or twice).\n"
                             f"Fix: move `{step_fn.__name__}` into the cell/module that defines "
                             f"`{target.__name__}`, then re-run that cell (it also drops this change).")
-
-
-# ---- decorator arguments as a version token ----------------------------------------------------
-def decorator_token(obj: Any) -> str:
-    """A token of everything a decorator holds: literals, types, helper functions (by code and what
-    they reach), nested objects (by their attributes), data by content."""
-    return fp.value_token(obj)

@@ -55,8 +55,9 @@ def function_fingerprint(fn: Callable) -> str:
 
 
 def value_token(obj: Any) -> str:
-    """Content token of a decorator argument (see :mod:`hamilton_nb.graph.tokens`). One with no
-    sound token gets a token of its own, so the node counts as changed whenever it is defined."""
+    """Content token of a value (see :mod:`hamilton_nb.graph.tokens`): a decorator argument, a
+    bound input, loaded data. One with no sound token gets an ``untracked:`` token of its own,
+    so whatever depends on it counts as changed every time it is read."""
     from .tokens import Tokenizer, Untracked
 
     try:

@@ -16,7 +16,6 @@ read by twenty nodes is hashed once per execute, not twenty times.
 from __future__ import annotations
 
 import copyreg
-import dataclasses
 import datetime
 import decimal
 import enum
@@ -281,11 +280,9 @@ class Tokenizer:
         attributes = getattr(obj, "__dict__", None)
         slots = [name for cls in type(obj).__mro__ for name in getattr(cls, "__slots__", ())
                  if isinstance(name, str) and name not in ("__dict__", "__weakref__")]
-        if attributes is not None or slots:
-            parts = [self.token(dict(attributes or {}))]
-            parts.extend(f"{name}={self.token(getattr(obj, name, None))}" for name in slots)
-            if dataclasses.is_dataclass(obj) or attributes or slots:
-                return digest(*parts)
+        if attributes or slots:
+            return digest(self.token(dict(attributes or {})),
+                          *(f"{name}={self.token(getattr(obj, name, None))}" for name in slots))
         reducer = copyreg.dispatch_table.get(type(obj))
         try:
             reduced = reducer(obj) if reducer else obj.__reduce_ex__(4)
