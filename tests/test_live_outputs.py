@@ -12,26 +12,14 @@ import pytest
 from jupyter_client import KernelManager
 from nbclient import NotebookClient
 
+import test_result_stamp
+
 SETUP = """
 import pandas as pd
 spend = pd.Series([1.0, 2, 3])
 FACTOR = 10
 """
-FEATURES = '''%%hamilton features
-import pandas as pd
-
-def doubled(spend: pd.Series) -> pd.Series:
-    return spend * 2
-
-def scaled(spend: pd.Series) -> pd.Series:
-    return spend * FACTOR
-
-def ratio(doubled: pd.Series, scaled: pd.Series) -> pd.Series:
-    return doubled / scaled
-
-def with_rate(spend: pd.Series, rate: float) -> pd.Series:
-    return spend * rate
-
+FEATURES = "%%hamilton features\n" + test_result_stamp.FEATURES.lstrip("\n") + '''
 def fragile(spend: pd.Series) -> pd.Series:
     return spend - 1
 '''
