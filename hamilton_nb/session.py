@@ -529,13 +529,16 @@ class Session:
         return evicted
 
     def memory_info(self):
-        """Bytes of values in memory, the budget, and which nodes were evicted."""
+        """Bytes of values in memory, the budget, which nodes were evicted, and what a Dask
+        cluster keeps."""
         from .execution.cache import MemoryInfo
 
         cache = self.engine.cache
         states = self.engine.known_states()
         evicted = [n for n in cache.evicted if states.get(n) == "evicted"]
-        return MemoryInfo(cache.nbytes, cache.budget, len(cache), evicted, self.engine.persistent is not None)
+        remote = cache.remote()
+        return MemoryInfo(cache.nbytes, cache.budget, len(cache) - len(remote), evicted,
+                          self.engine.persistent is not None, sum(r.nbytes for r in remote), len(remote))
 
     def show(self, name: str) -> NodeDetails:
         """Doc, signature, source, lineage, state and a value preview of one node."""

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .execution.diff import differing, size_of
+from .execution.remote import fetch
 
 SHOWN_ROWS = 20
 SHOWN_COLUMNS = 5
@@ -61,7 +62,7 @@ class ValueDiff:
                        message=f"`{name}` changed ({outcome.detail}), but its previous value was not kept: "
                                f"previous values for diffs are limited to {changes.max_bytes / 2**20:.0f} MB "
                                f"in all, the oldest going first (this one: {size_of(entry.value) / 2**20:.1f} MB).")
-        return cls(name, before, entry.value, outcome.detail)
+        return cls(name, fetch(before), fetch(entry.value), outcome.detail)  # a diff is asked for: brought here
 
     # ---- the tables -------------------------------------------------------------------------
     @property

@@ -179,6 +179,19 @@ def test_dask_ships_code_of_modules_workers_cannot_import(client, make_module):
     assert "return doubled / undefined_name" in caught.value.user_traceback
 
 
+def test_code_shipped_by_value_carries_the_globals_it_reads_now(client, make_module):
+    module = make_module("rates_not_on_worker_path", """
+        RATE = 2
+
+        def rated(x: int) -> int:
+            return x * RATE
+        """)
+    dr = driver.Driver({"x": 10}, module, executor=DaskExecutor(client))
+    assert dr.execute(["rated"])["rated"].tolist() == [20]
+    module.RATE = 3  # the pickle of `rated` sent before holds RATE = 2
+    assert dr.execute(["rated"])["rated"].tolist() == [30]
+
+
 def test_mutating_an_input_on_a_worker_is_caught(client):
     session = Session()
     session.executor = DaskExecutor(client)

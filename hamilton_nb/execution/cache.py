@@ -16,6 +16,8 @@ from typing import Any, Container, Iterator
 import numpy as np
 import pandas as pd
 
+from .remote import Remote
+
 DEFAULT_BUDGET_FRACTION = 0.5  # of physical memory
 OLDER_VERSIONS = 2  # earlier values kept per node, so switching back (config US → UK → US) is free
 OLDER_FRACTION = 4  # earlier values use at most 1/4 of the budget, and are evicted first
@@ -33,8 +35,11 @@ class Entry:
 def nbytes_of(value: Any) -> int:
     """Bytes of a value's data (pandas/numpy/polars buffers; containers summed; else sys.getsizeof).
 
-    Indexes are not counted: the outputs of a graph share one.
+    Indexes are not counted: the outputs of a graph share one. A value kept on a cluster
+    (:class:`~.remote.Remote`) holds nothing here.
     """
+    if isinstance(value, Remote):
+        return 0
     if isinstance(value, (pd.Series, np.ndarray)):
         return int(value.nbytes)
     if isinstance(value, pd.DataFrame):
@@ -83,6 +88,7 @@ class ValueCache:
         self.evicted: dict[str, str] = {}  # node -> version of the value that was evicted
         self._older: OrderedDict[tuple[str, str], Entry] = OrderedDict()  # (node, version), oldest first
         self._older_nbytes = 0
+        self._remote: set[str] = set()  # nodes whose current value is kept on a cluster
 
     def get(self, name: str) -> Entry | None:
         return self._entries.get(name)
@@ -104,6 +110,7 @@ class ValueCache:
         entry = self._entries[name] = Entry(version, value, seconds, guard, nbytes_of(value))
         self.nbytes += entry.nbytes
         self.evicted.pop(name, None)
+        self._where(name, entry)
 
     def restore(self, name: str, version: str) -> Entry | None:
         """Make the earlier value of ``name`` at ``version`` current again (the current one becomes
@@ -111,17 +118,24 @@ class ValueCache:
         entry = self._older.pop((name, version), None)
         if entry is None:
             return None
-        self._older_nbytes -= entry.nbytes
+        self._older_nbytes -= _held(entry)
         previous = self._entries.pop(name, None)
         if previous is not None:
             self._keep_older(name, previous)
         self._entries[name] = entry
         self.evicted.pop(name, None)
+        self._where(name, entry)
         return entry
+
+    def _where(self, name: str, entry: Entry) -> None:
+        if isinstance(entry.value, Remote):
+            self._remote.add(name)
+        else:
+            self._remote.discard(name)
 
     def _keep_older(self, name: str, entry: Entry) -> None:
         self._older[(name, entry.version)] = entry  # its bytes stay counted
-        self._older_nbytes += entry.nbytes
+        self._older_nbytes += _held(entry)
         mine = [key for key in self._older if key[0] == name]
         for key in mine[:-OLDER_VERSIONS]:
             self._drop_older(*key)
@@ -133,10 +147,11 @@ class ValueCache:
         for key in keys:
             entry = self._older.pop(key, None)
             if entry is not None:
-                self._older_nbytes -= entry.nbytes
+                self._older_nbytes -= _held(entry)
                 self.nbytes -= entry.nbytes
 
     def discard(self, name: str) -> None:
+        self._remote.discard(name)
         entry = self._entries.pop(name, None)
         if entry is not None:
             self.nbytes -= entry.nbytes
@@ -153,7 +168,7 @@ class ValueCache:
         for name in list(self._entries):
             if self.nbytes <= self.budget:
                 break
-            if name in keep:
+            if name in keep or not self._entries[name].nbytes:  # nothing to gain here (kept on a cluster)
                 continue
             entry = self._entries.pop(name)
             self.nbytes -= entry.nbytes
@@ -161,7 +176,28 @@ class ValueCache:
             gone.append(name)
         return gone
 
+    def lost(self, name: str) -> None:
+        """The value of ``name`` can no longer be reached (its cluster went away): evicted."""
+        self._remote.discard(name)
+        entry = self._entries.pop(name, None)
+        if entry is not None:
+            self.nbytes -= entry.nbytes
+            self.evicted[name] = entry.version
+        self._drop_older(name)
+
+    def remote(self) -> list[Remote]:
+        """The current values kept on a cluster rather than here."""
+        return [self._entries[name].value for name in self._remote]
+
+    def find_lost(self) -> list[str]:
+        """Nodes whose value was kept on a cluster that no longer has it: now evicted."""
+        gone = [name for name in self._remote if not self._entries[name].value.alive()]
+        for name in gone:
+            self.lost(name)
+        return gone
+
     def clear(self) -> None:
+        self._remote.clear()
         self._entries.clear()
         self._older.clear()
         self._older_nbytes = 0
@@ -178,6 +214,11 @@ class ValueCache:
         return len(self._entries)
 
 
+def _held(entry: Entry) -> int:
+    """Bytes an entry's value holds, here or on a cluster (what earlier versions are bounded by)."""
+    return entry.value.nbytes if isinstance(entry.value, Remote) else entry.nbytes
+
+
 @dataclasses.dataclass
 class MemoryInfo:
     """What the in-memory cache holds, against its budget."""
@@ -187,12 +228,16 @@ class MemoryInfo:
     entries: int
     evicted: list[str]
     persistent: bool  # evicted values come back from disk
+    remote_nbytes: int = 0  # values kept on a cluster (not in this process, not in the budget)
+    remote_entries: int = 0
 
     def __str__(self) -> str:
         from .persistent import format_size
 
         used = f"{format_size(self.nbytes)} of {format_size(self.budget)} in memory ({self.entries} values"
         used += f", {100 * self.nbytes / self.budget:.0f}% of the budget)" if self.budget else ")"
+        if self.remote_entries:
+            used += f"; {format_size(self.remote_nbytes)} kept on the Dask cluster ({self.remote_entries} values)"
         if not self.evicted:
             return used + "; nothing evicted."
         shown = ", ".join(self.evicted[:10]) + (" …" if len(self.evicted) > 10 else "")

@@ -1,8 +1,13 @@
 """The Dask executor: each stale node a ``dask.distributed`` task, branches across workers.
 
 Dask is optional (``pip install 'hamilton_nb[dask]'``) and imported only when used. The
-contract is the one in :mod:`.executors`: only stale nodes are submitted, values come back
+contract is the one in :mod:`.executors`: only stale nodes are submitted, their results go
 through ``run.store``, failures name the node and show the user's frames.
+
+Computed values stay on the cluster: the cache holds a handle (:class:`OnCluster`) and only
+what the user asks for is gathered. Each node's checks and the comparison with its previous
+value run in its task, next to the value; a second, tiny task per node brings back just that
+verdict, the compute time and the value's size.
 """
 from __future__ import annotations
 
@@ -18,21 +23,78 @@ from typing import Any, Iterable
 from ..errors import HamiltonError
 from . import sharing
 from .cache import nbytes_of
+from .diff import compare
 from .executors import Executor, _Waiting, require
 from .interrupts import CtrlC
+from .remote import Remote, fetch
+from .run import verdict_of
 
 _INLINE_BYTES = 64 * 2 ** 10  # values below this travel with the tasks instead of being scattered first
 
-class Computed:
-    """A node's value and its compute seconds, as a Dask task returns them."""
 
-    __slots__ = ("value", "seconds")
+class Outcome:
+    """What the client learns of a computed node: everything but the value."""
 
-    def __init__(self, value: Any, seconds: float) -> None:
-        self.value, self.seconds = value, seconds
+    __slots__ = ("seconds", "nbytes", "type_name", "verdict", "comparison")
+
+    def __init__(self, seconds: float, nbytes: int, type_name: str, verdict: tuple, comparison: Any) -> None:
+        self.seconds, self.nbytes, self.type_name = seconds, nbytes, type_name
+        self.verdict, self.comparison = verdict, comparison
 
     def __reduce__(self):
-        return Computed, (self.value, self.seconds)
+        return Outcome, (self.seconds, self.nbytes, self.type_name, self.verdict, self.comparison)
+
+
+class Computed:
+    """A node's value and its :class:`Outcome`, as a node's Dask task returns them."""
+
+    __slots__ = ("value", "outcome")
+
+    def __init__(self, value: Any, outcome: Outcome) -> None:
+        self.value, self.outcome = value, outcome
+
+    def __reduce__(self):
+        return Computed, (self.value, self.outcome)
+
+
+def _value(result: Any) -> Any:
+    return result.value if type(result) is Computed else result
+
+
+def _outcome(computed: Computed) -> Outcome:
+    """The second task of a node (runs next to the first): its outcome without the value."""
+    return computed.outcome
+
+
+def _applied(computed: Any, function, *args: Any) -> Any:
+    return function(_value(computed), *args)
+
+
+class OnCluster(Remote):
+    """A node's value kept on the Dask cluster: the future of its task."""
+
+    __slots__ = ("future",)
+
+    def __init__(self, future: Any, nbytes: int, type_name: str) -> None:
+        super().__init__(nbytes, type_name)
+        self.future = future
+
+    def alive(self) -> bool:
+        return self.future.status == "finished"
+
+    def apply(self, function, *args: Any) -> Any:
+        return self.future.client.submit(_applied, self.future, function, *args, pure=False).result()
+
+    @classmethod
+    def fetch_many(cls, handles: list["OnCluster"]) -> list[Any]:
+        by_client: dict[int, tuple[Any, list[int]]] = {}
+        for i, handle in enumerate(handles):
+            by_client.setdefault(id(handle.future.client), (handle.future.client, []))[1].append(i)
+        values: list[Any] = [None] * len(handles)
+        for client, positions in by_client.values():
+            for i, result in zip(positions, client.gather([handles[i].future for i in positions])):
+                values[i] = _value(result)
+        return values
 
 
 class _ByValue:
@@ -63,13 +125,16 @@ class RemoteNodeError(Exception):
         return f"node `{self.node}` failed: {self.error!r}"
 
 
-def run_remote(fn, node: str, kwargs: dict) -> Computed:
+def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple) -> Computed:
     """The Dask task of one node (runs on a worker).
 
-    Upstream values arrive as :class:`Computed`; they are sealed read-only before the call,
-    as locally, because other tasks on this worker share them.
+    ``task`` is (the node's callable, its type and quality checks). Upstream values arrive as
+    :class:`Computed`; they are sealed read-only before the call, as locally, because other
+    tasks on this worker share them. ``previous`` is () or (the node's previous value,). The
+    checks and the comparison with the previous value run here, where the value is.
     """
-    args = {param: value.value if type(value) is Computed else value for param, value in kwargs.items()}
+    fn, checks = task
+    args = {param: _value(value) for param, value in kwargs.items()}
     guards = {param: sharing.seal(value) for param, value in args.items()}
     handed = {param: sharing.handout(value) for param, value in args.items()}
     t0 = time.perf_counter()
@@ -90,7 +155,10 @@ def run_remote(fn, node: str, kwargs: dict) -> Computed:
         if guard is not None and sharing.tampered(args[param], guard):
             sharing.undo(args[param], guard)
             raise RemoteNodeError(node, None, [], mutated=param)
-    return Computed(value, seconds)
+    sharing.seal(value)
+    comparison = compare(_value(previous[0]), value) if previous else None
+    outcome = Outcome(seconds, nbytes_of(value), type(value).__name__, verdict_of(value, *checks), comparison)
+    return Computed(value, outcome)
 
 
 def _code_objects(fn: Any, depth: int = 2) -> Iterable:
@@ -162,12 +230,13 @@ class DaskExecutor(Executor):
     ``cluster_kwargs``; one single-threaded worker process per core by default) and closed by
     :meth:`close` or at exit.
 
-    Inputs and fresh cached values the stale nodes need are scattered once per execute; the
-    futures of computed values stay on the cluster (one per node), so a later execute after an
-    edit reuses them instead of sending them again. Computed values are gathered to the client
-    and cached like local ones. The code of node functions from modules that are not installed
-    packages (scripts next to yours, notebook cells) is shipped by value (``ship_code``), so
-    workers need only ``hamilton_nb`` and the libraries the nodes import.
+    Computed values stay on the cluster; the cache holds their futures (:class:`OnCluster`)
+    and an execute gathers only its outputs, so intermediates never pass through this process.
+    Values the stale nodes need that are here (inputs, values computed locally) are scattered
+    once and their futures kept, so a later execute reuses them. The code of node functions
+    from modules that are not installed packages (scripts next to yours, notebook cells) is
+    shipped by value (``ship_code``), so workers need only ``hamilton_nb`` and the libraries
+    the nodes import.
     """
 
     name = "dask"
@@ -178,7 +247,8 @@ class DaskExecutor(Executor):
         self.ship_code = ship_code
         self.cluster_kwargs = cluster_kwargs
         self._own: tuple | None = None  # (client, cluster) this executor started
-        self._remote: dict[str, tuple] = {}  # name -> (version, future) kept on the cluster
+        self._sent: dict[str, tuple] = {}  # name -> (version, future) of a value scattered from here
+        self._shipped: dict[str, tuple] = {}  # name -> (step, version, what its task runs)
 
     def __repr__(self) -> str:
         return f"<DaskExecutor client={self.client or (self._own and self._own[0])}>"
@@ -216,7 +286,8 @@ class DaskExecutor(Executor):
         return client
 
     def close(self) -> None:
-        self._remote.clear()
+        self._sent.clear()
+        self._shipped.clear()
         if self._own is not None:
             client, cluster = self._own
             self._own = None
@@ -224,21 +295,34 @@ class DaskExecutor(Executor):
             cluster.close()
 
     # ---- running -------------------------------------------------------------------------------
-    def _shippable(self, engine, step) -> Any:
-        """``step.callable``, or a by-value pickle of it when workers could not import its module."""
+    def _shippable(self, engine, step, version: str) -> Any:
+        """What a node's task runs: (its callable, its checks), pickled by value when workers
+        could not import their modules. A pickle by value holds the globals the code reads, so
+        it is kept only while the node's version (which covers them) stays the same."""
+        known = self._shipped.get(step.name)
+        if known is not None and known[0] is step and known[1] == version:
+            return known[2]
+        task = self._ship(engine, step)
+        self._shipped[step.name] = (step, version, task)
+        return task
+
+    def _ship(self, engine, step) -> Any:
         fn = step.callable
+        checks = (step.check, step.quality_checks)
+        task = (fn, checks)
         if not self.ship_code:
-            return fn
+            return task
         node = engine.graph.nodes.get(step.name)
+        kinds = step.check if isinstance(step.check, tuple) else (step.check,)
         modules = []
-        for candidate in (fn, getattr(node, "function", None)):
+        for candidate in (fn, getattr(node, "function", None), *kinds, *map(type, step.quality_checks)):
             name = getattr(candidate, "__module__", None)
             module = sys.modules.get(name) if name else None
             if module is not None and name != "__main__" and name.split(".")[0] != "hamilton_nb" \
                     and not _installed(module) and module not in modules:
                 modules.append(module)
         if not modules:
-            return fn
+            return task
         import cloudpickle
 
         registered = set(cloudpickle.list_registry_pickle_by_value())
@@ -246,7 +330,7 @@ class DaskExecutor(Executor):
         for module in added:
             cloudpickle.register_pickle_by_value(module)
         try:
-            return _ByValue(cloudpickle.dumps(fn))
+            return _ByValue(cloudpickle.dumps(task))
         finally:
             for module in added:
                 cloudpickle.unregister_pickle_by_value(module)
@@ -259,40 +343,41 @@ class DaskExecutor(Executor):
         distributed = require("distributed", "dask", "The Dask executor")
         client = self.get_client()
         names = {step.name for step in stale}
-        # What the stale steps read that is not computed now: on the cluster already, or scattered.
-        needed = {dep for step in stale for _, dep, _ in step.args if dep in values and dep not in names}
-        remote: dict[str, Any] = {}
-        send = []
-        for dep in needed:
-            if nbytes_of(values[dep]) < _INLINE_BYTES:  # small (a seed, a setting): goes inside the tasks
-                remote[dep] = values[dep]
-                continue
-            known = self._remote.get(dep)
-            if known is not None and known[0] == memo.get(dep) and known[1].client is client \
-                    and known[1].status == "finished":
-                remote[dep] = known[1]
-            else:
-                send.append(dep)
+        send: dict[str, tuple[Any, Any]] = {}  # name -> (value, version) to scatter
+        # What the stale steps read that is not computed now, and the values they replace.
+        placed = {dep: self._place(client, dep, values[dep], memo.get(dep), send)
+                  for step in stale for _, dep, _ in step.args if dep in values and dep not in names}
+        previous = {}
+        for step in stale:
+            entry = run.previous(step)
+            if entry is not None:
+                previous[step.name] = self._place(client, step.name, entry.value, entry.version, send)
         waiting = _Waiting(stale)
         futures: dict[str, Any] = {}
+        outcomes: dict[str, Any] = {}
         by_key: dict[str, Any] = {}
         ctrl_c = CtrlC().start()
         try:
             if send:
-                for dep, future in zip(send, client.scatter([values[dep] for dep in send], hash=False,
-                                                                  broadcast=True)):
-                    remote[dep] = future
-                    self._remote[dep] = (memo.get(dep), future)
+                scattered = client.scatter([value for value, _ in send.values()], hash=False, broadcast=True)
+                for (name, (_, version)), future in zip(send.items(), scattered):
+                    self._sent[name] = (version, future)
+                    placed[name] = future
+                    if name in previous:
+                        previous[name] = future
             for step in stale:  # dependency order: upstream futures exist before their consumers
-                kwargs = {param: futures[dep] if dep in futures else remote[dep]
-                          for param, dep, _ in step.args if dep in futures or dep in remote}
-                future = client.submit(run_remote, self._shippable(engine, step), step.name, kwargs,
-                                       key=f"{step.name}-{uuid.uuid4().hex}", pure=False)
+                kwargs = {param: futures[dep] if dep in futures else placed[dep]
+                          for param, dep, _ in step.args if dep in futures or dep in placed}
+                before = (previous[step.name],) if step.name in previous else ()
+                key = f"{step.name}-{uuid.uuid4().hex}"
+                task = self._shippable(engine, step, memo[step.name])
+                future = client.submit(run_remote, task, step.name, kwargs, before, key=key, pure=False)
                 futures[step.name] = future
-                by_key[future.key] = step
+                outcomes[step.name] = client.submit(_outcome, future, key=f"{key}-outcome", pure=False)
+                by_key[outcomes[step.name].key] = step
             for step in waiting.ready:
                 run.started(step.name)
-            finished = distributed.as_completed(list(futures.values()), with_results=True,
+            finished = distributed.as_completed(list(outcomes.values()), with_results=True,
                                                 raise_errors=False, loop=client.loop)
             for batch in finished.batches():
                 ctrl_c.check()
@@ -300,25 +385,59 @@ class DaskExecutor(Executor):
                     step = by_key[future.key]
                     name = step.name
                     if future.status != "finished":
+                        self._store_finished(run, stale, futures, outcomes)
                         self._raise(run, step, result, waiting)
-                    run.store(step, result.value, result.seconds)
-                    self._remote[name] = (memo[name], future)
+                    if name in report.computed:
+                        continue
+                    self._store(run, step, futures[name], result)
                     for ready in waiting.done(name):
                         if ready.name not in report.computed:  # a batch may hold a child before its parent
                             run.started(ready.name)
         except KeyboardInterrupt:
             running = [step.name for step in stale if step.name in engine.running]
-            self._cancel(client, futures, names, report)
+            self._cancel(client, futures, outcomes, report)
             run.abandon(names)
             raise run.interrupted(running) from None
         finally:
             ctrl_c.stop()
-            self._cancel(client, futures, names, report)
+            self._cancel(client, futures, outcomes, report)
             run.abandon(names)
 
     @staticmethod
-    def _cancel(client, futures, names, report) -> None:
-        outstanding = [f for n, f in futures.items() if n not in report.computed and not f.done()]
+    def _store(run, step, future, outcome: Outcome) -> None:
+        run.store(step, OnCluster(future, outcome.nbytes, outcome.type_name), outcome.seconds,
+                  verdict=outcome.verdict, comparison=outcome.comparison)
+
+    def _store_finished(self, run, stale, futures, outcomes) -> None:
+        """Before a failure is reported: cache every node that finished (a node's outcome may
+        come back after the failure of a node below it)."""
+        for step in stale:
+            if step.name not in run.report.computed and futures[step.name].status == "finished":
+                try:
+                    outcome = outcomes[step.name].result()  # its value is there: comes at once
+                except Exception:  # pragma: no cover - the worker holding it died meanwhile
+                    continue
+                self._store(run, step, futures[step.name], outcome)
+
+    def _place(self, client, name: str, value: Any, version: Any, send: dict) -> Any:
+        """What a task is given for a value: its future when the cluster has it, the value itself
+        when small (a seed, a setting: it travels inside the task); else it goes in ``send``
+        (scattered once, its future then kept for later executes) and None is returned for now."""
+        if isinstance(value, OnCluster) and value.future.client is client and value.alive():
+            return value.future
+        value = fetch(value)  # kept by another cluster: through here
+        if nbytes_of(value) < _INLINE_BYTES:
+            return value
+        known = self._sent.get(name)
+        if known is not None and known[0] == version and known[1].client is client and known[1].status == "finished":
+            return known[1]
+        send[name] = (value, version)
+        return None
+
+    @staticmethod
+    def _cancel(client, futures, outcomes, report) -> None:
+        outstanding = [f for n, f in (*futures.items(), *outcomes.items())
+                       if n not in report.computed and not f.done()]
         if outstanding:
             try:
                 client.cancel(outstanding)
@@ -334,7 +453,7 @@ class DaskExecutor(Executor):
                 run.fail(step, None, mutated=exc.mutated)
             node = run.engine.graph.nodes[step.name]
             run.fail(step, exc.error, user_tb=_format_remote(exc, step.callable, node.function))
-        self._remote.clear()  # the cluster may have lost data (a worker died): send again next time
+        self._sent.clear()  # the cluster may have lost data (a worker died): send again next time
         if not isinstance(exc, BaseException):
             exc = RuntimeError(f"the Dask task failed: {exc!r}")
         run.fail(step, exc, user_tb="".join(traceback.format_exception_only(type(exc), exc)))

@@ -18,6 +18,8 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from .remote import Remote
+
 DEFAULT_MAX_BYTES = 512 * 2**20  # previous values kept for diffs, in all
 
 
@@ -160,6 +162,8 @@ def _compare_other(old: Any, new: Any) -> Comparison:
 
 def size_of(value: Any) -> int:
     """Bytes a value holds (shallow for object columns: a fast estimate, not a deep walk)."""
+    if isinstance(value, Remote):  # kept on a cluster: bounded all the same
+        return value.nbytes
     if isinstance(value, pd.DataFrame):
         return int(value.memory_usage(index=True, deep=False).sum())
     if isinstance(value, (pd.Series, pd.Index)):
@@ -183,9 +187,9 @@ class ChangeLog:
         self._bytes = 0
         self._run: object = None  # the execute ``changed`` describes
 
-    def record(self, name: str, old: Any, new: Any, run: object) -> Comparison:
-        """``name`` was recomputed in ``run`` (an execute): compare, and keep ``old`` if it changed."""
-        comparison = compare(old, new)
+    def record(self, name: str, old: Any, comparison: Comparison, run: object) -> Comparison:
+        """``name`` was recomputed in ``run`` (an execute) and ``comparison`` says how its value
+        compares with ``old``: remember that, and keep ``old`` if it changed."""
         if run is not self._run:
             self._run, self.changed = run, {}
         self._release(name)

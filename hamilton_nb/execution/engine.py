@@ -21,6 +21,7 @@ from .cache import ValueCache
 from .diff import ChangeLog
 from .frames import FrameMemory
 from .plans import Plan, Step, closure, step_for
+from .remote import Remote, fetch_into
 from .report import ExecutionReport, Listener
 from .results import as_dict, build_polars
 from .run import Run
@@ -399,18 +400,22 @@ class Engine:
                 if dep in values or dep in names or dep not in self.graph.nodes:
                     continue
                 entry = entries.get(dep)
-                if entry is None or entry.version != memo.get(dep) or entry.version is UNBOUND:
+                if entry is None or entry.version != memo.get(dep) or entry.version is UNBOUND \
+                        or (isinstance(entry.value, Remote) and not entry.value.alive()):
                     return False
                 values[dep] = entry.value
                 guards[dep] = entry.guard
         return True
 
     def _read_all(self, names: Iterable[str], values: dict) -> None:
-        """The cached values of ``names`` not read yet (all fresh: the plan has just run)."""
+        """The cached values of ``names`` not read yet (all fresh: the plan has just run), here:
+        values kept on a cluster are brought back (only these: what was asked for)."""
         entries = self.cache._entries
+        names = list(names)
         for name in names:
             if name not in values:
                 values[name] = entries[name].value
+        fetch_into(values, names)
 
     def _announced(self, executor, run: Run) -> None:
         """Run with listeners told first which nodes will be computed (progress bars)."""
@@ -487,6 +492,9 @@ class Engine:
     def states(self) -> dict[str, str]:
         """Every node's state, in dependency order, after re-checking the globals nodes read."""
         self.versions.refresh_reach()
+        lost = self.cache.find_lost()  # kept on a Dask cluster that went away: evicted
+        if lost:
+            self._forgotten(lost)
         states = self.known_states()
         return {name: states[name] for name in self.graph.topological_order()}
 

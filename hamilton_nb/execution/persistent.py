@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from .codec import Unstorable, decode, encode
+from .remote import Remote
 
 logger = logging.getLogger("hamilton_nb")
 
@@ -141,6 +142,34 @@ def _pid_alive(pid: int) -> bool:
     except (PermissionError, OSError):
         return True
     return True
+
+
+def write_entry(value: Any, path: str, seconds: float, max_bytes: int | None) -> int:
+    """Write one entry file (payload + footer) through a temporary file and ``os.replace``;
+    returns its size, or 0 when it is larger than ``max_bytes``. Runs where the value is: a
+    Dask worker writes the values kept on its cluster. Raises ``Unstorable`` or ``OSError``."""
+    kind, payload = encode(value)
+    size = len(payload) + _FOOTER.size
+    if max_bytes is not None and size > max_bytes:
+        return 0
+    head, tail = os.path.split(path)
+    temp = os.path.join(head, f".{tail}.{os.getpid()}.{threading.get_ident()}.tmp")
+    footer = _FOOTER.pack(kind, len(payload), float(seconds), zlib.crc32(payload), _MAGIC)
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            _write_all(fd, payload)
+            _write_all(fd, footer)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+    except OSError:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+    return size
 
 
 class PersistentCache:
@@ -353,40 +382,33 @@ class PersistentCache:
                 del store
 
     def _write(self, name: str, version: str, value: Any, seconds: float) -> None:
+        """Write one entry; a value kept on a Dask cluster is written by the worker holding it."""
+        path = self._path(name, version)
+        remote = isinstance(value, Remote)
         try:
-            kind, payload = encode(value)
+            if remote:
+                size = value.apply(write_entry, path, seconds, self.max_bytes)
+            else:
+                size = write_entry(value, path, seconds, self.max_bytes)
         except Unstorable as exc:
             if name not in self._unstorable:
                 self._unstorable.add(name)
+                kind = value.type_name if remote else type(value).__name__
                 logger.warning("hamilton_nb persistent cache: cannot store `%s` (a %s): %s; it stays in "
-                               "memory only.", name, type(value).__name__, exc)
+                               "memory only.", name, kind, exc)
             return
-        size = len(payload) + _FOOTER.size
-        if self.max_bytes is not None and size > self.max_bytes:
+        except Exception as exc:  # OSError here; on a cluster, also a worker that can't reach the directory
+            if remote or isinstance(exc, OSError):
+                where = "the Dask workers cannot write" if remote else "cannot write"
+                if where not in self._reported:
+                    self._reported.add(where)
+                    logger.warning("hamilton_nb persistent cache: %s to %s (%s: %s); those values are not "
+                                   "stored on disk.", where, self.directory, type(exc).__name__, exc)
+                return
+            raise
+        if not size:
             return  # larger than the whole cache: not worth evicting everything for
-        path = self._path(name, version)
-        head, tail = os.path.split(path)
-        temp = os.path.join(head, f".{tail}.{os.getpid()}.{threading.get_ident()}.tmp")
-        footer = _FOOTER.pack(kind, len(payload), float(seconds), zlib.crc32(payload), _MAGIC)
-        try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            try:
-                _write_all(fd, payload)
-                _write_all(fd, footer)
-            finally:
-                os.close(fd)
-            os.replace(temp, path)
-            self._known.add(path)
-        except OSError as exc:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-            if "write" not in self._reported:
-                self._reported.add("write")
-                logger.warning("hamilton_nb persistent cache: cannot write to %s (%s); values stay in memory.",
-                               self.directory, exc)
-            return
+        self._known.add(path)
         with self._lock:
             self.writes += 1
             self._bytes += size  # an overwritten entry counts twice until the next eviction scan

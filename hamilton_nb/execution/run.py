@@ -21,11 +21,13 @@ from ..errors import Interrupted, NodeExecutionError
 from ..graph.build import where
 from ..graph.types import describe
 from . import sharing
-from .diff import compare
+from .diff import Comparison, compare
 from .plans import Step
+from .remote import Remote, fetch
 from .versions import UNBOUND, is_untracked
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .cache import Entry
     from .engine import Engine, ExecutionReport
 
 logger = logging.getLogger("hamilton_nb")
@@ -40,6 +42,7 @@ class Run:
         self.engine, self.steps, self.values, self.memo, self.report = engine, steps, values, memo, report
         self.guards = guards
         self.wanted = set(report.outputs)
+        self.remote = any(isinstance(value, Remote) for value in values.values())  # a value kept on a cluster
 
     def __contains__(self, name: str) -> bool:
         """Values this run still needs (what it has read or computed, and its outputs): never evicted."""
@@ -55,18 +58,27 @@ class Run:
         engine, name = self.engine, step.name
         version = self.memo[name]
         entry = engine.cache.get(name)
+        if entry is not None and isinstance(entry.value, Remote) and not entry.value.alive():
+            engine.cache.lost(name)  # its cluster is gone: computed again
+            engine.changed([name])
+            entry = None
         if entry is not None and entry.version == version and version is not UNBOUND:
             if name in engine._recheck:  # the checks were edited: run them on the cached value
                 self._quality_checks(step, version, entry.value)
             self.values[name] = entry.value
             self.guards[name] = entry.guard
+            self.remote = self.remote or isinstance(entry.value, Remote)
             engine.cache.touch(name)
             return True
         entry = engine.cache.restore(name, version) if version is not UNBOUND else None
+        if entry is not None and isinstance(entry.value, Remote) and not entry.value.alive():
+            engine.cache.lost(name)
+            entry = None
         if entry is not None:  # an earlier value at exactly this version (config switched back)
             self._quality_checks(step, version, entry.value)  # its notes, under the current checks
             self.values[name] = entry.value
             self.guards[name] = entry.guard
+            self.remote = self.remote or isinstance(entry.value, Remote)
             engine.changed([name])
             self.report.restored.append(name)
             return True
@@ -88,8 +100,18 @@ class Run:
         return [step for step in self.steps if not self.reuse(step)]
 
     def arguments(self, step: Step) -> dict[str, Any]:
+        """What the node is called with here (values kept on a cluster are brought here first)."""
         values, handout = self.values, sharing.handout
+        if self.remote:
+            for _, dep, _ in step.args:
+                if isinstance(values.get(dep), Remote):
+                    values[dep] = fetch(values[dep])
+                    self.guards[dep] = sharing.seal(values[dep])
         return {param: handout(values[dep]) for param, dep, _ in step.args if dep in values}
+
+    def previous(self, step: Step) -> "Entry | None":
+        """The node's cache entry, if any: the value (and version) a new value is compared with."""
+        return self.engine.cache.get(step.name)
 
     def started(self, name: str) -> None:
         self.engine.running.add(name)
@@ -108,8 +130,12 @@ class Run:
                     listener.node_finished(name, False)
 
     # ---- results ----------------------------------------------------------------------------
-    def store(self, step: Step, value: Any, seconds: float) -> None:
-        """Check a computed value (mutated inputs, type, data quality), then seal and cache it."""
+    def store(self, step: Step, value: Any, seconds: float, *, verdict: tuple | None = None,
+              comparison: Any = None) -> None:
+        """Check a computed value (mutated inputs, type, data quality), then seal and cache it.
+
+        A value kept on a cluster (a :class:`~.remote.Remote`) comes with its ``verdict`` (see
+        :func:`verdict_of`) and its ``comparison`` with :meth:`previous`, both computed there."""
         name, version = step.name, self.memo[step.name]
         self.engine.running.discard(name)
         values, guards = self.values, self.guards
@@ -120,20 +146,22 @@ class Run:
                 self.fail(step, None, value=value, mutated=param)
         engine = self.engine
         what_if, notes = name in engine._what_if, engine.warnings.get(name)
-        self._quality_checks(step, version, value)
+        self._quality_checks(step, version, value, verdict)
         old = engine.cache.get(name)
+        if old is not None and comparison is None:
+            comparison = _compared(old.value, value)
         if what_if or version is UNBOUND:  # a what-if: compared with the node's own value, which stays cached
             if notes is None:
                 engine.warnings.pop(name, None)
             else:
                 engine.warnings[name] = notes
             if old is not None:
-                self.report.recomputed(name, compare(old.value, value))
+                self.report.recomputed(name, comparison)
             self.values[name] = value
             self.guards[name] = sharing.seal(value)
         else:
             if old is not None:  # a recompute: did the value change? (before the old one is released)
-                self.report.recomputed(name, engine.changes.record(name, old.value, value, self.report))
+                self.report.recomputed(name, engine.changes.record(name, old.value, comparison, self.report))
             self._keep(name, version, value, seconds)
             if engine.persistent is not None and not is_untracked(version):
                 engine.persistent.save(name, version, value, seconds)
@@ -150,7 +178,7 @@ class Run:
         engine.changed([name])
         engine.fit_budget(keep=self)
 
-    def _quality_checks(self, step: Step, version: str, value: Any) -> None:
+    def _quality_checks(self, step: Step, version: str, value: Any, verdict: tuple | None = None) -> None:
         """``warn`` checks log and are remembered with the value; a ``fail`` check raises.
 
         A value that does not match the return type hint is a warning too (Apache Hamilton does
@@ -158,15 +186,18 @@ class Run:
         engine, warnings = self.engine, []
         engine._checked[step.name] = step.checks_token
         engine._recheck.discard(step.name)
-        if step.check is not None and not isinstance(value, step.check):
+        if verdict is None:
+            checks = (step.check, step.quality_checks)
+            verdict = value.apply(verdict_of, *checks) if isinstance(value, Remote) else verdict_of(value, *checks)
+        wrong_type, outcomes = verdict
+        if wrong_type is not None:
             if engine.strict_types:
                 self.fail(step, None, value=value)
-            note = (f"return type: returned a {type(value).__name__}, but the hint says {describe(step.type)} "
+            note = (f"return type: returned a {wrong_type}, but the hint says {describe(step.type)} "
                     "(correct the hint or the value; strict_types=True makes this an error)")
             warnings.append(note)
             logger.warning("`%s` (%s) %s", step.name, where(engine.graph.nodes[step.name].module), note)
-        for check in step.quality_checks:
-            passed, message = check(value)
+        for check, (passed, message) in zip(step.quality_checks, outcomes):
             if passed:
                 continue
             node = engine.graph.nodes[step.name]
@@ -210,7 +241,7 @@ class Run:
                 tb = exc.__traceback__.tb_next if exc.__traceback__ else None
                 user_tb = given if given is not None else "".join(traceback.format_exception(type(exc), exc, tb))
         elif exc is None:
-            message = (f"`{step.name}` ({where(node.module)}) returned a {type(value).__name__}, "
+            message = (f"`{step.name}` ({where(node.module)}) returned a {type_name(value)}, "
                        f"but its return type hint says {describe(step.type)}.\n"
                        f"Fix: return a {describe(step.type)}, or correct the hint.")
         else:
@@ -238,3 +269,24 @@ class Run:
         self.engine.last_report = report
         return Interrupted(f"Interrupted while computing {shown}{more}; {done}; unfinished nodes were "
                            "not stored.\nFix: execute again to continue from there.", user_tb)
+
+
+def verdict_of(value: Any, check: Any, quality_checks: tuple) -> tuple[str | None, list[tuple[bool, str]]]:
+    """What a value's checks say, computed where the value is: (the value's type name when it
+    contradicts the runtime type ``check``, else None; (passed, message) of each quality check)."""
+    wrong_type = type(value).__name__ if check is not None and not isinstance(value, check) else None
+    return wrong_type, [quality_check(value) for quality_check in quality_checks]
+
+
+def type_name(value: Any) -> str:
+    return value.type_name if isinstance(value, Remote) else type(value).__name__
+
+
+def _compared(old: Any, new: Any) -> Comparison:
+    """``compare`` of a value computed here with the one it replaces, brought here if it was
+    kept on a cluster."""
+    if isinstance(old, Remote):
+        if not old.alive():
+            return Comparison(False, "not compared: the previous value went with its Dask cluster")
+        old = fetch(old)
+    return compare(old, new)
