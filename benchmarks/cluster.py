@@ -33,7 +33,9 @@ def child(kind: str, features: int, rows: int, asked: int, workers: int) -> dict
     inputs = G.make_inputs(rows)
     wanted = g.names[-asked:]  # the last features: the deepest, they need most of the graph
     session = Session()
-    session.register_cell(g.features_source(), "features", namespace={})
+    namespace: dict = {"__name__": "__main__"}  # a notebook's
+    session.register_cell(g.features_source(), "features", namespace=namespace)
+    session.register_cell(g.edit_source(), "edit_me", namespace=namespace)
     session.set_inputs(inputs)
     if kind == "dask":
         session.executor = DaskExecutor(n_workers=workers, threads_per_worker=1)

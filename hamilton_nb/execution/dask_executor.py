@@ -296,8 +296,8 @@ class DaskExecutor(Executor):
 
     # ---- running -------------------------------------------------------------------------------
     def _shippable(self, engine, step, version: str) -> Any:
-        """What a node's task runs: (its callable, its checks), pickled by value when workers
-        could not import their modules. A pickle by value holds the globals the code reads, so
+        """What a node's task runs: (its callable, its checks), pickled, by value for code whose
+        module workers could not import. A pickle by value holds the globals the code reads, so
         it is kept only while the node's version (which covers them) stays the same."""
         known = self._shipped.get(step.name)
         if known is not None and known[0] is step and known[1] == version:
@@ -321,9 +321,7 @@ class DaskExecutor(Executor):
             if module is not None and name != "__main__" and name.split(".")[0] != "hamilton_nb" \
                     and not _installed(module) and module not in modules:
                 modules.append(module)
-        if not modules:
-            return task
-        import cloudpickle
+        import cloudpickle  # pickled here once per version, not by Dask at every submit
 
         registered = set(cloudpickle.list_registry_pickle_by_value())
         added = [m for m in modules if m.__name__ not in registered]
