@@ -26,6 +26,7 @@ from .cache import nbytes_of
 from .diff import compare
 from .executors import Executor, _Waiting, require
 from .interrupts import CtrlC
+from .persistent import write_entry
 from .remote import Remote, fetch
 from .run import verdict_of
 
@@ -35,14 +36,15 @@ _INLINE_BYTES = 64 * 2 ** 10  # values below this travel with the tasks instead 
 class Outcome:
     """What the client learns of a computed node: everything but the value."""
 
-    __slots__ = ("seconds", "nbytes", "type_name", "verdict", "comparison")
+    __slots__ = ("seconds", "nbytes", "type_name", "verdict", "comparison", "written")
 
-    def __init__(self, seconds: float, nbytes: int, type_name: str, verdict: tuple, comparison: Any) -> None:
+    def __init__(self, seconds: float, nbytes: int, type_name: str, verdict: tuple, comparison: Any,
+                 written: Any) -> None:
         self.seconds, self.nbytes, self.type_name = seconds, nbytes, type_name
-        self.verdict, self.comparison = verdict, comparison
+        self.verdict, self.comparison, self.written = verdict, comparison, written
 
     def __reduce__(self):
-        return Outcome, (self.seconds, self.nbytes, self.type_name, self.verdict, self.comparison)
+        return Outcome, (self.seconds, self.nbytes, self.type_name, self.verdict, self.comparison, self.written)
 
 
 class Computed:
@@ -125,13 +127,14 @@ class RemoteNodeError(Exception):
         return f"node `{self.node}` failed: {self.error!r}"
 
 
-def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple) -> Computed:
+def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple, persist: tuple | None) -> Computed:
     """The Dask task of one node (runs on a worker).
 
     ``task`` is (the node's callable, its type and quality checks). Upstream values arrive as
     :class:`Computed`; they are sealed read-only before the call, as locally, because other
     tasks on this worker share them. ``previous`` is () or (the node's previous value,). The
-    checks and the comparison with the previous value run here, where the value is.
+    checks, the comparison with the previous value and the write to the persistent cache
+    (``persist``: its file and size limit) run here, where the value is.
     """
     fn, checks = task
     args = {param: _value(value) for param, value in kwargs.items()}
@@ -157,7 +160,14 @@ def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple) -> Compute
             raise RemoteNodeError(node, None, [], mutated=param)
     sharing.seal(value)
     comparison = compare(_value(previous[0]), value) if previous else None
-    outcome = Outcome(seconds, nbytes_of(value), type(value).__name__, verdict_of(value, *checks), comparison)
+    written = None
+    if persist is not None:
+        try:
+            written = write_entry(value, persist[0], seconds, persist[1])
+        except Exception as exc:  # reported by the client, which knows where the cache is
+            written = exc
+    outcome = Outcome(seconds, nbytes_of(value), type(value).__name__, verdict_of(value, *checks), comparison,
+                      written)
     return Computed(value, outcome)
 
 
@@ -289,6 +299,9 @@ class DaskExecutor(Executor):
         self._sent.clear()
         self._shipped.clear()
         if self._own is not None:
+            from .persistent import flush_all
+
+            flush_all()  # persistent-cache writes of values kept on the cluster need it up
             client, cluster = self._own
             self._own = None
             client.close()
@@ -369,7 +382,8 @@ class DaskExecutor(Executor):
                 before = (previous[step.name],) if step.name in previous else ()
                 key = f"{step.name}-{uuid.uuid4().hex}"
                 task = self._shippable(engine, step, memo[step.name])
-                future = client.submit(run_remote, task, step.name, kwargs, before, key=key, pure=False)
+                future = client.submit(run_remote, task, step.name, kwargs, before, run.persist_to(step), key=key,
+                                       pure=False)
                 futures[step.name] = future
                 outcomes[step.name] = client.submit(_outcome, future, key=f"{key}-outcome", pure=False)
                 by_key[outcomes[step.name].key] = step
@@ -404,7 +418,7 @@ class DaskExecutor(Executor):
     @staticmethod
     def _store(run, step, future, outcome: Outcome) -> None:
         run.store(step, OnCluster(future, outcome.nbytes, outcome.type_name), outcome.seconds,
-                  verdict=outcome.verdict, comparison=outcome.comparison)
+                  verdict=outcome.verdict, comparison=outcome.comparison, written=outcome.written)
 
     def _store_finished(self, run, stale, futures, outcomes) -> None:
         """Before a failure is reported: cache every node that finished (a node's outcome may

@@ -123,7 +123,8 @@ _STORES: "weakref.WeakSet[PersistentCache]" = weakref.WeakSet()
 
 
 @atexit.register
-def _flush_all() -> None:
+def flush_all() -> None:
+    """Finish the pending writes of every store (at exit, and before a Dask cluster closes)."""
     for store in list(_STORES):
         store.flush(timeout=60)
 
@@ -387,31 +388,34 @@ class PersistentCache:
         remote = isinstance(value, Remote)
         try:
             if remote:
-                size = value.apply(write_entry, path, seconds, self.max_bytes)
+                written = value.apply(write_entry, path, seconds, self.max_bytes)
             else:
-                size = write_entry(value, path, seconds, self.max_bytes)
-        except Unstorable as exc:
+                written = write_entry(value, path, seconds, self.max_bytes)
+        except Exception as exc:  # reported below, never raised: a value that can't be stored stays in memory
+            written = exc
+        self.written(name, version, written, value.type_name if remote else type(value).__name__)
+
+    def written(self, name: str, version: str, written: "int | BaseException", type_name: str) -> None:
+        """Record what :func:`write_entry` did for ``name`` (here, or on the worker that computed it):
+        the size written, 0 when too large to keep, or the exception it raised (reported once)."""
+        if isinstance(written, Unstorable):
             if name not in self._unstorable:
                 self._unstorable.add(name)
-                kind = value.type_name if remote else type(value).__name__
                 logger.warning("hamilton_nb persistent cache: cannot store `%s` (a %s): %s; it stays in "
-                               "memory only.", name, kind, exc)
+                               "memory only.", name, type_name, written)
             return
-        except Exception as exc:  # OSError here; on a cluster, also a worker that can't reach the directory
-            if remote or isinstance(exc, OSError):
-                where = "the Dask workers cannot write" if remote else "cannot write"
-                if where not in self._reported:
-                    self._reported.add(where)
-                    logger.warning("hamilton_nb persistent cache: %s to %s (%s: %s); those values are not "
-                                   "stored on disk.", where, self.directory, type(exc).__name__, exc)
-                return
-            raise
-        if not size:
+        if isinstance(written, BaseException):
+            if "write" not in self._reported:
+                self._reported.add("write")
+                logger.warning("hamilton_nb persistent cache: cannot write to %s (%s: %s); those values are "
+                               "not stored on disk.", self.directory, type(written).__name__, written)
+            return
+        if not written:
             return  # larger than the whole cache: not worth evicting everything for
-        self._known.add(path)
+        self._known.add(self._path(name, version))
         with self._lock:
             self.writes += 1
-            self._bytes += size  # an overwritten entry counts twice until the next eviction scan
+            self._bytes += written  # an overwritten entry counts twice until the next eviction scan
             over = self.max_bytes is not None and self._bytes > self.max_bytes
         if over:
             self.evict()

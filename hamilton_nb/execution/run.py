@@ -109,6 +109,15 @@ class Run:
                     self.guards[dep] = sharing.seal(values[dep])
         return {param: handout(values[dep]) for param, dep, _ in step.args if dep in values}
 
+    def persist_to(self, step: Step) -> tuple[str, int | None] | None:
+        """(file, size limit) of the persistent-cache entry the node's value goes to, or None: an
+        executor whose workers write it themselves passes the outcome to :meth:`store`."""
+        engine, name = self.engine, step.name
+        version = self.memo[name]
+        if engine.persistent is None or is_untracked(version) or version is UNBOUND or name in engine._what_if:
+            return None
+        return str(engine.persistent.path_for(name, version)), engine.persistent.max_bytes
+
     def previous(self, step: Step) -> "Entry | None":
         """The node's cache entry, if any: the value (and version) a new value is compared with."""
         return self.engine.cache.get(step.name)
@@ -131,11 +140,12 @@ class Run:
 
     # ---- results ----------------------------------------------------------------------------
     def store(self, step: Step, value: Any, seconds: float, *, verdict: tuple | None = None,
-              comparison: Any = None) -> None:
+              comparison: Any = None, written: Any = None) -> None:
         """Check a computed value (mutated inputs, type, data quality), then seal and cache it.
 
         A value kept on a cluster (a :class:`~.remote.Remote`) comes with its ``verdict`` (see
-        :func:`verdict_of`) and its ``comparison`` with :meth:`previous`, both computed there."""
+        :func:`verdict_of`), its ``comparison`` with :meth:`previous` and, when the worker wrote
+        it to :meth:`persist_to`, what ``write_entry`` ``written`` there."""
         name, version = step.name, self.memo[step.name]
         self.engine.running.discard(name)
         values, guards = self.values, self.guards
@@ -164,7 +174,10 @@ class Run:
                 self.report.recomputed(name, engine.changes.record(name, old.value, comparison, self.report))
             self._keep(name, version, value, seconds)
             if engine.persistent is not None and not is_untracked(version):
-                engine.persistent.save(name, version, value, seconds)
+                if written is None:
+                    engine.persistent.save(name, version, value, seconds)
+                else:
+                    engine.persistent.written(name, version, written, type_name(value))
         self.report.computed[name] = seconds
         for listener in engine.listeners:
             listener.node_finished(name, True)
