@@ -201,8 +201,10 @@ def initial_world(data) -> World:
 class Notebook:
     """The live session plus the notebook namespace its cells run in."""
 
-    def __init__(self, world: World):
+    def __init__(self, world: World, executor: Any = None):
         self.session = Session()
+        if executor is not None:
+            self.session.executor = executor
         self.ns: dict[str, Any] = {}
         exec(world.setup_code(), self.ns)
         self.session.set_config(world.config)
@@ -380,8 +382,32 @@ def from_override(world: World, name: str, overrides) -> bool:
 @settings(settings.get_profile("hamilton_nb"))
 @given(st.data())
 def test_incremental_execute_equals_a_fresh_session_and_recomputes_exactly_what_changed(data):
+    incremental_equals_fresh(data)
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, processes=False, threads_per_worker=1, dashboard_address=":0")
+    client = distributed.Client(cluster, set_as_default=False)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@settings(settings.get_profile("hamilton_nb"), max_examples=max(10, EXAMPLES // 10))
+@given(data=st.data())
+def test_the_same_with_values_kept_on_a_dask_cluster(dask_client, data):
+    """Values kept on the workers, code pickled by value once per version, checks and
+    comparisons run there: still exactly a fresh session's answer, and exactly the recomputes."""
+    from hamilton_nb.execution import DaskExecutor
+
+    incremental_equals_fresh(data, DaskExecutor(dask_client))
+
+
+def incremental_equals_fresh(data, executor=None) -> None:
     world = initial_world(data)
-    notebook = Notebook(world)
+    notebook = Notebook(world, executor)
     cached: dict[str, tuple] = {}  # model of the value cache: node -> signature it was computed at
     older: dict[str, list] = {}  # node -> the (up to 2) signatures of earlier values kept, oldest first
     frames: dict[tuple, dict] = {}  # model of "same request, same versions → same answer"
