@@ -20,6 +20,8 @@ from hamilton_nb.errors import NodeExecutionError
 from hamilton_nb.execution import DaskExecutor
 from hamilton_nb.session import Session
 
+from ipython_shell import ip  # noqa: F401  (fixture)
+
 distributed = pytest.importorskip("distributed")
 
 ROWS = 25_000_000  # 191 MB a Series; six intermediates are 1.1 GB
@@ -260,3 +262,29 @@ def test_workers_run_what_the_notebook_has_now_after_globals_change(client):
     exec("def adjust(v):\n    return v - 1\n", ns)
     assert session.execute(["rated"], result="dict") == {"rated": 29}
     assert session.execute(["rated"], result="dict") == {"rated": 29} and session.last_report.computed == {}
+
+
+def test_the_magics_with_values_kept_on_the_cluster(ip, client):
+    """Typed as a user would: the current Dask client is used, only the result comes back, and
+    the memory report, ``%hamilton_show`` and ``%hamilton_diff`` say where values are."""
+    default = distributed.Client(client.scheduler.address, set_as_default=True)
+    try:
+        ip.ok("x = pd.Series([1.0, 2.0, 3.0, 4.0])\n%hamilton_inputs x=x")
+        ip.ok('''
+            %%hamilton feats
+            def spend(x: pd.Series) -> pd.Series:
+                return x * 10
+
+            def spend_share(spend: pd.Series) -> pd.Series:
+                return spend / spend.sum()
+            ''')
+        assert ip.ok("%hamilton_execute spend_share --executor dask").value["spend_share"].tolist() == \
+            [0.1, 0.2, 0.3, 0.4]
+        assert "kept on the Dask cluster (2 values)" in ip.ok("%hamilton_cache memory").out
+        assert "(kept on the Dask cluster)" in repr(ip.ok("%hamilton_show spend").value)
+        ip.ok("x = pd.Series([1.0, 2.0, 3.0, 5.0])\n%hamilton_inputs x=x")
+        ran = ip.ok("%hamilton_execute spend_share --executor dask -v")
+        assert "spend: 1 of 4 rows differ, max |Δ| 10" in ran.out
+        assert ip.ok("%hamilton_diff spend").value.rows["after"].tolist() == [50.0]
+    finally:
+        default.close()
