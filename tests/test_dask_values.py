@@ -20,6 +20,7 @@ from hamilton_nb.errors import NodeExecutionError
 from hamilton_nb.execution import DaskExecutor
 from hamilton_nb.session import Session
 
+from dask_cluster import local_client
 from ipython_shell import ip  # noqa: F401  (fixture)
 
 distributed = pytest.importorskip("distributed")
@@ -96,12 +97,8 @@ print(json.dumps(out))
 def test_a_session_whose_intermediates_do_not_fit_the_client_runs_on_the_cluster(tmp_path):
     script = tmp_path / "client.py"
     script.write_text(CLIENT.format(chain=CHAIN, rows=ROWS))
-    main = sys.modules["__main__"]
-    if not hasattr(main, "__spec__"):  # an IPython shell's namespace module (spawning reads it)
-        main.__spec__ = None
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=":0") as cluster:
-        done = subprocess.run([sys.executable, str(script), cluster.scheduler_address],
+    with local_client(processes=True) as client:
+        done = subprocess.run([sys.executable, str(script), client.scheduler.address],
                               capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
@@ -122,12 +119,8 @@ def test_a_session_whose_intermediates_do_not_fit_the_client_runs_on_the_cluster
 # ---- everything else, with values kept on a cluster ---------------------------------------------
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, processes=False, threads_per_worker=1,
-                                       dashboard_address=":0")
-    client = distributed.Client(cluster, set_as_default=False)
-    yield client
-    client.close()
-    cluster.close()
+    with local_client(processes=False) as client:
+        yield client
 
 
 def cell(session: Session, source: str, module: str = "cell") -> None:

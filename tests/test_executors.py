@@ -28,6 +28,7 @@ from hamilton_nb.execution.report import format_seconds
 from hamilton_nb.notebook import progress
 from hamilton_nb.session import Session
 
+from dask_cluster import local_client
 from ipython_shell import ip  # noqa: F401  (fixture)
 
 distributed = pytest.importorskip("distributed")
@@ -45,15 +46,8 @@ INPUTS = G.make_inputs(n_rows=300)
 
 @pytest.fixture(scope="module")
 def client():
-    main = sys.modules["__main__"]
-    if not hasattr(main, "__spec__"):  # an IPython shell's namespace module (spawning reads it)
-        main.__spec__ = None
-    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                       dashboard_address=":0")
-    client = distributed.Client(cluster, set_as_default=False)
-    yield client
-    client.close()
-    cluster.close()
+    with local_client(processes=True) as client:
+        yield client
 
 
 EXECUTORS = ["local", "threads", "dask"]

@@ -387,12 +387,11 @@ def test_incremental_execute_equals_a_fresh_session_and_recomputes_exactly_what_
 
 @pytest.fixture(scope="module")
 def dask_client():
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, processes=False, threads_per_worker=1, dashboard_address=":0")
-    client = distributed.Client(cluster, set_as_default=False)
-    yield client
-    client.close()
-    cluster.close()
+    pytest.importorskip("distributed")
+    from dask_cluster import local_client
+
+    with local_client(processes=False) as client:
+        yield client
 
 
 @settings(settings.get_profile("hamilton_nb"), max_examples=max(10, EXAMPLES // 10))
