@@ -114,11 +114,13 @@ class ValueCache:
 
     def restore(self, name: str, version: str) -> Entry | None:
         """Make the earlier value of ``name`` at ``version`` current again (the current one becomes
-        an earlier one); None when it is not kept."""
+        an earlier one); None when it is not kept, or was kept on a cluster that went away."""
         entry = self._older.pop((name, version), None)
         if entry is None:
             return None
         self._older_nbytes -= _held(entry)
+        if isinstance(entry.value, Remote) and not entry.value.alive():
+            return None
         previous = self._entries.pop(name, None)
         if previous is not None:
             self._keep_older(name, previous)

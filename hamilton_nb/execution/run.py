@@ -71,9 +71,6 @@ class Run:
             engine.cache.touch(name)
             return True
         entry = engine.cache.restore(name, version) if version is not UNBOUND else None
-        if entry is not None and isinstance(entry.value, Remote) and not entry.value.alive():
-            engine.cache.lost(name)
-            entry = None
         if entry is not None:  # an earlier value at exactly this version (config switched back)
             self._quality_checks(step, version, entry.value)  # its notes, under the current checks
             self.values[name] = entry.value
