@@ -29,6 +29,7 @@ from .interrupts import CtrlC
 from .persistent import write_entry
 from .remote import Remote, fetch
 from .run import verdict_of
+from .versions import UNBOUND
 
 _INLINE_BYTES = 64 * 2 ** 10  # values below this travel with the tasks instead of being scattered first
 
@@ -312,6 +313,8 @@ class DaskExecutor(Executor):
         """What a node's task runs: (its callable, its checks), pickled, by value for code whose
         module workers could not import. A pickle by value holds the globals the code reads, so
         it is kept only while the node's version (which covers them) stays the same."""
+        if version is UNBOUND:  # says nothing of the globals: pickled afresh
+            return self._ship(engine, step)
         known = self._shipped.get(step.name)
         if known is not None and known[0] is step and known[1] == version:
             return known[2]
