@@ -6,6 +6,7 @@ Skips (with the reason) when Playwright or /usr/bin/chromium is missing. Screens
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import os
@@ -117,25 +118,26 @@ def get(url: str):
         return json.loads(response.read())
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """JupyterLab from this venv (so kernelspec ``python3`` is this venv's python), own port,
-    random token, a temporary root and Jupyter dirs; stopped at teardown."""
-    root = tmp_path_factory.mktemp("lab")
+@contextlib.contextmanager
+def jupyter_server(tmp_path_factory, app: str, cells: list[str]):
+    """``python -m APP`` (``jupyterlab`` or ``notebook``) from this venv, so kernelspec ``python3``
+    is this venv's python: own port, random token, a temporary root holding ``widget_test.ipynb``
+    made of ``cells``, temporary Jupyter dirs; stopped with its kernels on exit."""
+    root = tmp_path_factory.mktemp(app)
     home = tmp_path_factory.mktemp("jupyter")
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, root / "widget_test.ipynb")
     port, token = free_port(), secrets.token_hex(16)
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
            "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+    command = [sys.executable, "-m", app, "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
                "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
-    log = open(root.parent / f"{root.name}-lab.log", "w")
+    log = open(root.parent / f"{root.name}-{app}.log", "w")
     server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -146,13 +148,12 @@ def lab(tmp_path_factory):
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"JupyterLab did not start: {Path(log.name).read_text()[-2000:]}")
+                    raise RuntimeError(f"{app} did not start: {Path(log.name).read_text()[-2000:]}")
                 time.sleep(0.3)
         specs = get(f"{base}/api/kernelspecs?token={token}")
         python3 = specs["kernelspecs"]["python3"]
         assert python3["spec"]["argv"][0] in ("python", "python3", sys.executable), python3
-        yield {"url": f"{base}/lab/tree/widget_test.ipynb?token={token}", "log": Path(log.name), "root": root,
-               "base": base, "token": token}
+        yield {"log": Path(log.name), "root": root, "base": base, "token": token}
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)  # the server and the kernels it started
@@ -164,19 +165,28 @@ def lab(tmp_path_factory):
         log.close()
 
 
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab with the notebook of ``CELLS``."""
+    with jupyter_server(tmp_path_factory, "jupyterlab", CELLS) as server:
+        yield {**server, "url": f"{server['base']}/lab/tree/widget_test.ipynb?token={server['token']}"}
+
+
 CONSOLE: list[str] = []  # the browser console's warnings and errors, for the whole test
 
 
-@pytest.fixture(scope="module")
-def page(lab):
+@contextlib.contextmanager
+def notebook_page(url: str, console: list[str]):
+    """Headless Chromium showing the notebook at ``url``, its kernel idle; the console's
+    warnings and errors are appended to ``console``."""
     ARTIFACTS.mkdir(exist_ok=True)
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
-            page.on("console", lambda m: CONSOLE.append(f"{m.type}: {m.text}") if m.type in ("warning", "error")
+            page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type in ("warning", "error")
                     else None)
-            page.goto(lab["url"])
+            page.goto(url)
             page.wait_for_selector(".jp-NotebookPanel .jp-Cell .jp-InputArea-editor", timeout=60_000)
             page.wait_for_function("""() => {const e = document.querySelector('.jp-Notebook-ExecutionIndicator');
                                              return e && e.getAttribute('data-status') === 'idle'}""",
@@ -189,6 +199,12 @@ def page(lab):
             yield page
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(lab):
+    with notebook_page(lab["url"], CONSOLE) as page:
+        yield page
 
 
 def run_cell(page, index: int, timeout: float = 30_000) -> str:
