@@ -4,223 +4,27 @@ Dask is optional (``pip install 'hamilton_nb[dask]'``) and imported only when us
 contract is the one in :mod:`.executors`: only stale nodes are submitted, their results go
 through ``run.store``, failures name the node and show the user's frames.
 
-Computed values stay on the cluster: the cache holds a handle (:class:`OnCluster`) and only
-what the user asks for is gathered. Each node's checks and the comparison with its previous
-value run in its task, next to the value; a second, tiny task per node brings back just that
-verdict, the compute time and the value's size.
+Computed values stay on the cluster: the cache holds a handle (:class:`~.dask_tasks.OnCluster`)
+and only what the user asks for is gathered; :mod:`.dask_tasks` is what runs on the workers.
 """
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 import sysconfig
-import time
 import traceback
 import uuid
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import HamiltonError
-from . import sharing
 from .cache import nbytes_of
-from .diff import compare
+from .dask_tasks import ByValue, OnCluster, Outcome, RemoteNodeError, format_remote, outcome_of, run_remote
 from .executors import Executor, _Waiting, require
 from .interrupts import CtrlC
-from .persistent import write_entry
-from .remote import Remote, fetch
-from .run import verdict_of
+from .remote import fetch
 from .versions import UNBOUND
 
 _INLINE_BYTES = 64 * 2 ** 10  # values below this travel with the tasks instead of being scattered first
-
-
-class Outcome:
-    """What the client learns of a computed node: everything but the value."""
-
-    __slots__ = ("seconds", "nbytes", "type_name", "verdict", "comparison", "written")
-
-    def __init__(self, seconds: float, nbytes: int, type_name: str, verdict: tuple, comparison: Any,
-                 written: Any) -> None:
-        self.seconds, self.nbytes, self.type_name = seconds, nbytes, type_name
-        self.verdict, self.comparison, self.written = verdict, comparison, written
-
-    def __reduce__(self):
-        return Outcome, (self.seconds, self.nbytes, self.type_name, self.verdict, self.comparison, self.written)
-
-
-class Computed:
-    """A node's value and its :class:`Outcome`, as a node's Dask task returns them."""
-
-    __slots__ = ("value", "outcome")
-
-    def __init__(self, value: Any, outcome: Outcome) -> None:
-        self.value, self.outcome = value, outcome
-
-    def __reduce__(self):
-        return Computed, (self.value, self.outcome)
-
-
-def _value(result: Any) -> Any:
-    return result.value if type(result) is Computed else result
-
-
-def _outcome(computed: Computed) -> Outcome:
-    """The second task of a node (runs next to the first): its outcome without the value."""
-    return computed.outcome
-
-
-def _applied(computed: Any, function, *args: Any) -> Any:
-    return function(_value(computed), *args)
-
-
-class OnCluster(Remote):
-    """A node's value kept on the Dask cluster: the future of its task."""
-
-    __slots__ = ("future",)
-
-    def __init__(self, future: Any, nbytes: int, type_name: str) -> None:
-        super().__init__(nbytes, type_name)
-        self.future = future
-
-    def alive(self) -> bool:
-        return self.future.status == "finished"
-
-    def apply(self, function, *args: Any) -> Any:
-        return self.future.client.submit(_applied, self.future, function, *args, pure=False).result()
-
-    @classmethod
-    def fetch_many(cls, handles: list["OnCluster"]) -> list[Any]:
-        by_client: dict[int, tuple[Any, list[int]]] = {}
-        for i, handle in enumerate(handles):
-            by_client.setdefault(id(handle.future.client), (handle.future.client, []))[1].append(i)
-        values: list[Any] = [None] * len(handles)
-        for client, positions in by_client.values():
-            for i, result in zip(positions, client.gather([handles[i].future for i in positions])):
-                values[i] = _value(result)
-        return values
-
-
-class _ByValue:
-    """A function pickled by value (cloudpickle) that unpickles as the function itself."""
-
-    def __init__(self, payload: bytes) -> None:
-        self.payload = payload
-
-    def __reduce__(self):
-        import cloudpickle
-
-        return cloudpickle.loads, (self.payload,)
-
-
-class RemoteNodeError(Exception):
-    """Raised on a worker when a node fails; carries what the client needs to report it.
-
-    ``error`` is the user's exception (or a stand-in when it cannot be pickled), ``frames``
-    the user's traceback frames as (filename, lineno, function) — formatted on the client,
-    whose line cache knows notebook cells — and ``mutated`` the parameter a node rebound.
-    """
-
-    def __init__(self, node: str, error: BaseException | None, frames: list, mutated: str | None = None):
-        super().__init__(node, error, frames, mutated)
-        self.node, self.error, self.frames, self.mutated = node, error, frames, mutated
-
-    def __str__(self) -> str:
-        return f"node `{self.node}` failed: {self.error!r}"
-
-
-def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple, persist: tuple | None) -> Computed:
-    """The Dask task of one node (runs on a worker).
-
-    ``task`` is (the node's callable, its type and quality checks). Upstream values arrive as
-    :class:`Computed`; they are sealed read-only before the call, as locally, because other
-    tasks on this worker share them. ``previous`` is () or (the node's previous value,). The
-    checks, the comparison with the previous value and the write to the persistent cache
-    (``persist``: its file and size limit) run here, where the value is.
-    """
-    fn, checks = task
-    args = {param: _value(value) for param, value in kwargs.items()}
-    guards = {param: sharing.seal(value) for param, value in args.items()}
-    handed = {param: sharing.handout(value) for param, value in args.items()}
-    t0 = time.perf_counter()
-    try:
-        value = fn(**handed)
-    except Exception as exc:
-        frames = [(f.filename, f.lineno, f.name) for f in
-                  traceback.StackSummary.extract(traceback.walk_tb(exc.__traceback__.tb_next),
-                                                 lookup_lines=False)]
-        try:
-            pickle.dumps(exc)
-            error = exc
-        except Exception:
-            error = RuntimeError(f"{type(exc).__name__}: {exc}")
-        raise RemoteNodeError(node, error, frames) from None
-    seconds = time.perf_counter() - t0
-    for param, guard in guards.items():
-        if guard is not None and sharing.tampered(args[param], guard):
-            sharing.undo(args[param], guard)
-            raise RemoteNodeError(node, None, [], mutated=param)
-    sharing.seal(value)
-    comparison = compare(_value(previous[0]), value) if previous else None
-    written = None
-    if persist is not None:
-        try:
-            written = write_entry(value, persist[0], seconds, persist[1])
-        except Exception as exc:  # reported by the client, which knows where the cache is
-            written = exc
-    outcome = Outcome(seconds, nbytes_of(value), type(value).__name__, verdict_of(value, *checks), comparison,
-                      written)
-    return Computed(value, outcome)
-
-
-def _code_objects(fn: Any, depth: int = 2) -> Iterable:
-    """Code objects a node may run: the function, what it wraps, closures and global helpers."""
-    seen: set[int] = set()
-    stack = [(fn, depth)]
-    while stack:
-        obj, level = stack.pop()
-        if id(obj) in seen:
-            continue
-        seen.add(id(obj))
-        code = getattr(obj, "__code__", None)
-        if code is None:
-            continue
-        yield code
-        yield from (c for c in code.co_consts if hasattr(c, "co_lines"))  # nested functions
-        if level <= 0:
-            continue
-        wrapped = getattr(obj, "__wrapped__", None)
-        if wrapped is not None:
-            stack.append((wrapped, level))
-        for cell in getattr(obj, "__closure__", None) or ():
-            try:
-                stack.append((cell.cell_contents, level - 1))
-            except ValueError:
-                pass
-        globs = getattr(obj, "__globals__", {})
-        for name in code.co_names:
-            if callable(globs.get(name)):
-                stack.append((globs[name], level - 1))
-
-
-def _format_remote(error: RemoteNodeError, *functions: Any) -> str:
-    """The user's traceback of a worker failure, with file names and source lines from here.
-
-    Functions shipped by value run on workers as ``<dynamic-code>``; their frames are mapped
-    back to the file (or notebook cell) they were defined in.
-    """
-    codes = [c for fn in functions if fn is not None for c in _code_objects(fn)]
-    frames = []
-    for filename, lineno, name in error.frames:
-        if filename == "<dynamic-code>":
-            for code in codes:
-                if code.co_name == name and any(line == lineno for _, _, line in code.co_lines()):
-                    filename = code.co_filename
-                    break
-        frames.append(traceback.FrameSummary(filename, lineno, name))
-    exc = error.error
-    text = "Traceback (most recent call last):\n" if frames else ""
-    text += "".join(traceback.StackSummary.from_list(frames).format())
-    return text + "".join(traceback.format_exception_only(type(exc), exc))
 
 
 def _installed(module: Any) -> bool:
@@ -344,7 +148,7 @@ class DaskExecutor(Executor):
         for module in added:
             cloudpickle.register_pickle_by_value(module)
         try:
-            return _ByValue(cloudpickle.dumps(task))
+            return ByValue(cloudpickle.dumps(task))
         finally:
             for module in added:
                 cloudpickle.unregister_pickle_by_value(module)
@@ -388,7 +192,7 @@ class DaskExecutor(Executor):
                 future = client.submit(run_remote, task, step.name, kwargs, before, run.persist_to(step), key=key,
                                        pure=False)
                 futures[step.name] = future
-                outcomes[step.name] = client.submit(_outcome, future, key=f"{key}-outcome", pure=False)
+                outcomes[step.name] = client.submit(outcome_of, future, key=f"{key}-outcome", pure=False)
                 by_key[outcomes[step.name].key] = step
             for step in waiting.ready:
                 run.started(step.name)
@@ -467,7 +271,7 @@ class DaskExecutor(Executor):
             if exc.mutated:
                 run.fail(step, None, mutated=exc.mutated)
             node = run.engine.graph.nodes[step.name]
-            run.fail(step, exc.error, user_tb=_format_remote(exc, step.callable, node.function))
+            run.fail(step, exc.error, user_tb=format_remote(exc, step.callable, node.function))
         self._sent.clear()  # the cluster may have lost data (a worker died): send again next time
         if not isinstance(exc, BaseException):
             exc = RuntimeError(f"the Dask task failed: {exc!r}")

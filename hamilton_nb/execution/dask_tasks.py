@@ -1,0 +1,211 @@
+"""What runs on the Dask workers for a node, and what comes back to the client.
+
+A node's task (:func:`run_remote`) calls the node, seals its value, runs its checks, compares
+it with its previous value and writes it to the persistent cache, all where the value is; it
+returns a :class:`Computed`. The value stays there: the client keeps an :class:`OnCluster`
+handle and learns the :class:`Outcome` through a second, tiny task (:func:`outcome_of`).
+A failure comes back as a :class:`RemoteNodeError`, formatted on the client
+(:func:`format_remote`), whose line cache knows notebook cells.
+"""
+from __future__ import annotations
+
+import pickle
+import time
+import traceback
+from typing import Any, Iterable
+
+from . import sharing
+from .cache import nbytes_of
+from .diff import compare
+from .persistent import write_entry
+from .remote import Remote
+from .run import verdict_of
+
+
+class Outcome:
+    """What the client learns of a computed node: everything but the value."""
+
+    __slots__ = ("seconds", "nbytes", "type_name", "verdict", "comparison", "written")
+
+    def __init__(self, seconds: float, nbytes: int, type_name: str, verdict: tuple, comparison: Any,
+                 written: Any) -> None:
+        self.seconds, self.nbytes, self.type_name = seconds, nbytes, type_name
+        self.verdict, self.comparison, self.written = verdict, comparison, written
+
+    def __reduce__(self):
+        return Outcome, (self.seconds, self.nbytes, self.type_name, self.verdict, self.comparison, self.written)
+
+
+class Computed:
+    """A node's value and its :class:`Outcome`, as a node's Dask task returns them."""
+
+    __slots__ = ("value", "outcome")
+
+    def __init__(self, value: Any, outcome: Outcome) -> None:
+        self.value, self.outcome = value, outcome
+
+    def __reduce__(self):
+        return Computed, (self.value, self.outcome)
+
+
+def value_of(result: Any) -> Any:
+    return result.value if type(result) is Computed else result
+
+
+def outcome_of(computed: Computed) -> Outcome:
+    """The second task of a node (runs next to the first): its outcome without the value."""
+    return computed.outcome
+
+
+def _applied(computed: Any, function, *args: Any) -> Any:
+    return function(value_of(computed), *args)
+
+
+class OnCluster(Remote):
+    """A node's value kept on the Dask cluster: the future of its task."""
+
+    __slots__ = ("future",)
+
+    def __init__(self, future: Any, nbytes: int, type_name: str) -> None:
+        super().__init__(nbytes, type_name)
+        self.future = future
+
+    def alive(self) -> bool:
+        return self.future.status == "finished"
+
+    def apply(self, function, *args: Any) -> Any:
+        return self.future.client.submit(_applied, self.future, function, *args, pure=False).result()
+
+    @classmethod
+    def fetch_many(cls, handles: list["OnCluster"]) -> list[Any]:
+        by_client: dict[int, tuple[Any, list[int]]] = {}
+        for i, handle in enumerate(handles):
+            by_client.setdefault(id(handle.future.client), (handle.future.client, []))[1].append(i)
+        values: list[Any] = [None] * len(handles)
+        for client, positions in by_client.values():
+            for i, result in zip(positions, client.gather([handles[i].future for i in positions])):
+                values[i] = value_of(result)
+        return values
+
+
+class ByValue:
+    """A function pickled by value (cloudpickle) that unpickles as the function itself."""
+
+    def __init__(self, payload: bytes) -> None:
+        self.payload = payload
+
+    def __reduce__(self):
+        import cloudpickle
+
+        return cloudpickle.loads, (self.payload,)
+
+
+class RemoteNodeError(Exception):
+    """Raised on a worker when a node fails; carries what the client needs to report it.
+
+    ``error`` is the user's exception (or a stand-in when it cannot be pickled), ``frames``
+    the user's traceback frames as (filename, lineno, function) — formatted on the client,
+    whose line cache knows notebook cells — and ``mutated`` the parameter a node rebound.
+    """
+
+    def __init__(self, node: str, error: BaseException | None, frames: list, mutated: str | None = None):
+        super().__init__(node, error, frames, mutated)
+        self.node, self.error, self.frames, self.mutated = node, error, frames, mutated
+
+    def __str__(self) -> str:
+        return f"node `{self.node}` failed: {self.error!r}"
+
+
+def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple, persist: tuple | None) -> Computed:
+    """The Dask task of one node (runs on a worker).
+
+    ``task`` is (the node's callable, its type and quality checks). Upstream values arrive as
+    :class:`Computed`; they are sealed read-only before the call, as locally, because other
+    tasks on this worker share them. ``previous`` is () or (the node's previous value,). The
+    checks, the comparison with the previous value and the write to the persistent cache
+    (``persist``: its file and size limit) run here, where the value is.
+    """
+    fn, checks = task
+    args = {param: value_of(value) for param, value in kwargs.items()}
+    guards = {param: sharing.seal(value) for param, value in args.items()}
+    handed = {param: sharing.handout(value) for param, value in args.items()}
+    t0 = time.perf_counter()
+    try:
+        value = fn(**handed)
+    except Exception as exc:
+        frames = [(f.filename, f.lineno, f.name) for f in
+                  traceback.StackSummary.extract(traceback.walk_tb(exc.__traceback__.tb_next),
+                                                 lookup_lines=False)]
+        try:
+            pickle.dumps(exc)
+            error = exc
+        except Exception:
+            error = RuntimeError(f"{type(exc).__name__}: {exc}")
+        raise RemoteNodeError(node, error, frames) from None
+    seconds = time.perf_counter() - t0
+    for param, guard in guards.items():
+        if guard is not None and sharing.tampered(args[param], guard):
+            sharing.undo(args[param], guard)
+            raise RemoteNodeError(node, None, [], mutated=param)
+    sharing.seal(value)
+    comparison = compare(value_of(previous[0]), value) if previous else None
+    written = None
+    if persist is not None:
+        try:
+            written = write_entry(value, persist[0], seconds, persist[1])
+        except Exception as exc:  # reported by the client, which knows where the cache is
+            written = exc
+    outcome = Outcome(seconds, nbytes_of(value), type(value).__name__, verdict_of(value, *checks), comparison,
+                      written)
+    return Computed(value, outcome)
+
+
+def _code_objects(fn: Any, depth: int = 2) -> Iterable:
+    """Code objects a node may run: the function, what it wraps, closures and global helpers."""
+    seen: set[int] = set()
+    stack = [(fn, depth)]
+    while stack:
+        obj, level = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        code = getattr(obj, "__code__", None)
+        if code is None:
+            continue
+        yield code
+        yield from (c for c in code.co_consts if hasattr(c, "co_lines"))  # nested functions
+        if level <= 0:
+            continue
+        wrapped = getattr(obj, "__wrapped__", None)
+        if wrapped is not None:
+            stack.append((wrapped, level))
+        for cell in getattr(obj, "__closure__", None) or ():
+            try:
+                stack.append((cell.cell_contents, level - 1))
+            except ValueError:
+                pass
+        globs = getattr(obj, "__globals__", {})
+        for name in code.co_names:
+            if callable(globs.get(name)):
+                stack.append((globs[name], level - 1))
+
+
+def format_remote(error: RemoteNodeError, *functions: Any) -> str:
+    """The user's traceback of a worker failure, with file names and source lines from here.
+
+    Functions shipped by value run on workers as ``<dynamic-code>``; their frames are mapped
+    back to the file (or notebook cell) they were defined in.
+    """
+    codes = [c for fn in functions if fn is not None for c in _code_objects(fn)]
+    frames = []
+    for filename, lineno, name in error.frames:
+        if filename == "<dynamic-code>":
+            for code in codes:
+                if code.co_name == name and any(line == lineno for _, _, line in code.co_lines()):
+                    filename = code.co_filename
+                    break
+        frames.append(traceback.FrameSummary(filename, lineno, name))
+    exc = error.error
+    text = "Traceback (most recent call last):\n" if frames else ""
+    text += "".join(traceback.StackSummary.from_list(frames).format())
+    return text + "".join(traceback.format_exception_only(type(exc), exc))
