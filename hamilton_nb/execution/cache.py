@@ -236,13 +236,17 @@ class MemoryInfo:
     def __str__(self) -> str:
         from .persistent import format_size
 
-        used = f"{format_size(self.nbytes)} of {format_size(self.budget)} in memory ({self.entries} values"
+        used = f"{format_size(self.nbytes)} of {format_size(self.budget)} in memory ({_values(self.entries)}"
         used += f", {100 * self.nbytes / self.budget:.0f}% of the budget)" if self.budget else ")"
         if self.remote_entries:
-            used += f"; {format_size(self.remote_nbytes)} kept on the Dask cluster ({self.remote_entries} values)"
+            used += f"; {format_size(self.remote_nbytes)} kept on the Dask cluster ({_values(self.remote_entries)})"
         if not self.evicted:
             return used + "; nothing evicted."
         shown = ", ".join(self.evicted[:10]) + (" …" if len(self.evicted) > 10 else "")
         back = "loaded from the persistent cache" if self.persistent else "computed again"
         return (f"{used}; {len(self.evicted)} evicted (least recently used; {back} when needed): "
                 f"{shown}")
+
+
+def _values(n: int) -> str:
+    return f"{n} value" if n == 1 else f"{n} values"

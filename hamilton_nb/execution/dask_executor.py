@@ -18,7 +18,8 @@ from typing import Any
 
 from ..errors import HamiltonError
 from .cache import nbytes_of
-from .dask_tasks import ByValue, OnCluster, Outcome, RemoteNodeError, format_remote, outcome_of, run_remote
+from .dask_tasks import (ByValue, Computed, OnCluster, Outcome, RemoteNodeError, format_remote, outcome_of,
+                         run_remote)
 from .executors import Executor, _Waiting, require
 from .interrupts import CtrlC
 from .remote import fetch
@@ -47,6 +48,8 @@ class DaskExecutor(Executor):
 
     Computed values stay on the cluster; the cache holds their futures (:class:`OnCluster`)
     and an execute gathers only its outputs, so intermediates never pass through this process.
+    An output computed now comes back with its outcome and is cached here like a local value
+    (its future is kept, so the tasks that read it still find it on the cluster).
     Values the stale nodes need that are here (inputs, values computed locally) are scattered
     once and their futures kept, so a later execute reuses them. The code of node functions
     from modules that are not installed packages (scripts next to yours, notebook cells) is
@@ -192,7 +195,9 @@ class DaskExecutor(Executor):
                 future = client.submit(run_remote, task, step.name, kwargs, before, run.persist_to(step), key=key,
                                        pure=False)
                 futures[step.name] = future
-                outcomes[step.name] = client.submit(outcome_of, future, key=f"{key}-outcome", pure=False)
+                # An output comes here anyway: its value with its outcome. Others: the outcome only.
+                outcomes[step.name] = future if step.name in run.wanted else \
+                    client.submit(outcome_of, future, key=f"{key}-outcome", pure=False)
                 by_key[outcomes[step.name].key] = step
             for step in waiting.ready:
                 run.started(step.name)
@@ -222,10 +227,16 @@ class DaskExecutor(Executor):
             self._cancel(client, futures, outcomes, report)
             run.abandon(names)
 
-    @staticmethod
-    def _store(run, step, future, outcome: Outcome) -> None:
-        run.store(step, OnCluster(future, outcome.nbytes, outcome.type_name), outcome.seconds,
-                  verdict=outcome.verdict, comparison=outcome.comparison, written=outcome.written)
+    def _store(self, run, step, future, result: "Outcome | Computed") -> None:
+        """Store a node that finished: a handle on its value, or the value itself (an output),
+        whose future is kept so later tasks read it on the cluster."""
+        if type(result) is Computed:
+            value, outcome = result.value, result.outcome
+            self._sent[step.name] = (run.memo[step.name], future)
+        else:
+            value, outcome = OnCluster(future, result.nbytes, result.type_name), result
+        run.store(step, value, outcome.seconds, verdict=outcome.verdict, comparison=outcome.comparison,
+                  written=outcome.written)
 
     def _store_finished(self, run, stale, futures, outcomes) -> None:
         """Before a failure is reported: cache every node that finished (a node's outcome may

@@ -3,7 +3,8 @@
 A node's task (:func:`run_remote`) calls the node, seals its value, runs its checks, compares
 it with its previous value and writes it to the persistent cache, all where the value is; it
 returns a :class:`Computed`. The value stays there: the client keeps an :class:`OnCluster`
-handle and learns the :class:`Outcome` through a second, tiny task (:func:`outcome_of`).
+handle and learns the :class:`Outcome` through a second, tiny task (:func:`outcome_of`); an
+output asked for comes back whole, value and outcome.
 A failure comes back as a :class:`RemoteNodeError`, formatted on the client
 (:func:`format_remote`), whose line cache knows notebook cells.
 """
