@@ -280,29 +280,37 @@ def assert_no_widget_errors(page) -> None:
         assert bad not in body, bad
 
 
-def test_the_widget_in_jupyterlab(page, lab):
-    t0 = time.monotonic()
+GRAPH_SELECTOR = ".hamilton-graph"
+
+
+def draw_graph(page, shots: str = ""):
+    """Run the cells up to ``%hamilton_graph`` (in this venv's kernel): the widget draws the 7
+    nodes with their states. Returns the graph's output area (screenshots: ``shots`` prefix)."""
+    graph = GRAPH_SELECTOR
     out = run_cell(page, 0)
     assert str(Path(sys.executable).parent) in out or ".venv" in out, f"kernel is not this venv's python: {out}"
     for index in range(1, GRAPH):
         run_cell(page, index)
-    graph = ".hamilton-graph"
     run_cell(page, GRAPH)
     try:
         page.wait_for_selector(f"{graph} canvas", timeout=30_000)
         page.wait_for_function(f"({JS_CY})(['{graph}', 'count']) === 7", timeout=30_000)
     except playwright_api.Error:
-        page.screenshot(path=str(ARTIFACTS / "failed_graph.png"))
+        page.screenshot(path=str(ARTIFACTS / f"{shots}failed_graph.png"))
         raise
     page.wait_for_timeout(800)  # layout settles
     assert_no_widget_errors(page)
     assert states(page, graph) == {"spend": "input", "signups": "input", "avg_3wk_spend": "fresh",
                                    "spend_per_signup": "fresh", "spend_zscore": "fresh", "score": "fresh",
                                    "signups_norm": "fresh"}
-    widget = page.locator(".jp-Cell").nth(GRAPH).locator(".jp-Cell-outputArea")
-    widget.screenshot(path=str(ARTIFACTS / "widget_1_rendered.png"))
+    output = page.locator(".jp-Cell").nth(GRAPH).locator(".jp-Cell-outputArea")
+    output.screenshot(path=str(ARTIFACTS / f"{shots}widget_1_rendered.png"))
+    return output
 
-    # click a node: the details panel shows its name, doc and value
+
+def click_shows_details(page):
+    """Click a node: the details panel shows its name, doc, state and a picture of its value."""
+    graph = GRAPH_SELECTOR
     page.locator(graph).scroll_into_view_if_needed()
     xy = cy(page, graph, "xy", "spend_per_signup")
     page.mouse.click(xy["x"], xy["y"])
@@ -310,27 +318,53 @@ def test_the_widget_in_jupyterlab(page, lab):
     playwright_api.expect(details).to_contain_text("The cost per signup in relation to spend.", timeout=10_000)
     text = details.inner_text()
     assert "spend_per_signup" in text and "fresh" in text and "dtype=float64" in text
-    assert "picked" in cy(page, graph, "classes")["spend_per_signup"]  # the selection is highlighted
     picture = details.locator("img.hamilton-value-picture")  # a picture of the value, drawn
     assert picture.count() == 1 and picture.evaluate("img => img.naturalWidth") > 0
-    assert_readable(page, graph)
-    assert_nothing_truncated(page)
-    # hovering a node shows its doc and state
+
+
+def hover_shows_doc(page) -> None:
+    graph = GRAPH_SELECTOR
     page.locator(graph).scroll_into_view_if_needed()
     page.wait_for_timeout(300)  # the details panel grew: the page may have scrolled
     xy = cy(page, graph, "xy", "avg_3wk_spend")
     page.mouse.move(xy["x"], xy["y"], steps=8)
     playwright_api.expect(page.locator(".hamilton-hover").first).to_contain_text("Rolling 3 week average spend",
                                                                                timeout=10_000)
-    widget.screenshot(path=str(ARTIFACTS / "widget_2_clicked.png"))
 
-    # re-register an edited features cell: exactly the downstream of the edit turn stale, in place
-    out = run_cell(page, EDIT)
-    assert "changed: avg_3wk_spend" in out
+
+def edit_turns_downstream_stale(page) -> dict[str, str]:
+    """Re-run the features cell, edited: exactly the edit's downstream turns stale in the drawn
+    graph, in place. Returns the states drawn."""
+    graph = GRAPH_SELECTOR
+    assert "changed: avg_3wk_spend" in run_cell(page, EDIT)
     page.wait_for_function(f"""() => ({JS_CY})(['{graph}', 'classes'])['score'].includes('stale')""",
                            timeout=10_000)
     now = states(page, graph)
     assert {n for n, s in now.items() if s == "stale"} == {"avg_3wk_spend", "spend_zscore", "score"}, now
+    return now
+
+
+def execute_turns_fresh(page) -> None:
+    graph = GRAPH_SELECTOR
+    run_cell(page, EXECUTE)
+    page.wait_for_function(f"""() => ({JS_CY})(['{graph}', 'classes'])['score'].includes('fresh')""",
+                           timeout=10_000)
+    assert set(states(page, graph).values()) == {"input", "fresh"}
+    page.locator(graph).scroll_into_view_if_needed()
+
+
+def test_the_widget_in_jupyterlab(page, lab):
+    t0 = time.monotonic()
+    graph = GRAPH_SELECTOR
+    widget = draw_graph(page)
+    click_shows_details(page)
+    assert "picked" in cy(page, graph, "classes")["spend_per_signup"]  # the selection is highlighted
+    assert_readable(page, graph)
+    assert_nothing_truncated(page)
+    hover_shows_doc(page)
+    widget.screenshot(path=str(ARTIFACTS / "widget_2_clicked.png"))
+
+    now = edit_turns_downstream_stale(page)
     assert now["spend_per_signup"] == now["signups_norm"] == "fresh"
     assert len(cy(page, graph, "edges")) == 7  # restyled in place: nothing lost
     page.locator(graph).scroll_into_view_if_needed()
@@ -345,11 +379,7 @@ def test_the_widget_in_jupyterlab(page, lab):
     shown.screenshot(path=str(ARTIFACTS / "stale_banner.png"))
 
     # execute: they turn fresh
-    run_cell(page, EXECUTE)
-    page.wait_for_function(f"""() => ({JS_CY})(['{graph}', 'classes'])['score'].includes('fresh')""",
-                           timeout=10_000)
-    assert set(states(page, graph).values()) == {"input", "fresh"}
-    page.locator(graph).scroll_into_view_if_needed()
+    execute_turns_fresh(page)
     widget.screenshot(path=str(ARTIFACTS / "widget_4_fresh.png"))
     assert_no_widget_errors(page)
 
