@@ -17,28 +17,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-os.environ.setdefault("HAMILTON_TELEMETRY_ENABLED", "false")  # never phone home from tests
-try:
-    from hamilton import base as hamilton_base
-    from hamilton import driver as hamilton_driver
-except ImportError:  # pragma: no cover - depends on the environment
-    hamilton_driver = None
-
 import apache_modules as mods
+from apache_hamilton import HAMILTON_IMPORT, OUR_IMPORT, hamilton_base, hamilton_driver, marks
 from hamilton_nb import driver as our_driver
 from hamilton_nb.errors import GraphError
 from hamilton_nb.graph import functions_of_module
 from ipython_shell import ip  # noqa: F401  (ip is a fixture)
 
-pytestmark = [
-    pytest.mark.skipif(hamilton_driver is None,
-                       reason="Apache Hamilton is not installed (pip install -e '.[hamilton]')"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::FutureWarning"),
-]
-
-HAMILTON_IMPORT = "from hamilton.function_modifiers import"
-OUR_IMPORT = "from hamilton_nb.function_modifiers import"
+pytestmark = marks("hamilton")
 
 
 def assert_same_value(actual, expected, name: str) -> None:

@@ -8,28 +8,13 @@ covered by test_function_modifiers.py regardless.
 """
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import pytest
 
-os.environ.setdefault("HAMILTON_TELEMETRY_ENABLED", "false")  # never phone home from tests
-try:
-    from hamilton import driver as hamilton_driver
-except ImportError:  # pragma: no cover - depends on the environment
-    hamilton_driver = None
-
+from apache_hamilton import HAMILTON_IMPORT, OUR_IMPORT, hamilton_driver, marks
 from hamilton_nb import driver as our_driver
 
-pytestmark = [
-    pytest.mark.skipif(hamilton_driver is None,
-                       reason="Apache Hamilton is not installed (pip install -e '.[compat]')"),
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::FutureWarning"),
-]
-
-HAMILTON_IMPORT = "from hamilton.function_modifiers import"
-OUR_IMPORT = "from hamilton_nb.function_modifiers import"
+pytestmark = marks("compat")
 
 INPUTS = {
     "spend": pd.Series([10.0, 10, 20, 40, 40, 50]),
