@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from .execution.remote import Remote, fetch
+from .execution.remote import Remote
 from .graph.types import describe
 
 LINEAGE_SHOWN = 20  # names of upstream/downstream nodes shown before "… and N more"
@@ -21,13 +21,8 @@ class NodeDetails:
     session: Any  # the Session it describes
     name: str
 
-    def value(self) -> tuple[bool, Any]:
-        """(whether there is a value, the value): the bound input or the cached result (a value
-        kept on a Dask cluster is brought here)."""
-        has, value = self._held()
-        return has, fetch(value)
-
     def _held(self) -> tuple[bool, Any]:
+        """(whether there is a value, the value or its handle): the bound input or the cached result."""
         engine, node = self.session.engine, self.session.graph.get(self.name)
         if node.is_external_input:
             return True, engine.inputs.get(self.name, engine.config.get(self.name))
