@@ -14,7 +14,7 @@ from typing import Any, Container, Iterable, Mapping, Sequence
 from ..errors import InputError
 from ..graph import FunctionGraph
 from ..graph.build import where
-from ..graph.fingerprint import value_token
+from ..graph.fingerprint import bound_token, value_token
 from . import executors as _executors
 from . import bindings, sharing, sources
 from .cache import ValueCache
@@ -149,7 +149,8 @@ class Engine:
         """A private deep copy of a bound value; one that can't be copied (or has no sound
         token) is re-read before every execute instead."""
         value, owned = sharing.own(value)
-        if owned and not is_untracked(binding_token(value)):
+        token, carries_code = bound_token(value)
+        if owned and not carries_code and not is_untracked(token):
             self._reread.discard(name)
         else:
             self._reread.add(name)
@@ -523,6 +524,8 @@ class Engine:
         if self._input_names[0] != graph.structure:
             self._input_names = (graph.structure, graph.input_names)
         for name in self._input_names[1]:
+            if name in self._reread and (name in self.inputs or name in self.config):
+                self._tokens[name] = binding_token(self.inputs[name] if name in self.inputs else self.config[name])
             token = self._tokens.get(name) if (name in self.inputs or name in self.config) else None
             self.versions.bind(name, token)
 

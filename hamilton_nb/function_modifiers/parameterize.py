@@ -18,6 +18,7 @@ from typing import Any, Mapping
 
 from ..graph import fingerprint as fp
 from ..graph.build import function_node
+from ..graph.watch import watching
 from ..graph.node import Node
 from .base import EXPAND, Context, InvalidDecoratorError, Modifier
 
@@ -179,8 +180,12 @@ class parameterize(Modifier):
         if groups:
             call = _Grouped(call, groups)
         tokens = sorted(f"{p}={b.token()}" for p, b in binding.items())
+        # A literal holding user code (an instance of a notebook class, a function) is read again
+        # before every execute, like a global: its class can be edited after the decorator ran.
+        carriers = [v for v in literals.values() if fp.bound_token(v)[1]]
         return dataclasses.replace(
             base, name=out, callable=call, dependencies=deps, doc=self._doc(out, binding, ctx),
+            function=watching(base.function, carriers),
             fingerprint=fp.digest(base.fingerprint, "parameterize", out, *tokens))
 
     def _doc(self, out: str, binding: Mapping[str, value | source], ctx: Context) -> str:
