@@ -15,6 +15,7 @@ the reason is kept for display.
 from __future__ import annotations
 
 import operator
+import os
 import sys
 import types
 import uuid
@@ -22,7 +23,10 @@ from typing import Any, Iterable
 
 from ..graph import FunctionGraph
 from ..graph.fingerprint import code_digest, digest
-from ..graph.reach import MISSING, global_chains, is_library_module, is_user_class, is_user_function, resolve
+from ..graph.extensions import EXTENSIONS
+from ..graph.process_state import is_state_reader, looks_like_path, settings_token
+from ..graph.reach import (MISSING, attribute_names, beyond_library, global_chains, is_library_module, is_user_class,
+                           is_user_function, path_constants, resolve)
 from ..graph.tokens import SIMPLE, Tokenizer, Untracked
 
 UNBOUND = None  # version of an input nobody supplied
@@ -33,8 +37,17 @@ def is_untracked(version: str | None) -> bool:
     return version is not None and UNTRACKED in version
 
 
+def _reads_state(chain: tuple[str, ...], namespace: dict) -> bool:
+    """A chain into a library module that reaches state or user code (``os.environ``)."""
+    used, obj = resolve(chain, namespace)
+    return (len(used) < len(chain) and isinstance(obj, types.ModuleType) and chain[0] != "<import>"
+            and beyond_library(obj, chain[len(used):]) is not MISSING)
+
+
 def _stable(obj: Any) -> bool:
     """True when an object can't change in place in a way that changes what it computes."""
+    if isinstance(obj, str):
+        return not looks_like_path(obj)  # a path names a file, which can change
     if isinstance(obj, SIMPLE) or obj is MISSING or isinstance(obj, types.CodeType):
         return True
     if isinstance(obj, (tuple, frozenset)):
@@ -42,7 +55,7 @@ def _stable(obj: Any) -> bool:
     if isinstance(obj, types.ModuleType):
         return is_library_module(obj.__name__)
     if isinstance(obj, types.FunctionType):
-        return not is_user_function(obj) and not obj.__closure__
+        return not is_user_function(obj) and not obj.__closure__ and not is_state_reader(obj)
     if isinstance(obj, type):
         return not is_user_class(obj)
     if isinstance(obj, types.BuiltinFunctionType):
@@ -54,15 +67,22 @@ def _stable(obj: Any) -> bool:
 class Reach:
     """What one node function reaches, read cheaply: the objects, compared by identity first."""
 
-    __slots__ = ("fn", "chains", "only_code")
+    __slots__ = ("fn", "chains", "names", "live", "only_code")
 
     def __init__(self, fn: Any) -> None:
         self.fn = fn
         code = getattr(fn, "__code__", None)
         self.chains = global_chains(code) if code is not None else ()
+        self.names = attribute_names(code) if code is not None else frozenset()
+        # Reads what can change with no global rebound: process state (os.environ, np.random), a
+        # file its code names, user code on a library class. Re-read before every execute.
+        self.live = code is not None and (
+            bool(self.names & EXTENSIONS.names)
+            or any(os.path.isfile(path) for path in path_constants(code))
+            or any(_reads_state(chain, fn.__globals__) for chain in self.chains if len(chain) > 1))
         # Reaches nothing but its own code (most feature functions): versioned by the code alone.
         self.only_code = code is not None and not (self.chains or fn.__defaults__ or fn.__kwdefaults__
-                                                   or fn.__closure__ or fn.__dict__)
+                                                   or fn.__closure__ or fn.__dict__ or self.live)
 
     def snapshot(self) -> tuple:
         """The objects the function reaches first: compared by identity, this is the cheap check
@@ -86,10 +106,9 @@ class Reach:
             objects.append(root)
         return tuple(objects)
 
-    @staticmethod
-    def is_stable(snapshot: tuple) -> bool:
+    def is_stable(self, snapshot: tuple) -> bool:
         """True when none of the objects can change in place (then identity says it all)."""
-        return all(_stable(obj) for obj in snapshot)
+        return not self.live and all(_stable(obj) for obj in snapshot)
 
     def token(self, tokenizer: Tokenizer) -> str:
         fn = self.fn
@@ -134,6 +153,8 @@ class Versioner:
         self._readers: dict[tuple[int, str], set[str]] = {}
         self._seen: dict[tuple[int, str], tuple[dict, Any]] = {}  # -> (namespace, object last seen)
         self._keys: dict[str, list[tuple[int, str]]] = {}  # node -> its index keys
+        self._rebuild: set[str] = set()  # nodes to read afresh (user code on a library class moved)
+        self._settings = settings_token()  # library settings every value is computed under
         self._run = uuid.uuid4().hex  # untracked versions are unique to this process…
         self._epoch = 0  # …and to one execute
 
@@ -180,14 +201,24 @@ class Versioner:
     def refresh_reach(self) -> dict[str, str | None]:
         """Re-read what every node reaches, at the cost of what may have changed: the nodes read one
         by one, and the readers of an indexed global now bound to another object."""
+        forgotten: dict[str, str | None] = {}
+        settings = settings_token()
+        if settings != self._settings:  # a pandas option, numpy's error state, the decimal context
+            self._settings = settings
+            forgotten.update(self.invalidate(list(self.graph.nodes)))
         suspects = set(self._one_by_one)
+        extended = EXTENSIONS.refresh()
+        if extended:
+            self._rebuild.update(name for name, known in self._reach.items() if known[0].names & extended)
+            suspects.update(self._rebuild)
         moved = []
         for key, (namespace, seen) in self._seen.items():
             current = namespace.get(key[1], MISSING)
             if current is not seen:
                 suspects.update(self._readers[key])
                 moved.append((key, namespace, current))
-        forgotten = self.refresh_globals(suspects) if suspects else {}
+        if suspects:
+            forgotten.update(self.refresh_globals(suspects))
         for key, namespace, current in moved:  # every reader has now read the new object
             if key in self._seen:
                 self._seen[key] = (namespace, current)
@@ -238,7 +269,8 @@ class Versioner:
             if node is None or node.function is None:
                 continue
             known = self._reach.get(name)
-            same_function = known is not None and known[0].fn is node.function
+            same_function = known is not None and known[0].fn is node.function and name not in self._rebuild
+            self._rebuild.discard(name)
             reach = known[0] if same_function else Reach(node.function)  # a re-run cell: new objects
             if reach.only_code:  # nothing to re-read: the code is the whole version
                 if same_function:
@@ -270,7 +302,7 @@ class Versioner:
                 self.notes.pop(name, None)
             if before != (self.untracked.get(name), self.notes.get(name)):
                 self.tracking_revision += 1
-            stable = Reach.is_stable(snapshot)
+            stable = reach.is_stable(snapshot)
             self._reach[name] = (reach, snapshot, token, stable)
             self._index(name, reach, snapshot, stable)
             # A first read has no version to forget (graph_changed forgot it); otherwise only a
@@ -327,7 +359,7 @@ class Versioner:
                 self.refresh_globals([name])
             reach_token = self._reach[name][2] if name in self._reach else ""
             untracked = reach_token == UNTRACKED
-            parts = [node.fingerprint, reach_token]
+            parts = [node.fingerprint, reach_token, self._settings]
             if untracked:
                 parts.append(f"{self._run}:{self._epoch}")
             for param, dep in node.dependencies.items():

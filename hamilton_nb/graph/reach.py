@@ -15,6 +15,8 @@ import sysconfig
 import types
 from typing import Any
 
+from .process_state import is_state_reader, looks_like_path
+
 _GLOBAL_LOADS = {"LOAD_GLOBAL", "LOAD_NAME"}
 _ATTR_LOADS = {"LOAD_ATTR", "LOAD_METHOD"}
 # Opcodes that start a chain: code without any of them (most feature functions, which only call
@@ -108,9 +110,14 @@ def is_user_function(fn: Any) -> bool:
     return not (is_library_file(code.co_filename) or code.co_filename.startswith(_PACKAGE_DIR))
 
 
+_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: made by a class statement, not built into Python
+
+
 def is_user_class(cls: type) -> bool:
     if not is_library_module(cls.__module__):
         return True
+    if cls.__module__ == "builtins" and cls.__flags__ & _HEAP_TYPE:
+        return True  # a class statement run where no ``__name__`` was set (exec'd code)
     for value in vars(cls).values():
         fn = getattr(value, "__func__", None) or getattr(value, "fget", None) or value
         if isinstance(fn, types.FunctionType):
@@ -133,3 +140,89 @@ def resolve(chain: tuple[str, ...], namespace: dict) -> tuple[tuple[str, ...], A
         obj = getattr(obj, attr, MISSING)
         used += 1
     return chain[:used], obj
+
+
+def attribute_names(code: types.CodeType) -> frozenset[str]:
+    """Every name the code (and its nested code) uses, attributes included: what a library class
+    could serve through an accessor or a patched method (``spend.fx``, ``spend.double()``)."""
+    found = _names.get(code)
+    if found is None:
+        names = set(code.co_names)
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                names.update(attribute_names(const))
+        found = _names[code] = frozenset(names)
+    return found
+
+
+_names: dict[types.CodeType, frozenset[str]] = {}
+_DYNAMIC_BUILTINS = ("eval", "exec", "globals", "vars", "locals", "__import__", "compile")
+
+
+def _dynamic_lookups() -> dict[int, tuple[Any, str]]:
+    import importlib
+
+    found = {id(getattr(builtins, name)): (getattr(builtins, name), name) for name in _DYNAMIC_BUILTINS}
+    found[id(importlib.import_module)] = (importlib.import_module, "importlib.import_module")
+    found[id(sys.modules)] = (sys.modules, "sys.modules")
+    return found
+
+
+_DYNAMIC = _dynamic_lookups()
+
+
+def dynamic_lookup(obj: Any) -> str | None:
+    """The name of a way to look code or data up by a name built at run time (``eval``,
+    ``globals()``, ``importlib.import_module``), or None: what such code reads can't be seen."""
+    found = _DYNAMIC.get(id(obj))
+    return found[1] if found is not None and found[0] is obj else None
+
+
+def is_plain_library_object(obj: Any) -> bool:
+    """Library code as installed (a module, a class, a function, a ufunc): versioned by the
+    library's version. Anything else reached inside a library (its state, user code put there, a
+    function that reads process state) is read by content."""
+    if isinstance(obj, (int, float, str, bytes, bool, type(None), types.ModuleType)):
+        return True
+    if isinstance(obj, type):
+        return not is_user_class(obj)
+    if is_state_reader(obj):
+        return False
+    if isinstance(obj, types.FunctionType):
+        return not is_user_function(obj)
+    if any(obj is stream for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)):
+        return True  # printing to them can't change a value
+    if callable(obj) and not isinstance(obj, types.MethodType):
+        owner = getattr(obj, "__self__", None)  # a builtin bound to an instance reads its state
+        return owner is None or isinstance(owner, types.ModuleType)
+    return False
+
+
+def beyond_library(module: types.ModuleType, attrs: tuple[str, ...]) -> Any:
+    """What ``module.attr.attr…`` reaches when it is not plain library code: state such as
+    ``os.environ`` or ``np.random.normal`` (a method of the global generator), or user code put
+    on a library module. MISSING otherwise."""
+    obj: Any = module
+    for attr in attrs:
+        obj = getattr(obj, attr, MISSING)
+        if obj is MISSING:
+            return MISSING
+        if not isinstance(obj, types.ModuleType):
+            break
+    return MISSING if is_plain_library_object(obj) and dynamic_lookup(obj) is None else obj
+
+
+def path_constants(code: types.CodeType) -> tuple[str, ...]:
+    """String constants of the code (and its nested code) that could name a file:
+    ``pd.read_csv("data.csv")`` reads whatever that file holds when it runs."""
+    found = _paths.get(code)
+    if found is None:
+        paths = [c for c in code.co_consts if isinstance(c, str) and looks_like_path(c)]
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                paths.extend(path_constants(const))
+        found = _paths[code] = tuple(dict.fromkeys(paths))
+    return found
+
+
+_paths: dict[types.CodeType, tuple[str, ...]] = {}

@@ -37,7 +37,10 @@ import uuid
 from typing import Any
 
 from .fingerprint import code_digest, digest
-from .reach import MISSING, global_chains, is_library_module, is_user_class, is_user_function, resolve
+from .extensions import EXTENSIONS
+from .process_state import file_stamp, looks_like_path, reader_state
+from .reach import (MISSING, attribute_names, beyond_library, dynamic_lookup, global_chains, is_library_module,
+                    is_user_class, is_user_function, path_constants, resolve)
 
 _MAX_DEPTH = 200  # nesting read before giving up (well below Python's recursion limit)
 SIMPLE = (type(None), bool, int, float, complex, str, bytes, type(Ellipsis))
@@ -95,6 +98,15 @@ def library_version(module_name: str) -> str:
         return f"{top}==unknown"
 
 
+def _holds_user_code(attributes: dict) -> bool:
+    """A library function's attributes hold user functions (directly, or in a registry)."""
+    for value in attributes.values():
+        items = value.values() if isinstance(value, (dict, types.MappingProxyType)) else (value,)
+        if any(isinstance(item, types.FunctionType) and is_user_function(item) for item in items):
+            return True
+    return False
+
+
 def _module_of(obj: Any) -> str | None:
     return getattr(obj, "__module__", None)
 
@@ -105,6 +117,7 @@ class Tokenizer:
     def __init__(self) -> None:
         self._memo: dict[int, tuple[Any, str]] = {}  # id -> (object kept alive, token)
         self._active: set[int] = set()  # objects being tokenized (cycles)
+        self.reads_code = False  # a user function or class was read: its code can change behind a value
 
     # ---- entry points ------------------------------------------------------------------------
     def token(self, obj: Any) -> str:
@@ -150,7 +163,23 @@ class Tokenizer:
             used, obj = resolve(chain, namespace)
             if obj is MISSING:
                 continue
-            parts.append(".".join(used) + "=" + self._named(obj, f"`{'.'.join(used)}`"))
+            if len(used) < len(chain) and isinstance(obj, types.ModuleType) and chain[0] != "<import>":
+                deeper = beyond_library(obj, chain[len(used):])  # os.environ, np.random.normal, …
+                if deeper is not MISSING:
+                    used, obj = chain, deeper
+            name = ".".join(used)
+            lookup = dynamic_lookup(obj)
+            if lookup is not None:
+                raise Untracked(f"looks names up while it runs (`{lookup}`), so what it reads can't be "
+                                "seen; name the globals it needs, or pass them as inputs")
+            parts.append(name + "=" + self._named(obj, f"`{name}`"))
+            if isinstance(obj, str) and looks_like_path(obj):
+                parts.append(file_stamp(obj) or "")
+        if code is not None:
+            parts.extend(filter(None, map(file_stamp, path_constants(code))))
+            used_names = attribute_names(code)
+            for name in EXTENSIONS.names & used_names:
+                parts.append(f".{name}=" + self._named(EXTENSIONS.objects(name), f"`.{name}` (user code on a library class)"))
         extra = {k: v for k, v in getattr(fn, "__dict__", {}).items() if not k.startswith("__hamilton")}
         if extra:
             parts.append(self._named(extra, "an attribute set on it"))
@@ -225,7 +254,14 @@ class Tokenizer:
 
     def _function(self, fn: types.FunctionType) -> str:
         if not is_user_function(fn) and not self._closes_over_user_code(fn):
-            return f"libfn:{fn.__module__}.{fn.__qualname__}:{library_version(fn.__module__ or 'builtins')}"
+            token = f"libfn:{fn.__module__}.{fn.__qualname__}:{library_version(fn.__module__ or 'builtins')}"
+            state = reader_state(fn)  # os.getenv reads the environment
+            if state is not None:
+                return digest(token, self.token(state))
+            if _holds_user_code(vars(fn)):  # a singledispatch registry, a wrapper of user code
+                return digest(token, self.token(dict(vars(fn))))
+            return token
+        self.reads_code = True
         return digest("function", fn.__qualname__, code_digest(fn.__code__), self.function_reach(fn),
                       self.token(getattr(fn, "__wrapped__", None)))
 
@@ -245,7 +281,10 @@ class Tokenizer:
     def _class(self, cls: type) -> str:
         if not is_user_class(cls):
             return f"libclass:{cls.__module__}.{cls.__qualname__}:{library_version(cls.__module__)}"
+        self.reads_code = True
         parts = [f"class:{cls.__module__}.{cls.__qualname__}"]
+        if is_user_class(type(cls)):  # a metaclass can serve attributes (``__getattr__``)
+            parts.append("metaclass=" + self.token(type(cls)))
         for base in cls.__mro__:
             if base is object:
                 continue
