@@ -279,3 +279,33 @@ def test_a_package_of_the_same_name_imported_from_elsewhere_is_refused(ip, packa
     failed = ip.fails(f"%hamilton_import {other / 'features.py'}", InputError)
     assert "a different package `proj` is already imported" in failed.out
     assert set(hamilton_nb.get_session().graph.modules) == {"proj.features"}
+
+
+def test_a_decorator_without_functools_wraps_is_named_with_the_fix(ip, tmp_path, monkeypatch):
+    (tmp_path / "wrapped_feats.py").write_text(textwrap.dedent('''
+        import pandas as pd
+
+
+        def _logged(func):
+            def inner(*args, **kwargs):
+                return func(*args, **kwargs)
+            return inner
+
+
+        @_logged
+        def doubled(spend: pd.Series) -> pd.Series:
+            return spend * 2
+    '''))
+    (tmp_path / "star_feats.py").write_text("def total(*parts: float) -> float:\n    return sum(parts)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        failed = ip.fails("%hamilton_import wrapped_feats", GraphError)
+        assert "Function `doubled` in module `wrapped_feats` is wrapped by `_logged`" in failed.out
+        assert "`@functools.wraps(func)` on the line above `def inner(...)`" in failed.out
+        failed = ip.fails("%hamilton_import star_feats", GraphError)  # a genuine *args node: as before
+        assert "Function `total` in module `star_feats` takes *args/**kwargs" in failed.out
+        assert "functools" not in failed.out
+        assert hamilton_nb.get_session().graph.modules == {}
+    finally:
+        sys.modules.pop("wrapped_feats", None)
+        sys.modules.pop("star_feats", None)
