@@ -6,16 +6,15 @@ the node functions themselves (decorators included) in dependency order. What it
 found from the names each function actually reads (``symtable``), resolved in the namespace
 the function was defined in (the notebook for cells, the module for imported modules).
 
-:func:`load_module` loads a module freshly from its source file, every time, so that
-``Session.import_module`` sees the file as it is now (no stale bytecode, no ``reload``
-surprises). Session layer: no IPython here.
+:func:`load_module` (in :mod:`hamilton_nb.imports`, re-exported here) loads a module freshly
+from its source file, every time, so that ``Session.import_module`` sees the file as it is now
+(no stale bytecode, no ``reload`` surprises). Session layer: no IPython here.
 """
 from __future__ import annotations
 
 import ast
 import dataclasses
 import datetime
-import importlib.util
 import inspect
 import linecache
 import os
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .errors import InputError
+from .imports import load_module  # noqa: F401  (Session.import_module reads it here)
 
 _LITERALS = (type(None), bool, int, float, complex, str, bytes)
 
@@ -290,62 +290,3 @@ def export_session(session: Any, path: str | os.PathLike, modules: Sequence[str]
     return ExportResult(target, list(modules) if modules else list(session.graph.modules),
                         [fn.__name__ for fn in functions], list(plan.helpers), list(plan.imports),
                         list(plan.constants), list(plan.unresolved.values()))
-
-
-# ---- importing -----------------------------------------------------------------------------------------
-def load_module(module_or_path: str | os.PathLike | types.ModuleType) -> types.ModuleType:
-    """A fresh module object built from the current source file.
-
-    Accepts a module object, an importable module name (``features`` or ``pkg.features``)
-    or a path to a ``.py`` file. The source is read and executed anew every time — no
-    cached bytecode — and the new module replaces the old one in ``sys.modules``.
-    """
-    name, path = _locate(module_or_path)
-    if path is None:  # built-in or namespace-less module: nothing to re-read
-        return module_or_path if isinstance(module_or_path, types.ModuleType) else importlib.import_module(name)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    try:
-        source = Path(path).read_bytes()
-        code = compile(source, str(path), "exec", dont_inherit=True)
-    except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc}.") from None
-    except SyntaxError as exc:
-        raise InputError(f"Syntax error in {path}, line {exc.lineno}: {exc.msg}\n    {(exc.text or '').rstrip()}\n"
-                         "Fix: correct the file and import it again; the session is unchanged.") from None
-    previous = sys.modules.get(name)
-    sys.modules[name] = module
-    try:
-        exec(code, module.__dict__)
-    except BaseException:
-        if previous is None:
-            sys.modules.pop(name, None)
-        else:
-            sys.modules[name] = previous
-        raise
-    linecache.checkcache(str(path))
-    return module
-
-
-def _locate(target: str | os.PathLike | types.ModuleType) -> tuple[str, str | None]:
-    if isinstance(target, types.ModuleType):
-        path = getattr(target, "__file__", None)
-        return target.__name__, path if path and path.endswith(".py") else None
-    text = os.fspath(target)
-    candidate = Path(text).expanduser()
-    if text.endswith(".py") or os.sep in text or "/" in text:
-        if not candidate.is_file():
-            raise InputError(f"There is no Python file {candidate}.\n"
-                             "Fix: check the path (relative paths start at the notebook's directory).")
-        return candidate.stem, str(candidate.resolve())
-    try:
-        spec = importlib.util.find_spec(text)
-    except (ImportError, ValueError) as exc:
-        spec, problem = None, str(exc)
-    else:
-        problem = "not found"
-    if spec is None:
-        raise InputError(f"Cannot import `{text}`: {problem}.\n"
-                         "Fix: give a path to a .py file, or make the module importable (sys.path).")
-    origin = spec.origin if spec.origin and spec.origin.endswith(".py") else None
-    return text, origin

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .execution.diff import differing, size_of
+from .execution.diff import differing, polars_kind, polars_masks, polars_to_pandas, size_of
 from .execution.remote import fetch
 
 SHOWN_ROWS = 20
@@ -74,11 +74,12 @@ class ValueDiff:
         if before is None or after is None:
             return pd.DataFrame({"before": [_short(self.before)], "after": [_short(self.after)]})
         before, after = _aligned(before, after)
+        masks = polars_masks(self.before, self.after)  # polars says what differs (nulls, NaN as it has them)
         sides, changed = {}, np.zeros(len(after), dtype=bool)
         for column in dict.fromkeys([*before.columns, *after.columns]):
             b = before[column] if column in before else pd.Series(np.nan, index=after.index)
             a = after[column] if column in after else pd.Series(np.nan, index=before.index)
-            differs = differing(b.to_numpy(), a.to_numpy())
+            differs = masks[column] if column in masks else differing(b.to_numpy(), a.to_numpy())
             if differs.any() or column not in before or column not in after:
                 sides[column] = (b, a)
                 changed |= differs
@@ -160,7 +161,10 @@ def _numeric(series: pd.Series) -> bool:
 
 
 def _as_frame(value: Any) -> pd.DataFrame | None:
-    """Series and 1-D arrays as one column named ``value``; DataFrames and 2-D arrays as they are."""
+    """Series and 1-D arrays as one column named ``value``; DataFrames and 2-D arrays as they are
+    (polars ones as pandas)."""
+    if polars_kind(value) is not None:
+        value = polars_to_pandas(value)
     if isinstance(value, pd.Series):
         return value.to_frame("value")
     if isinstance(value, pd.DataFrame):

@@ -98,6 +98,12 @@ CASES = [
          ("c2", "Nope")),
     Case("*args parameters", hamilton("feat", "def c2(*args: pd.Series) -> pd.Series:\n    return args[0]\n"),
          ("c2", "*args", "feat")),
+    Case("decorator without functools.wraps", hamilton("feat", "@logged\ndef c2(a: pd.Series) -> pd.Series:\n"
+                                                                "    return a\n"),
+         ("Function `c2` in module `feat` is wrapped by `logged`", "wrapper(*args, **kwargs)",
+          "`@functools.wraps(fn)` on the line above `def wrapper(...)`"),
+         setup=("def logged(fn):\n    def wrapper(*args, **kwargs):\n        return fn(*args, **kwargs)\n"
+                "    return wrapper",)),
     Case("duplicate name across cells", hamilton("feat", "def a(x: pd.Series) -> pd.Series:\n    return x\n"),
          ("`a`", "feat", "base")),
     Case("duplicate name within a cell", hamilton("feat", "def c2(a: pd.Series) -> pd.Series:\n    return a\n\n"

@@ -50,6 +50,7 @@ def edit_doubled(ip, body: str) -> None:
      "0 of 1 rows differ in 0 of 1 columns; columns added: c"),
     (np.array([1.0, np.nan]), np.array([1.0, np.nan]), True, ""),
     (np.array([1, 2, 3]), np.array([1, 2, 4]), False, "1 of 3 elements differ, max |Δ| 1"),
+    (pd.Series([2**62, 5]), pd.Series([2**62 + 1, 5]), False, "1 of 2 rows differ, max |Δ| 1"),  # exact ints
     (3, 3, True, ""),
     (3, 4.5, False, "type int → float"),
     (2.0, 2.5, False, "2.0 → 2.5 (Δ +0.5)"),
@@ -284,3 +285,61 @@ def test_with_no_room_for_previous_values_the_diff_says_so(features):
     edit_doubled(features, "return x * 3")
     features.ok("%hamilton_execute capped")
     assert "previous values are not kept here" in repr(features.ok("%hamilton_diff doubled").value)
+
+
+# ---- polars values: summarised like pandas ones ------------------------------------------------------
+def _polars_cases():
+    pl = pytest.importorskip("polars")
+    nan = float("nan")
+    return [
+        (pl.Series("v", [1.0, nan, None]), pl.Series("v", [1.0, nan, None]), True, ""),  # null = null, NaN = NaN
+        (pl.Series("v", [1.0, 2, 3]), pl.Series("v", [1.0, 2.5, 3]), False, "1 of 3 rows differ, max |Δ| 0.5"),
+        (pl.Series("v", [1.0, None]), pl.Series("v", [1.0, nan]), False, "1 of 2 rows differ"),  # null ≠ NaN
+        (pl.Series("v", [1, 2]), pl.Series("v", [1.0, 2.0]), False, "0 of 2 rows differ; dtype Int64 → Float64"),
+        (pl.Series("v", [1.0, 2]), pl.Series("v", [1.0, 2, 3]), False, "length 2 → 3"),
+        (pl.Series("v", ["a", "b"]), pl.Series("w", ["a", "c"]), False, "1 of 2 rows differ; name 'v' → 'w'"),
+        (pl.Series("v", [2**62, None]), pl.Series("v", [2**62 + 1, None]), False, "1 of 2 rows differ, max |Δ| 1"),
+        (pl.DataFrame({"a": [1.0, 2], "b": [3.0, 4]}), pl.DataFrame({"a": [1.0, 2], "b": [3.0, 4.25]}), False,
+         "1 of 2 rows differ in 1 of 2 columns, max |Δ| 0.25"),
+        (pl.DataFrame({"a": [1.0]}), pl.DataFrame({"a": [1.0], "c": [0]}), False,
+         "0 of 1 rows differ in 0 of 1 columns; columns added: c"),
+        (pl.DataFrame({"a": [1.0], "b": [2]}), pl.DataFrame({"b": [2], "a": [1.0]}), True, ""),
+    ]
+
+
+def test_compare_summarises_polars_values_like_pandas_ones():
+    for old, new, same, detail in _polars_cases():
+        found = compare(old, new)
+        assert (found.same, found.detail) == (same, detail), (old, new)
+
+
+POLARS_NODES = '''
+%%hamilton pf
+def out(x: pl.Series) -> pl.Series:
+    return x * 2
+
+def frame(x: pl.Series) -> pl.DataFrame:
+    return pl.DataFrame({"same": x, "moved": x * 2})
+'''
+
+
+def test_polars_changes_read_like_pandas_ones_in_verbose_execute_and_diff(ip):
+    pytest.importorskip("polars")
+    ip.ok("import polars as pl")
+    ip.ok(POLARS_NODES)
+    ip.ok("%hamilton_inputs x=pl.Series('x', [1.0, 2.0, None])")
+    ip.ok("%hamilton_execute out frame --dict")
+    ip.ok(POLARS_NODES.replace("return x * 2\n", "return x * 2 + (x == 2)\n").replace('"moved": x * 2',
+                                                                                       '"moved": x * 3'))
+    out = ip.ok("values = %hamilton_execute out frame --dict -v").out
+    assert "2 recomputed: 2 changed (out: 1 of 3 rows differ, max |Δ| 1; " \
+           "frame: 2 of 3 rows differ in 1 of 2 columns, max |Δ| 2), 0 same" in out
+    assert "shape:" not in out
+    diff = ip.ok("%hamilton_diff out").value
+    assert diff.rows.to_dict("index") == {1: {"before": 4.0, "after": 5.0, "Δ": 1.0}}
+    assert diff.stats.loc["max"].tolist() == [4.0, 5.0] and diff.stats.loc["missing"].tolist() == [1, 1]
+    assert "Rows that differ (1):" in repr(diff) and "shape:" not in repr(diff)
+    diff = ip.ok("%hamilton_diff frame").value
+    assert diff.detail == "2 of 3 rows differ in 1 of 2 columns, max |Δ| 2"
+    assert list(diff.rows.columns) == [("moved", "before"), ("moved", "after")]
+    assert diff.rows.index.tolist() == [0, 1]

@@ -1,7 +1,7 @@
 """What a recompute changed: a node's new value compared with the one it replaces.
 
 The engine compares every recomputed value with the cached value it is about to replace
-(:func:`compare`: pandas/numpy aware, NaN equals NaN). A :class:`ChangeLog` remembers which
+(:func:`compare`: pandas/numpy/polars aware, NaN equals NaN). A :class:`ChangeLog` remembers which
 nodes changed in the last execute and keeps, for each node whose last recompute changed it,
 the value it had before, so the change can be shown side by side. Memory stays bounded: at
 most one previous value per node, only for changed values, released when that node is edited,
@@ -45,6 +45,8 @@ def compare(old: Any, new: Any) -> Comparison:
             return _compare_frames(old, new)
         if isinstance(old, np.ndarray) and isinstance(new, np.ndarray):
             return _compare_arrays(old, new)
+        if polars_kind(old) is not None and polars_kind(old) == polars_kind(new):
+            return _compare_polars(old, new)
         if type(old) is not type(new):
             return Comparison(False, f"type {type(old).__name__} → {type(new).__name__}")
         return _compare_other(old, new)
@@ -64,6 +66,11 @@ def max_abs_delta(before: np.ndarray, after: np.ndarray) -> float | None:
     """Largest |after - before| over numeric values (None when not numeric or all missing)."""
     if not (_numeric(before) and _numeric(after)) or before.size == 0:
         return None
+    if before.dtype.kind in "iu" and after.dtype.kind in "iu":  # exact: no rounding through float
+        low, high = min(before.min(), after.min()), max(before.max(), after.max())
+        if -2**62 < int(low) and int(high) < 2**62:
+            return float(np.abs(after.astype(np.int64) - before.astype(np.int64)).max())
+        return float(max(abs(int(a) - int(b)) for b, a in zip(before.tolist(), after.tolist())))
     with np.errstate(invalid="ignore"):
         deltas = np.abs(after.astype(float) - before.astype(float))
     deltas = deltas[~np.isnan(deltas)]
@@ -142,6 +149,95 @@ def _compare_arrays(old: np.ndarray, new: np.ndarray) -> Comparison:
         return SAME
     text = f"{count} of {new.size} elements differ" + \
         (_delta_text(max_abs_delta(old.ravel(), new.ravel())) if count else "")
+    return Comparison(False, "; ".join([text, *notes]))
+
+
+# ---- polars: the same summaries, computed by polars (exact: nulls, NaN and dtypes as polars has them) ----
+def polars_kind(value: Any) -> str | None:
+    """"Series" / "DataFrame" for polars values (without importing polars), else None."""
+    kind = type(value).__name__
+    return kind if kind in ("Series", "DataFrame") and type(value).__module__.startswith("polars") else None
+
+
+def polars_differs(before: Any, after: Any) -> np.ndarray:
+    """Element-wise "differs" of two equally long polars Series; null equals null, NaN equals NaN."""
+    try:
+        mask = before.ne_missing(after)
+        return np.asarray(mask.fill_null(True).to_numpy(), dtype=bool)
+    except Exception:  # dtypes polars won't compare (str vs int, …): compare the Python values
+        def same(b: Any, a: Any) -> bool:
+            return b == a or (isinstance(b, float) and isinstance(a, float) and math.isnan(b) and math.isnan(a))
+        return np.array([not same(b, a) for b, a in zip(before.to_list(), after.to_list())], dtype=bool)
+
+
+def polars_masks(before: Any, after: Any) -> dict[str, np.ndarray]:
+    """For two polars values of the same kind and length: {column: differs} ("value" for a Series)."""
+    kind = polars_kind(before)
+    if kind is None or kind != polars_kind(after) or len(before) != len(after):
+        return {}
+    if kind == "Series":
+        return {"value": polars_differs(before, after)}
+    return {c: polars_differs(before[c], after[c]) for c in after.columns if c in before.columns}
+
+
+def _polars_delta(before: Any, after: Any, differs: np.ndarray) -> float | None:
+    if not (before.dtype.is_numeric() and after.dtype.is_numeric()):
+        return None
+    import polars as pl
+
+    keep = pl.Series(differs & ~before.is_null().to_numpy() & ~after.is_null().to_numpy())
+    return max_abs_delta(before.filter(keep).to_numpy(), after.filter(keep).to_numpy())
+
+
+def polars_to_pandas(value: Any) -> Any:
+    """A polars Series (named ``value``'s name) or DataFrame as pandas, for showing it."""
+    try:
+        return value.to_pandas()
+    except ImportError:  # without pyarrow
+        if polars_kind(value) == "Series":
+            return pd.Series(value.to_list(), name=value.name)
+        return pd.DataFrame({c: value[c].to_list() for c in value.columns})
+
+
+def _compare_polars(old: Any, new: Any) -> Comparison:
+    notes = []
+    if polars_kind(new) == "Series":
+        if old.dtype != new.dtype:
+            notes.append(f"dtype {old.dtype} → {new.dtype}")
+        if old.name != new.name:
+            notes.append(f"name {old.name!r} → {new.name!r}")
+        if len(old) != len(new):
+            return Comparison(False, "; ".join([f"length {len(old)} → {len(new)}", *notes]))
+        differs = polars_differs(old, new)
+        rows = int(np.count_nonzero(differs))
+        if rows == 0 and not notes:
+            return SAME
+        text = f"{rows} of {len(new)} rows differ" + (_delta_text(_polars_delta(old, new, differs)) if rows else "")
+        return Comparison(False, "; ".join([text, *notes]))
+    added = [c for c in new.columns if c not in old.columns]
+    removed = [c for c in old.columns if c not in new.columns]
+    if added:
+        notes.append(f"columns added: {', '.join(added[:5])}" + (" …" if len(added) > 5 else ""))
+    if removed:
+        notes.append(f"columns removed: {', '.join(removed[:5])}" + (" …" if len(removed) > 5 else ""))
+    if old.height != new.height:
+        return Comparison(False, "; ".join([f"length {old.height} → {new.height}", *notes]))
+    common = [c for c in new.columns if c in old.columns]
+    rows = np.zeros(new.height, dtype=bool)
+    columns, deltas = 0, []
+    for column in common:
+        if old[column].dtype != new[column].dtype:
+            notes.append(f"`{column}` dtype {old[column].dtype} → {new[column].dtype}")
+        differs = polars_differs(old[column], new[column])
+        if differs.any():
+            rows |= differs
+            columns += 1
+            deltas.append(_polars_delta(old[column], new[column], differs))
+    if not rows.any() and not notes:
+        return SAME  # the same columns in another order is not a new value (as for pandas)
+    deltas = [d for d in deltas if d is not None]
+    text = (f"{int(rows.sum())} of {new.height} rows differ in {columns} of {len(common)} columns"
+            + _delta_text(max(deltas) if deltas else None))
     return Comparison(False, "; ".join([text, *notes]))
 
 

@@ -27,8 +27,9 @@ def candidate_functions(namespace: Mapping[str, Any], module_name: str | None) -
     for name, value in namespace.items():
         if name.startswith("_") or not isinstance(value, types.FunctionType):
             continue
-        if name not in (value.__name__, value.__code__.co_name):  # an alias of another function
-            continue
+        if name not in (value.__name__, value.__code__.co_name) and not (
+                value.__code__.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS) and wrapped_name(value) == name):
+            continue  # an alias; but a `*args` wrapper made without functools.wraps stays, to be explained
         if module_name is not None and value.__module__ != module_name:
             continue
         found.append(value)
@@ -37,6 +38,47 @@ def candidate_functions(namespace: Mapping[str, Any], module_name: str | None) -
 
 def functions_of_module(module: types.ModuleType) -> list[Callable]:
     return candidate_functions(vars(module), module.__name__)
+
+
+def _wrapped(fn: Callable) -> tuple[str, Callable] | None:
+    """(closure variable, function) a wrapper holds: the function a decorator wrapped."""
+    code = getattr(fn, "__code__", None)
+    found = []
+    for variable, cell in zip(code.co_freevars if code else (), getattr(fn, "__closure__", None) or ()):
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        if isinstance(value, types.FunctionType) and value.__name__ != fn.__name__:
+            found.append((variable, value))
+    return found[0] if len(found) == 1 else None
+
+
+def wrapped_name(fn: Callable) -> str | None:
+    """The name of the function a decorator wrapped in ``fn`` without ``functools.wraps`` (so
+    ``fn`` has the wrapper's name and signature), or None when ``fn`` is not such a wrapper."""
+    if not isinstance(fn, types.FunctionType) or getattr(fn, "__wrapped__", None) is not None:
+        return None
+    inner = _wrapped(fn)
+    return inner[1].__name__ if inner is not None else None
+
+
+def _unwrapped_decorator_error(fn: Callable, module: str) -> GraphError | None:
+    """A decorator returned a ``*args/**kwargs`` wrapper without ``functools.wraps``: say so."""
+    inner = _wrapped(fn) if getattr(fn, "__wrapped__", None) is None else None
+    outer = fn.__qualname__.split(".<locals>.")
+    registered = inner[1].__name__ if inner else next(
+        (key for key, value in getattr(fn, "__globals__", {}).items() if value is fn and key != fn.__name__), None)
+    if registered is None or len(outer) < 2 and inner is None:  # `g = f` of a plain `def f(*args)`
+        return None
+    decorator = f"`{outer[-2].rpartition('.')[2]}`" if len(outer) > 1 else "its decorator"
+    variable = inner[0] if inner else "fn"
+    return GraphError(
+        f"Function `{registered}` in {where(module)} is wrapped by {decorator}, which does not keep its "
+        f"signature: the graph sees the wrapper `{fn.__name__}{inspect.signature(fn)}`, not the named, annotated "
+        f"parameters of `{registered}`.\n"
+        f"Fix: in {decorator}, put `@functools.wraps({variable})` on the line above `def {fn.__name__}(...)` "
+        "(and `import functools`).")
 
 
 def _annotations(fn: Callable, module: str) -> dict[str, Any]:
@@ -72,7 +114,7 @@ def signature_of(fn: Callable, module: str) -> tuple[dict[str, Dependency], Any]
                          "a node must return its value.\n"
                          f"Fix: `return` the value instead of yielding it, or rename it `_{name}`.")
     if code.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS):
-        raise GraphError(f"Function `{name}` in {where(module)} takes *args/**kwargs; every input of a "
+        raise _unwrapped_decorator_error(fn, module) or GraphError(f"Function `{name}` in {where(module)} takes *args/**kwargs; every input of a "
                          "node must be a named parameter.\n"
                          f"Fix: list the inputs `{name}` needs as named, annotated parameters.")
     if code.co_posonlyargcount:
