@@ -36,6 +36,7 @@ import types
 import uuid
 from typing import Any
 
+from .data_tokens import data_token, item_token, subclass_attributes
 from .fingerprint import code_digest, digest
 from .extensions import EXTENSIONS
 from .process_state import file_stamp, looks_like_path, reader_state
@@ -245,12 +246,13 @@ class Tokenizer:
         return digest("object", self.token(kind), self._state(obj))
 
     def _container(self, obj: Any, kind: type) -> str:
-        if kind is dict or isinstance(obj, dict):
-            items = [f"{self.token(k)}={self.token(v)}" for k, v in obj.items()]
+        token = self.token
+        if kind is dict or isinstance(obj, (dict, types.MappingProxyType)):
+            items = [f"{item_token(k, token)}={item_token(v, token)}" for k, v in obj.items()]
             return digest("dict", *items)
         if isinstance(obj, (set, frozenset)):
-            return digest(kind.__name__, *sorted(self.token(item) for item in obj))
-        return digest(kind.__name__, *(self.token(item) for item in obj))
+            return digest(kind.__name__, *sorted(item_token(item, token) for item in obj))
+        return digest(kind.__name__, *(item_token(item, token) for item in obj))
 
     def _function(self, fn: types.FunctionType) -> str:
         if not is_user_function(fn) and not self._closes_over_user_code(fn):
@@ -319,18 +321,33 @@ class Tokenizer:
         attributes = getattr(obj, "__dict__", None)
         slots = [name for cls in type(obj).__mro__ for name in getattr(cls, "__slots__", ())
                  if isinstance(name, str) and name not in ("__dict__", "__weakref__")]
+        data = data_token(obj, self.token)  # a user subclass of a DataFrame, an ndarray, …
+        if data is not None:
+            return digest(data, self.token(subclass_attributes(obj)))
         if attributes or slots:
-            return digest(self.token(dict(attributes or {})),
-                          *(f"{name}={self.token(getattr(obj, name, None))}" for name in slots))
+            own = digest(self.token(dict(attributes or {})),
+                         *(f"{name}={self.token(getattr(obj, name, None))}" for name in slots))
+            if not _holds_native_state(type(obj)):
+                return own
+            return digest(own, self._reduced(obj))  # a subclass of deque, str, …: its contents too
+        if isinstance(obj, types.MappingProxyType):
+            return self._container(obj, dict)
+        return self._reduced(obj)
+
+    def _reduced(self, obj: Any) -> str:
+        """What pickling ``obj`` would save: the callable, its arguments, the state, and the items
+        it would append or set (a deque's or an ``OrderedDict``'s contents travel there)."""
         reducer = copyreg.dispatch_table.get(type(obj))
         try:
             reduced = reducer(obj) if reducer else obj.__reduce_ex__(4)
         except Exception:
             reduced = None
         if isinstance(reduced, tuple) and len(reduced) >= 2:
+            call, args, state, items, pairs = reduced[:5] + (None,) * (5 - len(reduced[:5]))
             try:
-                return digest("reduced", self.token(reduced[1]), self.token(reduced[2] if len(reduced) > 2
-                                                                            else None))
+                return digest("reduced", self.token(call), self.token(args), self.token(state),
+                              self.token(None if items is None else list(items)),
+                              self.token(None if pairs is None else list(pairs)))
             except Untracked:
                 pass
         try:
@@ -340,63 +357,21 @@ class Tokenizer:
 
     # ---- data ------------------------------------------------------------------------------------
     def _data(self, obj: Any, module: str) -> str:
-        if module.startswith("pandas"):
-            import pandas as pd
-
-            if isinstance(obj, pd.DataFrame):
-                return digest("DataFrame", self._index(obj.index), self._index(obj.columns),
-                              *(self._array(obj.iloc[:, i]) for i in range(obj.shape[1])),
-                              self.token(dict(obj.attrs)))
-            if isinstance(obj, pd.Series):
-                return digest("Series", repr(obj.name), self._index(obj.index), self._array(obj),
-                              self.token(dict(obj.attrs)))
-            if isinstance(obj, pd.Index):
-                return self._index(obj)
         if module.startswith("numpy"):
             import numpy as np
 
-            if isinstance(obj, np.ndarray):
-                return self._ndarray(obj)
-            if isinstance(obj, np.generic):
-                return digest("npscalar", str(obj.dtype), _bytes_hash(obj.tobytes()))
             if isinstance(obj, (np.random.Generator, np.random.RandomState)):
                 raise Untracked(RANDOM_STATE)
-        if module.startswith("polars") and hasattr(obj, "hash_rows" if hasattr(obj, "columns") else "hash"):
-            hashed = obj.hash_rows().to_numpy() if hasattr(obj, "columns") else obj.hash().to_numpy()
-            return digest("polars", type(obj).__name__, repr(obj.schema if hasattr(obj, "schema") else obj.dtype),
-                          repr(getattr(obj, "name", None)), _bytes_hash(hashed.tobytes()))
+        found = data_token(obj, self.token)
+        if found is not None:
+            return found
         return digest("object", self.token(type(obj)), self._state(obj))
 
-    def _index(self, index: Any) -> str:
-        import pandas as pd
 
-        if isinstance(index, pd.RangeIndex):
-            return f"range:{index.start}:{index.stop}:{index.step}:{index.name!r}"
-        return digest("Index", repr(index.names), self._array(index))
+def _holds_native_state(kind: type) -> bool:
+    """Whether instances of ``kind`` keep state outside ``__dict__`` and slots: a base written
+    in C other than ``object`` (``deque``, ``str``, ``BaseException``, …)."""
+    return any(not base.__flags__ & _HEAPTYPE for base in kind.__mro__ if base is not object)
 
-    def _array(self, values: Any) -> str:
-        """A 1-d pandas column or index, hashed by content and dtype, type-aware for objects."""
-        import numpy as np
-        import pandas as pd
 
-        dtype = values.dtype
-        if dtype == object:
-            inferred = pd.api.types.infer_dtype(values, skipna=False)
-            if inferred in ("string", "bytes", "integer", "floating", "mixed-integer-float", "boolean",
-                            "empty", "decimal"):
-                hashed = pd.util.hash_array(np.asarray(values, dtype=object), categorize=False)
-                return digest("objects", inferred, _bytes_hash(hashed.tobytes()))
-            return digest("objects", *(self.token(item) for item in np.asarray(values, dtype=object)))
-        array = values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values)
-        if isinstance(array, np.ndarray) and array.dtype != object:
-            return self._ndarray(array, str(dtype))
-        hashed = pd.util.hash_pandas_object(pd.Series(values), index=False).to_numpy()
-        return digest("ext", str(dtype), _bytes_hash(hashed.tobytes()))
-
-    def _ndarray(self, array: Any, dtype: str | None = None) -> str:
-        import numpy as np
-
-        if array.dtype == object:
-            return digest("ndarray[object]", repr(array.shape), *(self.token(item) for item in array.ravel()))
-        raw = np.ascontiguousarray(array).reshape(-1).view(np.uint8)
-        return digest("ndarray", dtype or str(array.dtype), repr(array.shape), _bytes_hash(raw))
+_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: set on classes defined in Python
