@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import textwrap
+import warnings
 from typing import Any
 
 import pandas as pd
@@ -41,8 +42,27 @@ settings.register_profile("hamilton_nb", max_examples=EXAMPLES, deadline=None, d
 SERIES_INPUTS, SCALAR_INPUTS, CONFIG_INPUTS = ("in0", "in1"), ("s0",), ("cfg0",)
 INPUTS = SERIES_INPUTS + SCALAR_INPUTS + CONFIG_INPUTS
 # a constant, a mutable list (mutated in place), a helper reading C1, a method of a notebook
-# class (edited by re-running the class cell, or by setting a class attribute), a partial
-READS = ("C0", "W", "_h0", "scaler", "times")
+# class (edited by re-running the class cell, or by setting a class attribute), a partial; code
+# and state reached without being named: a singledispatch helper (redefined, or given a new
+# .register), an environment variable, a pandas accessor (re-registered, or reading a changed
+# global), the order of a categorical's categories
+READS = ("C0", "W", "_h0", "scaler", "times", "_disp", "env", "acc", "cat")
+ENV = "HAMILTON_NB_PROPERTY_E"
+ACCESSOR = {"factor": 1}  # what the accessor's method reads
+
+
+def register_accessor(variant: int) -> None:
+    """A new accessor class, as re-running its cell makes (process-wide, like pandas' registry)."""
+    class Fx:
+        def __init__(self, series):
+            self._series = series
+
+        def scaled(self):
+            return self._series * ACCESSOR["factor"] + variant
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "registration of accessor ... is overriding ..."
+        pd.api.extensions.register_series_accessor("hnbfx")(Fx)
 MODULES = ("m0", "m1", "m2", "m3")
 N = 5  # rows
 
@@ -83,7 +103,8 @@ class World:
     def global_value(self, read: str) -> tuple:
         g = self.globals
         return {"C0": ("C0", g["C0"]), "W": ("W", g["W0"]), "_h0": ("_h0", g["H"], g["C1"]),
-                "scaler": ("scaler", g["S"], g["K"]), "times": ("times", g["P"])}[read]
+                "scaler": ("scaler", g["S"], g["K"]), "times": ("times", g["P"]), "_disp": ("_disp", g["G"]),
+                "env": ("env", g["E"]), "acc": ("acc", g["A"], g["AV"]), "cat": ("cat", g["CAT"])}[read]
 
     def signature(self, name: str, overrides: dict[str, Any], memo: dict) -> tuple:
         if name in memo:
@@ -127,7 +148,13 @@ class World:
             W = [{g["W0"]!r}]
             def _h0(x):
                 return x * {g["H"]!r} + C1
-            """) + self.class_code() + self.partial_code()
+            import os
+            CAT = pd.Series(pd.Categorical(["a", "b"], categories={list(g["CAT"])!r}))
+            """) + self.class_code() + self.partial_code() + self.dispatch_code()
+
+    def dispatch_code(self) -> str:
+        return (f"import functools\n@functools.singledispatch\ndef _disp(v):\n"
+                f"    return v * {self.globals['G']!r}\n")
 
     def class_code(self) -> str:
         return (f"class Scaler:\n    k = {self.globals['K']!r}\n    def transform(self, v):\n"
@@ -152,7 +179,9 @@ def _def(fn: Fn, name: str, k: int) -> str:
         terms = [f"{p}.sum()" if kind == "series" else p for p, kind in fn.params.items()]
         expr = f"float({' + '.join(terms)}) * {k}"
     expr += "".join({"C0": " + C0", "W": " + W[0]", "_h0": " + _h0(2.0)", "scaler": " + scaler.transform(1.0)",
-                     "times": " + times(1.0)"}[r] for r in fn.reads)
+                     "times": " + times(1.0)", "_disp": " + _disp(1.0)", "env": f" + float(os.environ['{ENV}'])",
+                     "acc": " + pd.Series([1.0]).hnbfx.scaled().iloc[0]",
+                     "cat": " + float(CAT.cat.codes.iloc[0])"}[r] for r in fn.reads)
     doc = f'    """Doc version {fn.doc} of {fn.name}."""\n' if fn.doc % 3 else ""
     comment = f"    # comment {fn.doc}\n" if fn.doc % 2 else ""
     blank = "\n" * (fn.doc % 4 == 3)
@@ -189,7 +218,12 @@ def initial_world(data) -> World:
                   globals={"C0": data.draw(st.integers(0, 3)), "C1": data.draw(st.integers(0, 3)),
                            "W0": data.draw(st.integers(0, 3)), "H": data.draw(st.integers(1, 3)),
                            "S": data.draw(st.integers(1, 3)), "K": data.draw(st.integers(0, 2)),
-                           "P": data.draw(st.integers(1, 3))})
+                           "P": data.draw(st.integers(1, 3)), "G": data.draw(st.integers(1, 3)),
+                           "E": data.draw(st.integers(0, 3)), "A": data.draw(st.integers(1, 3)),
+                           "AV": data.draw(st.integers(0, 2)), "CAT": data.draw(st.sampled_from(["ab", "ba"]))})
+    os.environ[ENV] = str(world.globals["E"])  # process-wide, like pandas' accessor registry
+    ACCESSOR["factor"] = world.globals["A"]
+    register_accessor(world.globals["AV"])
     for _ in range(data.draw(st.integers(1, 8), label="nodes")):
         fn = new_fn(data, world, [*INPUTS, *world.fns])
         world.fns[fn.name] = fn
@@ -347,8 +381,42 @@ def edit_partial(data, world, nb):
     return []
 
 
+def edit_dispatch(data, world, nb):
+    """Re-run the singledispatch cell, or register a new implementation for floats in place."""
+    world.globals["G"] = data.draw(st.integers(1, 3))
+    if data.draw(st.booleans(), label="register"):
+        exec(f"@_disp.register(float)\ndef _(v):\n    return v * {world.globals['G']!r}\n", nb.ns)
+    else:
+        exec(world.dispatch_code(), nb.ns)
+    return []
+
+
+def edit_environment(data, world, nb):
+    world.globals["E"] = data.draw(st.integers(0, 3))
+    os.environ[ENV] = str(world.globals["E"])
+    return []
+
+
+def edit_accessor(data, world, nb):
+    """Re-register the accessor (a re-run cell), or change the global its method reads."""
+    if data.draw(st.booleans(), label="re-register"):
+        world.globals["AV"] = data.draw(st.integers(0, 2))
+        register_accessor(world.globals["AV"])
+    else:
+        world.globals["A"] = data.draw(st.integers(1, 3))
+        ACCESSOR["factor"] = world.globals["A"]
+    return []
+
+
+def edit_categories(data, world, nb):
+    """Reorder the categories: same values, other codes."""
+    world.globals["CAT"] = data.draw(st.sampled_from(["ab", "ba"]))
+    nb.ns["CAT"] = nb.ns["CAT"].cat.reorder_categories(list(world.globals["CAT"]))
+    return []
+
+
 EDITS = [edit_body, edit_doc, edit_add, edit_remove, edit_rename, edit_move, edit_input, edit_config,
-         edit_global, edit_class, edit_partial]
+         edit_global, edit_class, edit_partial, edit_dispatch, edit_environment, edit_accessor, edit_categories]
 
 
 def draw_overrides(data, world) -> dict[str, Any]:

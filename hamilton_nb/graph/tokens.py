@@ -99,13 +99,15 @@ def library_version(module_name: str) -> str:
         return f"{top}==unknown"
 
 
-def _holds_user_code(attributes: dict) -> bool:
-    """A library function's attributes hold user functions (directly, or in a registry)."""
-    for value in attributes.values():
+def _user_code_held(attributes: dict) -> dict:
+    """The attributes of a library function that hold user functions (directly, or in a registry
+    such as singledispatch's), as plain dicts; its other attributes are the library's own."""
+    held = {}
+    for name, value in attributes.items():
         items = value.values() if isinstance(value, (dict, types.MappingProxyType)) else (value,)
         if any(isinstance(item, types.FunctionType) and is_user_function(item) for item in items):
-            return True
-    return False
+            held[name] = dict(value) if isinstance(value, types.MappingProxyType) else value
+    return held
 
 
 def _module_of(obj: Any) -> str | None:
@@ -260,9 +262,8 @@ class Tokenizer:
             state = reader_state(fn)  # os.getenv reads the environment
             if state is not None:
                 return digest(token, self.token(state))
-            if _holds_user_code(vars(fn)):  # a singledispatch registry, a wrapper of user code
-                return digest(token, self.token(dict(vars(fn))))
-            return token
+            held = _user_code_held(vars(fn))  # a singledispatch registry, a wrapper of user code
+            return digest(token, self.token(held)) if held else token
         self.reads_code = True
         return digest("function", fn.__qualname__, code_digest(fn.__code__), self.function_reach(fn),
                       self.token(getattr(fn, "__wrapped__", None)))
