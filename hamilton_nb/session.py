@@ -17,6 +17,8 @@ from .details import NodeDetails
 from .errors import GraphError, InputError
 from .execution import Engine, ExecutionReport, Listener
 from .execution.report import counted
+from .execution.verification import Verification
+from .execution.verify import VerifyReport
 from .graph import ChangeSet, FunctionGraph, nodes_from_functions
 from .graph.build import MODIFIERS_ATTR, where
 from .graph.types import describe
@@ -75,9 +77,10 @@ class _Relay(Listener):
 class Session:
     """Python twin of the magics; usable without IPython."""
 
-    def __init__(self, memory_budget: int | str | None = None) -> None:
+    def __init__(self, memory_budget: int | str | None = None, verify: str | None = None) -> None:
         """``memory_budget`` bounds the values kept in memory (bytes or "4GB"; default: half the
-        machine's RAM); past it the least recently used are evicted."""
+        machine's RAM); past it the least recently used are evicted. ``verify="idle"``: see
+        :meth:`verify_idle`."""
         from .execution.persistent import parse_size
 
         self.graph = FunctionGraph()
@@ -90,6 +93,11 @@ class Session:
         self._cell_counter = itertools.count(1)
         self._cell_modules: dict[str, str] = {}  # front-end cell id -> its module
         self._unnamed_sources: dict[str, tuple[str, str]] = {}  # unnamed cell's module -> its code, names blanked
+        self.verification = Verification(self.engine, self._publish_states)
+        if verify not in (None, "idle", "off"):
+            raise ValueError(f'verify must be "idle", "off" or None, not {verify!r}')
+        if verify == "idle":
+            self.verify_idle(True)
 
     # ---- observers ------------------------------------------------------------------------
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
@@ -268,7 +276,9 @@ class Session:
             listeners = self.engine.listeners
             persistent = self.engine.persistent  # the on-disk cache setting survives a reset
             executor = self.engine.executor  # so do the executor setting and the memory budget
+            verification = self.verification  # and idle verification
             self.__init__(memory_budget=self.engine.cache.budget)
+            self.verification = verification.renewed(self.engine)
             self.engine.persistent = persistent
             self.engine.executor = executor
             self._observers = observers
@@ -340,8 +350,11 @@ class Session:
             raise InputError("Nothing to execute: name the outputs you want, or use --all.\n"
                              f"Fix: e.g. `%hamilton_execute {' '.join(list(self.graph.nodes)[:2]) or 'my_column'}`.")
         try:
-            value = self.engine.execute(list(outputs), inputs=inputs, overrides=overrides, result=result,
-                                        executor=executor)
+            for _ in range(2):  # again when a value loaded from disk turns out wrong (made stale)
+                value = self.engine.execute(list(outputs), inputs=inputs, overrides=overrides, result=result,
+                                            executor=executor)
+                if not self.verification.after_execute(self.engine.last_report):
+                    break
         finally:
             self._publish_states(Event("executed", list(outputs)))
         if live:
@@ -382,7 +395,17 @@ class Session:
     def strict_types(self, value: bool) -> None:
         self.engine.strict_types = bool(value)
 
-    # ---- export, import, persistent cache ---------------------------------------------------
+    # ---- verification -----------------------------------------------------------------------
+    def verify(self, nodes: Sequence[str] | None = None, all: bool = False) -> VerifyReport:
+        """Compute cached ``nodes`` (or ``all``) again from their cached inputs, aside, and compare
+        with the cached values; mismatches and their descendants become stale (``%hamilton_verify``)."""
+        return self.verification.run(nodes, all)
+
+    def verify_idle(self, on: bool = True) -> str:
+        """Between cells, verify cached nodes a few at a time (≤ 50 ms a slice, ≤ 10% of the time);
+        needs a running event loop (a Jupyter kernel). Returns what it did."""
+        return self.verification.set_idle(on)
+
     def export(self, path: str, modules: Sequence[str] | None = None, force: bool = False):
         """Write the functions (of ``modules``, default all) to one importable module at ``path``."""
         from .export import export_session

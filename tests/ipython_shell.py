@@ -28,6 +28,7 @@ MAGICS = {  # name → kind; the magics of the public contract
     "hamilton": "cell", "hamilton_execute": "line", "hamilton_inputs": "line",
     "hamilton_config": "line", "hamilton_status": "line", "hamilton_show": "line",
     "hamilton_drop": "line", "hamilton_reset": "line", "hamilton_graph": "line", "hamilton_diff": "line",
+    "hamilton_verify": "line",
 }
 
 

@@ -58,6 +58,7 @@ def test_load_ext_registers_every_magic(ip):
     ("hamilton_drop", ["name", "module", "node"]),
     ("hamilton_reset", ["--cache"]),
     ("hamilton_graph", ["--focus", "--hops", "--module", "--static"]),
+    ("hamilton_verify", ["--all", "--idle", "stale", "os.environ", "50 ms"]),
 ])
 def test_every_magic_documents_itself(ip, name, mentions):
     kind = MAGICS[name]

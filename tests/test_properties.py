@@ -527,6 +527,11 @@ def incremental_equals_fresh(data, executor=None) -> None:
         got = {n: s for n, s in notebook.session.states().items() if n in world.fns}
         assert got == want
 
+        # verification: computing every cached node again from its cached inputs finds nothing
+        # (and changes nothing: the next step's expectations rely on the cache as modelled)
+        verified = notebook.session.verify(all=True)
+        assert verified.mismatches == [], str(verified)
+
 
 def test_config_when_edits_are_part_of_the_property():
     if not HAVE_CONFIG_WHEN:

@@ -472,6 +472,23 @@ class PersistentCache:
             self.evictions += removed
             return removed
 
+    def discard(self, name: str, version: str | None) -> bool:
+        """Remove the entry of ``name`` at ``version`` (a value found wrong), after pending writes;
+        True if there was one."""
+        if version is None:
+            return False
+        self.flush()
+        path = self._path(name, version)
+        self._known.discard(path)
+        try:
+            size = os.stat(path).st_size
+            os.unlink(path)
+        except OSError:
+            return False
+        with self._lock:
+            self._bytes -= size
+        return True
+
     def clear(self) -> int:
         """Remove every entry (waits for pending writes first); returns how many were removed."""
         self.flush()

@@ -11,7 +11,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from ..errors import InputError
 from ..session import get_session
-from . import live
+from . import live, verify_magic
 
 
 def _evaluate(expression: str, namespace: dict, what: str) -> Any:
@@ -276,6 +276,7 @@ class HamiltonMagics(Magics):
         timing, tags, failed data-quality warnings, and tracking (why a node is untracked, or what to
         re-run)."""
         args = parse_argstring(self.hamilton_status, line)
+        verify_magic.print_pending(self.session)  # what idle verification found since
         return self.session.status(state=args.state, module=args.module)
 
     @magic_arguments()
@@ -449,7 +450,7 @@ def _unquote(text: str) -> str:
 
 
 def load_ipython_extension(ipython) -> None:
-    ipython.register_magics(HamiltonMagics)
+    ipython.register_magics(HamiltonMagics, verify_magic.VerifyMagics)
     live.tracker(ipython)
 
 
@@ -457,4 +458,5 @@ def unload_ipython_extension(ipython) -> None:
     magics = ipython.magics_manager.registry.get("HamiltonMagics")
     if magics is not None:
         ipython.events.unregister("pre_run_cell", magics._remember_cell_id)
+    verify_magic.unload(ipython)
     live.remove(ipython)
