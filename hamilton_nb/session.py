@@ -417,7 +417,8 @@ class Session:
 
         ``module_or_path`` is an importable name, a module object or a ``.py`` path. The file
         is read afresh every time, so importing again after editing it updates only what
-        changed (and makes stale only what depends on that).
+        changed (and makes stale only what depends on that); edited modules of the same package
+        that it imports are read again with it.
         """
         from .export import load_module
         from .graph import functions_of_module

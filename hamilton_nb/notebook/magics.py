@@ -377,7 +377,9 @@ class HamiltonMagics(Magics):
 
         The file is read afresh each time: after editing it, import it again and only the
         functions that changed (and what depends on them) become stale. Its public functions
-        become nodes, exactly as for a ``%%hamilton`` cell.
+        become nodes, exactly as for a ``%%hamilton`` cell. A module inside a package imports
+        with its package (relative imports work, by path too), and edited sibling modules of
+        the same package are read again with it.
 
         Example::
 
