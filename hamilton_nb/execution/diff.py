@@ -107,16 +107,19 @@ def _compare_series(old: pd.Series, new: pd.Series) -> Comparison:
     return Comparison(False, "; ".join([text, *notes]))
 
 
+def column_notes(old: list, new: list) -> list[str]:
+    """"columns added: …" and "columns removed: …", the first five of each."""
+    notes = []
+    for label, names in (("added", [c for c in new if c not in old]), ("removed", [c for c in old if c not in new])):
+        if names:
+            notes.append(f"columns {label}: {', '.join(map(str, names[:5]))}" + (" …" if len(names) > 5 else ""))
+    return notes
+
+
 def _compare_frames(old: pd.DataFrame, new: pd.DataFrame) -> Comparison:
     if old.equals(new) and old.columns.equals(new.columns):
         return SAME
-    notes = []
-    added = [c for c in new.columns if c not in old.columns]
-    removed = [c for c in old.columns if c not in new.columns]
-    if added:
-        notes.append(f"columns added: {', '.join(map(str, added[:5]))}" + (" …" if len(added) > 5 else ""))
-    if removed:
-        notes.append(f"columns removed: {', '.join(map(str, removed[:5]))}" + (" …" if len(removed) > 5 else ""))
+    notes = column_notes(list(old.columns), list(new.columns))
     if not old.index.equals(new.index):
         what = f"length {len(old)} → {len(new)}" if len(old) != len(new) else "index changed"
         return Comparison(False, "; ".join([what, *notes]))
@@ -214,12 +217,7 @@ def _compare_polars(old: Any, new: Any) -> Comparison:
             return SAME
         text = f"{rows} of {len(new)} rows differ" + (_delta_text(_polars_delta(old, new, differs)) if rows else "")
         return Comparison(False, "; ".join([text, *notes]))
-    added = [c for c in new.columns if c not in old.columns]
-    removed = [c for c in old.columns if c not in new.columns]
-    if added:
-        notes.append(f"columns added: {', '.join(added[:5])}" + (" …" if len(added) > 5 else ""))
-    if removed:
-        notes.append(f"columns removed: {', '.join(removed[:5])}" + (" …" if len(removed) > 5 else ""))
+    notes.extend(column_notes(old.columns, new.columns))
     if old.height != new.height:
         return Comparison(False, "; ".join([f"length {old.height} → {new.height}", *notes]))
     common = [c for c in new.columns if c in old.columns]
