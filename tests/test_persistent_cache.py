@@ -487,3 +487,53 @@ def test_a_restart_after_editing_a_class_or_a_partial_never_loads_the_old_value(
         ["[3.0, 6.0]", "[]"],  # the method changed: computed, not loaded
         ["[4.0, 7.0]", "[]"],  # the partial's function changed
     ]
+
+
+PROCESS_STATE = '''
+import os, sys
+import numpy as np, pandas as pd
+from hamilton_nb.session import Session
+
+np.seterr(all=sys.argv[2])
+session = Session()
+ns = {}
+session.register_cell("""
+import os
+import numpy as np
+import pandas as pd
+
+def logged(spend: pd.Series) -> pd.Series:
+    return pd.Series(np.log(spend.to_numpy()))
+
+def scaled(spend: pd.Series) -> pd.Series:
+    return spend * float(os.environ["HNB_SCALE"])
+""", "features", ns)
+session.set_inputs(spend=pd.Series([0.0, 1.0]))
+session.enable_persistent_cache(sys.argv[1])
+session.verification.loaded_budget = 0  # versions alone decide what loads
+try:
+    print(session.execute(["logged"], result="dict")["logged"].tolist())
+except Exception as exc:
+    print(type(exc).__name__, "FloatingPointError" in str(exc) or "divide" in str(exc))
+print(session.execute(["scaled"], result="dict")["scaled"].tolist())
+print(sorted(session.last_report.loaded))
+'''
+
+
+def test_a_restarted_kernel_never_loads_a_value_computed_under_other_process_state(tmp_path):
+    """numpy's error state and an environment variable differ after the restart: the values
+    computed under the old ones are not loaded; a fresh run's answer is given."""
+    script, cache = tmp_path / "state.py", tmp_path / "cache"
+    script.write_text(PROCESS_STATE)
+    first = _python(str(script), str(cache), "ignore", env={"HNB_SCALE": "2"})
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines() == ["[-inf, 0.0]", "[0.0, 2.0]", "[]"]
+
+    same = _python(str(script), str(cache), "ignore", env={"HNB_SCALE": "2"})
+    assert same.stdout.splitlines()[-1] == "['scaled']", same.stdout  # same state: loaded
+
+    other = _python(str(script), str(cache), "raise", env={"HNB_SCALE": "3"})
+    assert other.returncode == 0, other.stderr
+    lines = other.stdout.splitlines()
+    assert lines[0].split()[0] in ("NodeExecutionError", "FloatingPointError"), lines
+    assert lines[1:] == ["[0.0, 3.0]", "[]"]
