@@ -88,8 +88,11 @@ def reader_state(obj: Any) -> Any:
 
 def looks_like_path(text: str) -> bool:
     """A string that could name a file (checked on disk only when it does)."""
-    return (0 < len(text) < 1024 and "\n" not in text and "\x00" not in text
-            and ("/" in text or os.sep in text or "." in text[-8:]) and not text.startswith(("http:", "https:")))
+    if not 0 < len(text) < 1024 or "\n" in text or "\x00" in text or text.startswith(("http:", "https:")):
+        return False
+    if "/" in text or os.sep in text:
+        return True
+    return "." in text[-8:] and " " not in text  # "data.csv"; not a sentence (a docstring)
 
 
 def file_stamp(text: str) -> str | None:
