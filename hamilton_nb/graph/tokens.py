@@ -62,6 +62,9 @@ RANDOM_STATE = ("which is a random generator: its state moves on every draw, so 
                 "to make the node reproducible and cacheable)")
 
 
+TO_INPUT = "; pass what the node needs from it as an input instead"
+
+
 class Untracked(Exception):
     """No sound content token exists for a value; ``reason`` says which and why."""
 
@@ -134,7 +137,7 @@ class Tokenizer:
         if key in self._active:  # a cycle: the enclosing object's token covers the rest
             return f"cycle:{type(obj).__qualname__}"
         if len(self._active) > _MAX_DEPTH:
-            raise Untracked(f"which nests objects more than {_MAX_DEPTH} deep")
+            raise Untracked(f"which nests objects more than {_MAX_DEPTH} deep{TO_INPUT}")
         self._active.add(key)
         try:
             token = self._token(obj)
@@ -142,7 +145,7 @@ class Tokenizer:
             raise
         except Exception as exc:  # a property that raises, a broken __reduce__: say so, never crash
             raise Untracked(f"which holds a {type(obj).__qualname__} that can't be read "
-                            f"({type(exc).__name__}: {exc})") from None
+                            f"({type(exc).__name__}: {exc}){TO_INPUT}") from None
         finally:
             self._active.discard(key)
         self._memo[key] = (obj, token)
@@ -237,7 +240,7 @@ class Tokenizer:
         if isinstance(obj, random.Random):
             raise Untracked(RANDOM_STATE)
         if isinstance(obj, _UNTRACKABLE):
-            raise Untracked(f"which is a {kind.__name__} (its state can't be read without consuming it)")
+            raise Untracked(f"which is a {kind.__name__}: its state can't be read without consuming it{TO_INPUT}")
         if isinstance(obj, (tuple, list, set, frozenset, dict)):  # subclasses: contents and attributes
             return digest(self._container(obj, kind), self.token(kind), self._state(obj))
         wrapped = getattr(obj, "__wrapped__", MISSING)  # functools.lru_cache, cache, other wrappers
@@ -354,7 +357,7 @@ class Tokenizer:
         try:
             return digest("pickle", _bytes_hash(pickle.dumps(obj, protocol=5)))
         except Exception:
-            raise Untracked(f"which holds a {type(obj).__qualname__} whose state can't be read") from None
+            raise Untracked(f"which holds a {type(obj).__qualname__} whose state can't be read{TO_INPUT}") from None
 
     # ---- data ------------------------------------------------------------------------------------
     def _data(self, obj: Any, module: str) -> str:
