@@ -76,7 +76,7 @@ def data_token(obj: Any, token: Token) -> str | None:
             return ndarray_token(obj, token)
         if isinstance(obj, np.generic):
             if obj.dtype.hasobject:
-                return digest("npscalar", _qualname(type(obj)), repr(obj.dtype), token(obj.item()))
+                return digest("npscalar", _qualname(type(obj)), repr(obj.dtype), item_token(obj.item(), token))
             return digest("npscalar", _qualname(type(obj)), repr(obj.dtype), bytes_hash(obj.tobytes()))
         if isinstance(obj, np.dtype):
             return digest("dtype", dtype_token(obj, token))

@@ -330,7 +330,7 @@ class Tokenizer:
             return digest(data, self.token(subclass_attributes(obj)))
         if attributes or slots:
             own = digest(self.token(dict(attributes or {})),
-                         *(f"{name}={self.token(getattr(obj, name, None))}" for name in slots))
+                         *(f"{name}={item_token(getattr(obj, name, None), self.token)}" for name in slots))
             if not _holds_native_state(type(obj)):
                 return own
             return digest(own, self._reduced(obj))  # a subclass of deque, str, …: its contents too
