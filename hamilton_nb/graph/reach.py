@@ -136,7 +136,14 @@ def is_user_function(fn: Any) -> bool:
     code = getattr(fn, "__code__", None)
     if code is None:
         return False
-    return not (is_library_file(code.co_filename) or code.co_filename.startswith(_PACKAGE_DIR))
+    filename = code.co_filename
+    if is_library_file(filename) or filename.startswith(_PACKAGE_DIR):
+        return False
+    if filename.startswith("<"):  # generated code (attrs' methods): the module it runs in decides
+        name = getattr(fn, "__globals__", {}).get("__name__")
+        if isinstance(name, str) and name in sys.modules and name != "__main__" and is_library_module(name):
+            return False
+    return True
 
 
 _HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: made by a class statement, not built into Python

@@ -172,7 +172,14 @@ class Tokenizer:
             if len(used) < len(chain) and isinstance(obj, types.ModuleType) and chain[0] != "<import>":
                 deeper = beyond_library(obj, chain[len(used):])  # os.environ, np.random.normal, …
                 if deeper is not MISSING:
-                    used, obj = chain, deeper
+                    try:
+                        parts.append(".".join(chain) + "=" + self.token(deeper))
+                    except Untracked as exc:
+                        # A library's own state it can't be read (attrs' thread-local repr guard)
+                        # counts by the library's version, as all library code does; a random
+                        # generator never does.
+                        if exc.reason == RANDOM_STATE:
+                            raise Untracked(f"reads `{'.'.join(chain)}`, {exc.reason}") from None
             name = ".".join(used)
             lookup = dynamic_lookup(obj)
             if lookup is not None:
