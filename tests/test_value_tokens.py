@@ -677,6 +677,17 @@ def test_examples_from_the_known_holes():
     assert token(tagged[0]) != token(tagged[1])
 
 
+def test_arrow_dictionary_columns_count_their_dictionary_order():
+    pa = pytest.importorskip("pyarrow")
+
+    def column(indices, dictionary):
+        return pd.Series(pd.arrays.ArrowExtensionArray(pa.DictionaryArray.from_arrays(
+            pa.array(indices, pa.int8()), pa.array(dictionary))))
+    assert column([0, 1], ["a", "b"]).tolist() == column([1, 0], ["b", "a"]).tolist()
+    assert token(column([0, 1], ["a", "b"])) != token(column([1, 0], ["b", "a"]))
+    assert token(column([0, 1], ["a", "b"])) == token(column([0, 1], ["a", "b"]))
+
+
 @pytest.mark.xfail(strict=True, reason="Tokenizer.token reads a bare float (np.float64 included) by repr, which "
                                        "shows every NaN as 'nan'; inside containers and columns the bits are read")
 @pytest.mark.parametrize("kind", [float, np.float64])
