@@ -166,6 +166,9 @@ def array_token(values: Any, token: Token) -> str:
     # (converted without nulls, integers stay integers and floats keep their bits).
     mask = np.asarray(values.isna(), dtype=bool)
     present = values[~mask] if mask.any() else values
+    arrow = getattr(values, "_pa_array", None)
+    if arrow is not None and hasattr(arrow.type, "index_type"):  # Arrow dictionaries: their order too
+        parts.append(token([chunk.dictionary.to_pylist() for chunk in arrow.chunks]))
     return digest(*parts, ndarray_token(mask, token), ndarray_token(np.asarray(present.to_numpy()), token))
 
 
