@@ -104,7 +104,7 @@ class World:
     def global_value(self, read: str) -> tuple:
         g = self.globals
         return {"C0": ("C0", g["C0"]), "W": ("W", g["W0"]), "_h0": ("_h0", g["H"], g["C1"]),
-                "scaler": ("scaler", g["S"], g["K"]), "times": ("times", g["P"]), "_disp": ("_disp", g["G"]),
+                "scaler": ("scaler", g["S"], g["K"]), "times": ("times", g["P"]), "_disp": ("_disp", g["G"], g.get("GREG")),
                 "env": ("env", g["E"]), "acc": ("acc", g["A"], g["AV"]), "cat": ("cat", g["CAT"])}[read]
 
     def signature(self, name: str, overrides: dict[str, Any], memo: dict) -> tuple:
@@ -385,9 +385,11 @@ def edit_partial(data, world, nb):
 def edit_dispatch(data, world, nb):
     """Re-run the singledispatch cell, or register a new implementation for floats in place."""
     world.globals["G"] = data.draw(st.integers(1, 3))
-    if data.draw(st.booleans(), label="register"):
+    if data.draw(st.booleans(), label="register"):  # the registry holds one more implementation
+        world.globals["GREG"] = world.globals["G"]
         exec(f"@_disp.register(float)\ndef _(v):\n    return v * {world.globals['G']!r}\n", nb.ns)
-    else:
+    else:  # a new singledispatch function: its registry starts afresh
+        world.globals["GREG"] = None
         exec(world.dispatch_code(), nb.ns)
     return []
 

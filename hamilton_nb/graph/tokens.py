@@ -62,6 +62,8 @@ RANDOM_STATE = ("which is a random generator: its state moves on every draw, so 
                 "to make the node reproducible and cacheable)")
 
 
+_DYNAMIC = ("looks names up while it runs (`{}`), so what it reads can't be seen; name the globals "
+            "it needs, or pass them as inputs")
 TO_INPUT = "; pass what the node needs from it as an input instead"
 
 
@@ -172,6 +174,9 @@ class Tokenizer:
             if len(used) < len(chain) and isinstance(obj, types.ModuleType) and chain[0] != "<import>":
                 deeper = beyond_library(obj, chain[len(used):])  # os.environ, np.random.normal, …
                 if deeper is not MISSING:
+                    lookup = dynamic_lookup(deeper)
+                    if lookup is not None:
+                        raise Untracked(_DYNAMIC.format(lookup))
                     try:
                         parts.append(".".join(chain) + "=" + self.token(deeper))
                     except Untracked as exc:
@@ -183,8 +188,7 @@ class Tokenizer:
             name = ".".join(used)
             lookup = dynamic_lookup(obj)
             if lookup is not None:
-                raise Untracked(f"looks names up while it runs (`{lookup}`), so what it reads can't be "
-                                "seen; name the globals it needs, or pass them as inputs")
+                raise Untracked(_DYNAMIC.format(lookup))
             parts.append(name + "=" + self._named(obj, f"`{name}`"))
             if isinstance(obj, str) and looks_like_path(obj):
                 parts.append(file_stamp(obj) or "")
@@ -222,13 +226,15 @@ class Tokenizer:
         if isinstance(obj, types.ModuleType):
             return self._module(obj)
         if isinstance(obj, types.MethodType):
-            return digest("method", self.token(obj.__func__), self.token(obj.__self__))
+            owner = self.token(obj.__self__)  # first: a method of a random generator is untracked
+            return digest("method", self.token(obj.__func__), owner)
         if isinstance(obj, (types.BuiltinFunctionType, types.MethodWrapperType,
-                            types.WrapperDescriptorType, types.MethodDescriptorType)):
+                            types.WrapperDescriptorType, types.MethodDescriptorType)) or _is_compiled_function(kind):
             owner = getattr(obj, "__self__", None)
             name = getattr(obj, "__qualname__", getattr(obj, "__name__", "?"))
             if owner is None or isinstance(owner, (types.ModuleType, type)):
-                where = owner.__name__ if isinstance(owner, types.ModuleType) else _module_of(owner) or "builtins"
+                where = (owner.__name__ if isinstance(owner, types.ModuleType)
+                         else _module_of(owner if owner is not None else obj) or "builtins")
                 return f"builtin:{where}.{name}:{library_version(where or 'builtins')}"
             return digest("bound builtin", name, self.token(owner))
         if isinstance(obj, functools.partial):
@@ -377,6 +383,11 @@ class Tokenizer:
         if found is not None:
             return found
         return digest("object", self.token(type(obj)), self._state(obj))
+
+
+def _is_compiled_function(kind: type) -> bool:
+    """Functions compiled by Cython (numpy's random methods, much of pandas): library code."""
+    return kind.__name__ in ("cython_function_or_method", "fused_cython_function")
 
 
 def _holds_native_state(kind: type) -> bool:
