@@ -90,15 +90,30 @@ class OnCluster(Remote):
 
 
 class ByValue:
-    """A function pickled by value (cloudpickle) that unpickles as the function itself."""
+    """A pickle made here with the user code it reaches by value (:mod:`.dask_code`), opened
+    on the worker by the task that reads it (:func:`opened`).
+
+    It stays bytes until then: Dask's scheduler unpickles the tasks it is given and pickles
+    them again for the workers, with cloudpickle's rules and not ours (by reference for a module
+    it can import: the worker's own copy of it).
+    """
+
+    __slots__ = ("payload",)
 
     def __init__(self, payload: bytes) -> None:
         self.payload = payload
 
     def __reduce__(self):
+        return ByValue, (self.payload,)
+
+
+def opened(value: Any) -> Any:
+    """A task's code or value as it was pickled, when it came as a :class:`ByValue`."""
+    if type(value) is ByValue:
         import cloudpickle
 
-        return cloudpickle.loads, (self.payload,)
+        return cloudpickle.loads(value.payload)
+    return value
 
 
 class RemoteNodeError(Exception):
@@ -120,14 +135,15 @@ class RemoteNodeError(Exception):
 def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple, persist: tuple | None) -> Computed:
     """The Dask task of one node (runs on a worker).
 
-    ``task`` is (the node's callable, its type and quality checks). Upstream values arrive as
+    ``task`` is (the node's callable, its type and quality checks), usually as a
+    :class:`ByValue`, as are values holding user code. Upstream values arrive as
     :class:`Computed`; they are sealed read-only before the call, as locally, because other
     tasks on this worker share them. ``previous`` is () or (the node's previous value,). The
     checks, the comparison with the previous value and the write to the persistent cache
     (``persist``: its file and size limit) run here, where the value is.
     """
-    fn, checks = task
-    args = {param: value_of(value) for param, value in kwargs.items()}
+    fn, checks = opened(task)
+    args = {param: value_of(opened(value)) for param, value in kwargs.items()}
     guards = {param: sharing.seal(value) for param, value in args.items()}
     handed = {param: sharing.handout(value) for param, value in args.items()}
     t0 = time.perf_counter()
@@ -149,7 +165,7 @@ def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple, persist: t
             sharing.undo(args[param], guard)
             raise RemoteNodeError(node, None, [], mutated=param)
     sharing.seal(value)
-    comparison = compare(value_of(previous[0]), value) if previous else None
+    comparison = compare(value_of(opened(previous[0])), value) if previous else None
     written = None
     if persist is not None:
         try:
