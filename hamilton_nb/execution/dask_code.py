@@ -120,7 +120,8 @@ def _refusal(exc: Exception, modules: list[types.ModuleType]) -> HamiltonError:
                     f"that sends the module's globals too.\n"
                     f"Fix: create `{name}` inside the function that uses it (or move it to a module of its "
                     f"own that the node does not reach), or run these nodes with another executor "
-                    f"(`--executor local` / `threads`).")
+                    f"(`--executor local` / `threads`). `DaskExecutor(ship_code=False)` leaves the module "
+                    f"to the workers' own import: right only while their copy is the same as this one.")
     return CodeNotSent(
         f"the code of this node cannot be sent to the Dask workers: {reason}.\n"
         "Fix: create the object that cannot be pickled inside the function that uses it, or run these "
