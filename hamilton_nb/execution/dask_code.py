@@ -26,58 +26,123 @@ import cloudpickle
 
 from ..errors import HamiltonError
 from ..graph.reach import is_library_module
+from .dask_tasks import ByValue
 
 _LOCK = threading.Lock()  # cloudpickle's by-value registry is process-wide: one pickle changes it at a time
+
+
+class Modules(dict):
+    """User modules pickled whole, once for all the tasks of one execute: name -> (the pickle of
+    its globals, the names of the user modules those refer to). Pickling a module by value
+    costs ~0.2 ms a function it holds; a helper module that many nodes call is paid for once."""
+
+
+class _Pickling:
+    """What one pickle (and the modules it pickles whole) registered and met."""
+
+    def __init__(self, modules: Modules | None) -> None:
+        self.modules = modules
+        self.registered = set(cloudpickle.list_registry_pickle_by_value())  # the user's own: left alone
+        self.added: dict[str, types.ModuleType] = {}  # registered here; unregistered after
+        self.whole: list[types.ModuleType] = []  # user modules pickled whole (globals and all)
+        self.seen: set[str] = set()
+
+    def note(self, name: Any) -> None:
+        """A function, class or module of module ``name`` is pickled: by value if it is user code."""
+        if isinstance(name, str) and name not in self.seen:
+            self.seen.add(name)
+            module = sys.modules.get(name)
+            if module is not None and name != "__main__" and name not in self.registered \
+                    and not is_library_module(name):
+                cloudpickle.register_pickle_by_value(module)
+                self.added[name] = module
+
+    def shares(self, module: types.ModuleType) -> bool:
+        """Is ``module`` pickled once, apart (rather than inside each pickle that reaches it)?"""
+        name = module.__name__
+        self.note(name)
+        return self.modules is not None and name in self.added and sys.modules.get(name) is module
+
+    def pickle_whole(self, module: types.ModuleType) -> None:
+        name = module.__name__
+        if name in self.modules:
+            return
+        self.modules[name] = None  # under way: a module that refers back to it gets its name
+        self.whole.append(module)
+        state = dict(vars(module))
+        state.pop("__builtins__", None)  # set again where it is opened
+        buffer = io.BytesIO()
+        pickler = _SharingPickler(buffer, self)
+        pickler.dump(state)
+        self.modules[name] = (buffer.getvalue(), frozenset(pickler.refs))
 
 
 class _UserCodePickler(cloudpickle.Pickler):
     """A cloudpickle pickler that sends every user module it meets by value."""
 
-    def __init__(self, file, registered: set[str], **kwargs: Any) -> None:
+    def __init__(self, file, pickling: _Pickling, **kwargs: Any) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL, **kwargs)
-        self.registered = registered  # by value already (the user's own registrations)
-        self.added: list[types.ModuleType] = []  # registered here; unregistered after
-        self.whole: list[types.ModuleType] = []  # user modules pickled whole (globals and all)
-        self._seen: set[str] = set()
+        self.pickling = pickling
 
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, types.ModuleType):
-            name = obj.__name__
-            if obj not in self.whole and name not in self.registered and not is_library_module(name):
-                self.whole.append(obj)
+            self.pickling.note(obj.__name__)
+            if obj.__name__ in self.pickling.added and obj not in self.pickling.whole:
+                self.pickling.whole.append(obj)
         elif isinstance(obj, (type, types.FunctionType)):
-            name = getattr(obj, "__module__", None)
-        else:
-            name = None
-        if isinstance(name, str) and name not in self._seen:
-            self._seen.add(name)
-            module = sys.modules.get(name)
-            if module is not None and name != "__main__" and name not in self.registered \
-                    and not is_library_module(name):
-                cloudpickle.register_pickle_by_value(module)
-                self.added.append(module)
+            self.pickling.note(getattr(obj, "__module__", None))
         return super().reducer_override(obj)
 
 
-def _pickled(obj: Any, sink: Any, **kwargs: Any) -> list[types.ModuleType]:
-    """Pickle ``obj`` into ``sink``; the user modules it reached (sent by value)."""
+class _SharingPickler(_UserCodePickler):
+    """...that refers to user modules by name, each pickled once in ``pickling.modules``."""
+
+    def __init__(self, file, pickling: _Pickling) -> None:
+        super().__init__(file, pickling)
+        self.refs: set[str] = set()
+
+    def persistent_id(self, obj: Any) -> Any:
+        if type(obj) is not types.ModuleType or not self.pickling.shares(obj):
+            return None
+        self.pickling.pickle_whole(obj)
+        self.refs.add(obj.__name__)
+        return obj.__name__
+
+
+def _pickled(obj: Any, sink: Any, modules: Modules | None = None, **kwargs: Any) -> _Pickling:
+    """Pickle ``obj`` into ``sink``; what it reached (the user modules sent by value)."""
     with _LOCK:
-        pickler = _UserCodePickler(sink, set(cloudpickle.list_registry_pickle_by_value()), **kwargs)
+        pickling = _Pickling(modules)
         try:
-            pickler.dump(obj)
+            if modules is None:
+                _UserCodePickler(sink, pickling, **kwargs).dump(obj)
+            else:
+                pickler = _SharingPickler(sink, pickling)
+                pickler.dump(obj)
+                pickling.refs = pickler.refs
         except Exception as exc:
-            raise _refusal(exc, pickler.whole) from exc
+            raise _refusal(exc, pickling.whole) from exc
         finally:
-            for module in pickler.added:
+            for module in pickling.added.values():
                 cloudpickle.unregister_pickle_by_value(module)
-        return pickler.added
+        return pickling
 
 
-def dumps(obj: Any) -> bytes:
-    """``obj`` pickled with the user code it reaches by value (for ``cloudpickle.loads``)."""
+def dumps(obj: Any, modules: Modules | None = None) -> ByValue:
+    """``obj`` pickled with the user code it reaches by value, to be :func:`~.dask_tasks.opened`
+    on a worker. With ``modules`` (one for all the pickles of an execute), the user modules it
+    reaches are pickled once there and the result carries the ones it needs."""
     buffer = io.BytesIO()
-    _pickled(obj, buffer)
-    return buffer.getvalue()
+    pickling = _pickled(obj, buffer, modules)
+    if modules is None:
+        return ByValue(buffer.getvalue())
+    needed, todo = {}, list(pickling.refs)
+    while todo:
+        name = todo.pop()
+        if name not in needed:
+            needed[name] = modules[name][0]
+            todo.extend(modules[name][1])
+    return ByValue(buffer.getvalue(), needed)
 
 
 class _Discard:
@@ -92,7 +157,7 @@ def reaches_user_code(value: Any) -> bool:
     walking its objects, not of copying its data.
     """
     try:
-        return bool(_pickled(value, _Discard(), buffer_callback=lambda buffer: False))
+        return bool(_pickled(value, _Discard(), buffer_callback=lambda buffer: False).added)
     except CodeNotSent:  # Dask may have a serializer of its own for it: left to Dask, as before
         return False
 

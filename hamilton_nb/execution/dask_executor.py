@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import HamiltonError
 from . import dask_code
 from .cache import nbytes_of
-from .dask_tasks import (ByValue, Computed, OnCluster, Outcome, RemoteNodeError, format_remote, outcome_of,
+from .dask_tasks import (Computed, OnCluster, Outcome, RemoteNodeError, format_remote, outcome_of,
                          run_remote)
 from .executors import Executor, _Waiting, require
 from .interrupts import CtrlC
@@ -108,25 +108,25 @@ class DaskExecutor(Executor):
             cluster.close()
 
     # ---- running -------------------------------------------------------------------------------
-    def _shippable(self, engine, step, version: str) -> Any:
+    def _shippable(self, step, version: str, modules: dask_code.Modules) -> Any:
         """What a node's task runs: (its callable, its checks), pickled with the user code they
         reach by value (:mod:`.dask_code`). A pickle by value holds that code and the globals it
         reads, so it is kept only while the node's version (which covers them) stays the same."""
         if version is UNBOUND:  # says nothing of the globals: pickled afresh
-            return self._ship(step)
+            return self._ship(step, modules)
         known = self._shipped.get(step.name)
         if known is not None and known[0] is step and known[1] == version:
             return known[2]
-        task = self._ship(step)
+        task = self._ship(step, modules)
         self._shipped[step.name] = (step, version, task)
         return task
 
-    def _ship(self, step) -> Any:
+    def _ship(self, step, modules: dask_code.Modules) -> Any:
         task = (step.callable, (step.check, step.quality_checks))
         if not self.ship_code:
             return task
         try:
-            return ByValue(dask_code.dumps(task))  # pickled here once per version, not by Dask at every submit
+            return dask_code.dumps(task, modules)  # pickled here once per version, not by Dask at every submit
         except dask_code.CodeNotSent as exc:
             raise dask_code.CodeNotSent(f"node `{step.name}` cannot run on the Dask workers: {exc}") from None
 
@@ -134,7 +134,7 @@ class DaskExecutor(Executor):
         """A value for the workers: as it is, or pickled here with the user code it reaches (an
         instance of a class from a user module) by value, so they don't read it with their own."""
         if self.ship_code and dask_code.reaches_user_code(value):
-            return ByValue(dask_code.dumps(value))
+            return dask_code.dumps(value)
         return value
 
     def run(self, run) -> None:
@@ -155,6 +155,7 @@ class DaskExecutor(Executor):
             if entry is not None:
                 previous[step.name] = self._place(client, step.name, entry.value, entry.version, send)
         waiting = _Waiting(stale)
+        modules = dask_code.Modules()  # user modules the tasks reach: each pickled once for them all
         futures: dict[str, Any] = {}
         outcomes: dict[str, Any] = {}
         by_key: dict[str, Any] = {}
@@ -172,7 +173,7 @@ class DaskExecutor(Executor):
                           for param, dep, _ in step.args if dep in futures or dep in placed}
                 before = (previous[step.name],) if step.name in previous else ()
                 key = f"{step.name}-{uuid.uuid4().hex}"
-                task = self._shippable(engine, step, memo[step.name])
+                task = self._shippable(step, memo[step.name], modules)
                 future = client.submit(run_remote, task, step.name, kwargs, before, run.persist_to(step), key=key,
                                        pure=False)
                 futures[step.name] = future

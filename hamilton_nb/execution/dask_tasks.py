@@ -10,8 +10,12 @@ A failure comes back as a :class:`RemoteNodeError`, formatted on the client
 """
 from __future__ import annotations
 
+import builtins
+import collections
+import io
 import pickle
 import time
+import types
 import traceback
 from typing import Any, Iterable
 
@@ -90,30 +94,66 @@ class OnCluster(Remote):
 
 
 class ByValue:
-    """A pickle made here with the user code it reaches by value (:mod:`.dask_code`), opened
-    on the worker by the task that reads it (:func:`opened`).
+    """A pickle made on the client with the user code it reaches by value (:mod:`.dask_code`),
+    opened on the worker by the task that reads it (:func:`opened`). ``modules``: the user
+    modules it refers to by name, pickled apart (name -> the pickle of their globals).
 
     It stays bytes until then: Dask's scheduler unpickles the tasks it is given and pickles
     them again for the workers, with cloudpickle's rules and not ours (by reference for a module
     it can import: the worker's own copy of it).
     """
 
-    __slots__ = ("payload",)
+    __slots__ = ("payload", "modules")
 
-    def __init__(self, payload: bytes) -> None:
-        self.payload = payload
+    def __init__(self, payload: bytes, modules: dict[str, bytes] | None = None) -> None:
+        self.payload, self.modules = payload, modules
 
     def __reduce__(self):
-        return ByValue, (self.payload,)
+        return ByValue, (self.payload, self.modules)
+
+
+class _Opening(pickle.Unpickler):
+    """Opens a :class:`ByValue`; each module it names is made once, from its pickled globals."""
+
+    def __init__(self, payload: bytes, modules: dict[str, bytes], made: dict[str, types.ModuleType]) -> None:
+        super().__init__(io.BytesIO(payload))
+        self.modules, self.made = modules, made
+
+    def persistent_load(self, name: str) -> types.ModuleType:
+        module = self.made.get(name)
+        if module is None:  # made before it is filled: modules may refer to each other
+            module = self.made[name] = types.ModuleType(name)
+            module.__dict__.update(_Opening(self.modules[name], self.modules, self.made).load())
+            module.__dict__["__builtins__"] = builtins.__dict__
+        return module
+
+
+# A worker's modules made from pickles, by all the pickles they came with (a module's own pickle
+# names the modules it refers to, whose content may differ): the tasks of an execute share the
+# modules they reach, as the nodes share them on the client, each unpickled once, not per task.
+_MADE: "collections.OrderedDict[tuple, dict]" = collections.OrderedDict()
+_MADE_KEPT = 32
 
 
 def opened(value: Any) -> Any:
     """A task's code or value as it was pickled, when it came as a :class:`ByValue`."""
-    if type(value) is ByValue:
-        import cloudpickle
+    if type(value) is not ByValue:
+        return value
+    import cloudpickle  # noqa: F401  (what the pickle calls to rebuild functions and classes)
 
-        return cloudpickle.loads(value.payload)
-    return value
+    if not value.modules:
+        return _Opening(value.payload, {}, {}).load()
+    key = tuple(sorted(value.modules.items()))
+    made = _MADE.get(key)
+    if made is not None:
+        _MADE.move_to_end(key)
+        return _Opening(value.payload, value.modules, made).load()
+    made = {}
+    opened_value = _Opening(value.payload, value.modules, made).load()
+    _MADE[key] = made
+    while len(_MADE) > _MADE_KEPT:
+        _MADE.popitem(last=False)
+    return opened_value
 
 
 class RemoteNodeError(Exception):
