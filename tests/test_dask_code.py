@@ -16,6 +16,7 @@ import cloudpickle
 import pandas as pd
 import pytest
 
+from hamilton_nb.errors import NodeExecutionError
 from hamilton_nb.execution import DaskExecutor
 from hamilton_nb.execution.dask_code import CodeNotSent
 from hamilton_nb.session import Session
@@ -208,3 +209,23 @@ def test_a_user_module_that_cannot_be_pickled_is_refused_with_the_fix(client, li
     assert "its global `LOCK` cannot be pickled" in message and "Fix: create `LOCK` inside the function" in message
     session.executor = "local"
     assert session.execute(["out"], result="dict") == {"out": 2}
+
+
+def test_a_failure_in_a_user_module_shows_its_file_and_line(client, lib):
+    lib.write("failing_t", """
+        class Rate:
+            def apply(self, v):
+                return v / undefined_rate
+
+        def f(v):
+            return Rate().apply(v) + 1
+        """)
+    import failing_t
+
+    session = session_with(client, "def out(x: int) -> int:\n    return failing_t.f(x)\n", {"failing_t": failing_t},
+                           x=1)
+    with pytest.raises(NodeExecutionError) as caught:
+        session.execute(["out"])
+    shown = caught.value.user_traceback
+    assert "failing_t.py\", line 7, in f\n    return Rate().apply(v) + 1" in shown
+    assert "failing_t.py\", line 4, in apply\n    return v / undefined_rate" in shown

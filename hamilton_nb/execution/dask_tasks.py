@@ -19,6 +19,7 @@ import types
 import traceback
 from typing import Any, Iterable
 
+from ..graph.reach import is_library_module, is_user_class
 from . import sharing
 from .cache import nbytes_of
 from .diff import compare
@@ -218,7 +219,8 @@ def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple, persist: t
 
 
 def _code_objects(fn: Any, depth: int = 2) -> Iterable:
-    """Code objects a node may run: the function, what it wraps, closures and global helpers."""
+    """Code objects a node may run: the function, what it wraps, closures, global helpers and the
+    functions and classes of user modules it names."""
     seen: set[int] = set()
     stack = [(fn, depth)]
     while stack:
@@ -228,6 +230,8 @@ def _code_objects(fn: Any, depth: int = 2) -> Iterable:
         seen.add(id(obj))
         code = getattr(obj, "__code__", None)
         if code is None:
+            if isinstance(obj, type) and is_user_class(obj):  # its methods
+                stack.extend((getattr(v, "__func__", v), level) for v in vars(obj).values())
             continue
         yield code
         yield from (c for c in code.co_consts if hasattr(c, "co_lines"))  # nested functions
@@ -243,8 +247,11 @@ def _code_objects(fn: Any, depth: int = 2) -> Iterable:
                 pass
         globs = getattr(obj, "__globals__", {})
         for name in code.co_names:
-            if callable(globs.get(name)):
-                stack.append((globs[name], level - 1))
+            found = globs.get(name)
+            if isinstance(found, types.ModuleType) and not is_library_module(found.__name__):
+                stack.extend((v, level - 1) for v in vars(found).values() if callable(v))  # mylib.f
+            elif callable(found):
+                stack.append((found, level - 1))
 
 
 def format_remote(error: RemoteNodeError, *functions: Any) -> str:
