@@ -8,6 +8,7 @@ the cluster are computed with the code the notebook has now — the answer of a 
 from __future__ import annotations
 
 import importlib
+import pickle
 import shutil
 import sys
 import textwrap
@@ -18,7 +19,9 @@ import pytest
 
 from hamilton_nb.errors import NodeExecutionError
 from hamilton_nb.execution import DaskExecutor
+from hamilton_nb.execution import dask_code
 from hamilton_nb.execution.dask_code import CodeNotSent
+from hamilton_nb.execution.dask_tasks import opened
 from hamilton_nb.session import Session
 
 from dask_cluster import local_client, on_workers, workers_import
@@ -229,3 +232,21 @@ def test_a_failure_in_a_user_module_shows_its_file_and_line(client, lib):
     shown = caught.value.user_traceback
     assert "failing_t.py\", line 7, in f\n    return Rate().apply(v) + 1" in shown
     assert "failing_t.py\", line 4, in apply\n    return v / undefined_rate" in shown
+
+
+def test_modules_that_import_each_other_are_pickled_once_and_opened_whole(lib):
+    lib.write("cycle_a", "import cycle_b\n\nK = 2\n\ndef f(v):\n    return cycle_b.g(v) * K\n")
+    lib.write("cycle_b", "import cycle_a\n\ndef g(v):\n    return v + cycle_a.K\n")
+    import cycle_a
+
+    namespace = {"cycle_a": cycle_a, "__name__": "test_dask_code_cell"}
+    exec("def first(x):\n    return cycle_a.f(x)\n\ndef second(x):\n    return cycle_a.f(x) + 1\n", namespace)
+    modules = dask_code.Modules()
+    tasks = [dask_code.dumps(namespace[name], modules) for name in ("first", "second")]
+    assert sorted(modules) == ["cycle_a", "cycle_b"]  # pickled once for both tasks
+    assert all(sorted(task.modules) == ["cycle_a", "cycle_b"] for task in tasks)
+    first, second = (opened(pickle.loads(pickle.dumps(task))) for task in tasks)
+    assert (first(1), second(1)) == (6, 7)
+    made = first.__globals__["cycle_a"]
+    assert made is not cycle_a and made.cycle_b.cycle_a is made  # their own copies, referring to each other
+    assert second.__globals__["cycle_a"] is made  # the tasks of an execute share them on a worker

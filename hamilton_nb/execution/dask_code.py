@@ -26,7 +26,7 @@ import cloudpickle
 
 from ..errors import HamiltonError
 from ..graph.reach import is_library_module
-from .dask_tasks import ByValue
+from .dask_tasks import ByValue, shared_module
 
 _LOCK = threading.Lock()  # cloudpickle's by-value registry is process-wide: one pickle changes it at a time
 
@@ -101,12 +101,12 @@ class _SharingPickler(_UserCodePickler):
         super().__init__(file, pickling)
         self.refs: set[str] = set()
 
-    def persistent_id(self, obj: Any) -> Any:
-        if type(obj) is not types.ModuleType or not self.pickling.shares(obj):
-            return None
-        self.pickling.pickle_whole(obj)
-        self.refs.add(obj.__name__)
-        return obj.__name__
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is types.ModuleType and self.pickling.shares(obj):
+            self.pickling.pickle_whole(obj)
+            self.refs.add(obj.__name__)
+            return shared_module, (obj.__name__,)
+        return super().reducer_override(obj)
 
 
 def _pickled(obj: Any, sink: Any, modules: Modules | None = None, **kwargs: Any) -> _Pickling:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import builtins
 import collections
-import io
 import pickle
+import threading
 import time
 import types
 import traceback
@@ -113,20 +113,35 @@ class ByValue:
         return ByValue, (self.payload, self.modules)
 
 
-class _Opening(pickle.Unpickler):
+class _Opening:
     """Opens a :class:`ByValue`; each module it names is made once, from its pickled globals."""
 
-    def __init__(self, payload: bytes, modules: dict[str, bytes], made: dict[str, types.ModuleType]) -> None:
-        super().__init__(io.BytesIO(payload))
+    def __init__(self, modules: dict[str, bytes], made: dict[str, types.ModuleType]) -> None:
         self.modules, self.made = modules, made
 
-    def persistent_load(self, name: str) -> types.ModuleType:
+    def load(self, payload: bytes) -> Any:
+        previous = getattr(_OPENING, "current", None)
+        _OPENING.current = self
+        try:
+            return pickle.loads(payload)
+        finally:
+            _OPENING.current = previous
+
+    def module(self, name: str) -> types.ModuleType:
         module = self.made.get(name)
         if module is None:  # made before it is filled: modules may refer to each other
             module = self.made[name] = types.ModuleType(name)
-            module.__dict__.update(_Opening(self.modules[name], self.modules, self.made).load())
+            module.__dict__.update(self.load(self.modules[name]))
             module.__dict__["__builtins__"] = builtins.__dict__
         return module
+
+
+_OPENING = threading.local()  # the opening under way in this thread
+
+
+def shared_module(name: str) -> types.ModuleType:
+    """A user module a :class:`ByValue` refers to by name (what its pickle calls)."""
+    return _OPENING.current.module(name)
 
 
 # A worker's modules made from pickles, by all the pickles they came with (a module's own pickle
@@ -143,14 +158,14 @@ def opened(value: Any) -> Any:
     import cloudpickle  # noqa: F401  (what the pickle calls to rebuild functions and classes)
 
     if not value.modules:
-        return _Opening(value.payload, {}, {}).load()
+        return _Opening({}, {}).load(value.payload)
     key = tuple(sorted(value.modules.items()))
     made = _MADE.get(key)
     if made is not None:
         _MADE.move_to_end(key)
-        return _Opening(value.payload, value.modules, made).load()
+        return _Opening(value.modules, made).load(value.payload)
     made = {}
-    opened_value = _Opening(value.payload, value.modules, made).load()
+    opened_value = _Opening(value.modules, made).load(value.payload)
     _MADE[key] = made
     while len(_MADE) > _MADE_KEPT:
         _MADE.popitem(last=False)
