@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import os
 import sys
-import sysconfig
 import traceback
 import uuid
 from typing import Any
 
 from ..errors import HamiltonError
+from . import dask_code
 from .cache import nbytes_of
-from .dask_tasks import (ByValue, Computed, OnCluster, Outcome, RemoteNodeError, format_remote, outcome_of,
+from .dask_tasks import (Computed, OnCluster, Outcome, RemoteNodeError, format_remote, outcome_of,
                          run_remote)
 from .executors import Executor, _Waiting, require
 from .interrupts import CtrlC
@@ -26,16 +26,6 @@ from .remote import fetch
 from .versions import UNBOUND
 
 _INLINE_BYTES = 64 * 2 ** 10  # values below this travel with the tasks instead of being scattered first
-
-
-def _installed(module: Any) -> bool:
-    """Is ``module`` part of Python or an installed package (so workers import it by name)?"""
-    path = getattr(module, "__file__", None)
-    if not path:
-        return True
-    path = os.path.realpath(path)
-    roots = {os.path.realpath(sysconfig.get_paths()[key]) for key in ("stdlib", "purelib", "platlib")}
-    return any(path.startswith(root + os.sep) for root in roots)
 
 
 class DaskExecutor(Executor):
@@ -51,10 +41,12 @@ class DaskExecutor(Executor):
     An output computed now comes back with its outcome and is cached here like a local value
     (its future is kept, so the tasks that read it still find it on the cluster).
     Values the stale nodes need that are here (inputs, values computed locally) are scattered
-    once and their futures kept, so a later execute reuses them. The code of node functions
-    from modules that are not installed packages (scripts next to yours, notebook cells) is
-    shipped by value (``ship_code``), so workers need only ``hamilton_nb`` and the libraries
-    the nodes import.
+    once and their futures kept, so a later execute reuses them. User code (notebook cells,
+    scripts and modules next to yours, editable installs: everything but Python and installed
+    libraries) that a task reaches, transitively, is shipped by value (``ship_code``), so the
+    workers run it exactly as this process has it — after an edit and ``importlib.reload``
+    too — and need only ``hamilton_nb`` and the libraries the nodes import. ``ship_code=False``
+    leaves pickling to Dask (by reference for importable modules: the workers' own copy).
     """
 
     name = "dask"
@@ -116,45 +108,34 @@ class DaskExecutor(Executor):
             cluster.close()
 
     # ---- running -------------------------------------------------------------------------------
-    def _shippable(self, engine, step, version: str) -> Any:
-        """What a node's task runs: (its callable, its checks), pickled, by value for code whose
-        module workers could not import. A pickle by value holds the globals the code reads, so
-        it is kept only while the node's version (which covers them) stays the same."""
+    def _shippable(self, step, version: str, modules: dask_code.Modules) -> Any:
+        """What a node's task runs: (its callable, its checks), pickled with the user code they
+        reach by value (:mod:`.dask_code`). A pickle by value holds that code and the globals it
+        reads, so it is kept only while the node's version (which covers them) stays the same."""
         if version is UNBOUND:  # says nothing of the globals: pickled afresh
-            return self._ship(engine, step)
+            return self._ship(step, modules)
         known = self._shipped.get(step.name)
         if known is not None and known[0] is step and known[1] == version:
             return known[2]
-        task = self._ship(engine, step)
+        task = self._ship(step, modules)
         self._shipped[step.name] = (step, version, task)
         return task
 
-    def _ship(self, engine, step) -> Any:
-        fn = step.callable
-        checks = (step.check, step.quality_checks)
-        task = (fn, checks)
+    def _ship(self, step, modules: dask_code.Modules) -> Any:
+        task = (step.callable, (step.check, step.quality_checks))
         if not self.ship_code:
             return task
-        node = engine.graph.nodes.get(step.name)
-        kinds = step.check if isinstance(step.check, tuple) else (step.check,)
-        modules = []
-        for candidate in (fn, getattr(node, "function", None), *kinds, *map(type, step.quality_checks)):
-            name = getattr(candidate, "__module__", None)
-            module = sys.modules.get(name) if name else None
-            if module is not None and name != "__main__" and name.split(".")[0] != "hamilton_nb" \
-                    and not _installed(module) and module not in modules:
-                modules.append(module)
-        import cloudpickle  # pickled here once per version, not by Dask at every submit
-
-        registered = set(cloudpickle.list_registry_pickle_by_value())
-        added = [m for m in modules if m.__name__ not in registered]
-        for module in added:
-            cloudpickle.register_pickle_by_value(module)
         try:
-            return ByValue(cloudpickle.dumps(task))
-        finally:
-            for module in added:
-                cloudpickle.unregister_pickle_by_value(module)
+            return dask_code.dumps(task, modules)  # pickled here once per version, not by Dask at every submit
+        except dask_code.CodeNotSent as exc:
+            raise dask_code.CodeNotSent(f"node `{step.name}` cannot run on the Dask workers: {exc}") from None
+
+    def _portable(self, value: Any) -> Any:
+        """A value for the workers: as it is, or pickled here with the user code it reaches (an
+        instance of a class from a user module) by value, so they don't read it with their own."""
+        if self.ship_code and dask_code.reaches_user_code(value):
+            return dask_code.dumps(value)
+        return value
 
     def run(self, run) -> None:
         stale = run.stale()
@@ -174,6 +155,7 @@ class DaskExecutor(Executor):
             if entry is not None:
                 previous[step.name] = self._place(client, step.name, entry.value, entry.version, send)
         waiting = _Waiting(stale)
+        modules = dask_code.Modules()  # user modules the tasks reach: each pickled once for them all
         futures: dict[str, Any] = {}
         outcomes: dict[str, Any] = {}
         by_key: dict[str, Any] = {}
@@ -191,7 +173,7 @@ class DaskExecutor(Executor):
                           for param, dep, _ in step.args if dep in futures or dep in placed}
                 before = (previous[step.name],) if step.name in previous else ()
                 key = f"{step.name}-{uuid.uuid4().hex}"
-                task = self._shippable(engine, step, memo[step.name])
+                task = self._shippable(step, memo[step.name], modules)
                 future = client.submit(run_remote, task, step.name, kwargs, before, run.persist_to(step), key=key,
                                        pure=False)
                 futures[step.name] = future
@@ -257,11 +239,11 @@ class DaskExecutor(Executor):
             return value.future
         value = fetch(value)  # kept by another cluster: through here
         if nbytes_of(value) < _INLINE_BYTES:
-            return value
+            return self._portable(value)
         known = self._sent.get(name)
         if known is not None and known[0] == version and known[1].client is client and known[1].status == "finished":
             return known[1]
-        send[name] = (value, version)
+        send[name] = (self._portable(value), version)
         return None
 
     @staticmethod

@@ -10,11 +10,16 @@ A failure comes back as a :class:`RemoteNodeError`, formatted on the client
 """
 from __future__ import annotations
 
+import builtins
+import collections
 import pickle
+import threading
 import time
+import types
 import traceback
 from typing import Any, Iterable
 
+from ..graph.reach import is_library_module, is_user_class
 from . import sharing
 from .cache import nbytes_of
 from .diff import compare
@@ -90,15 +95,81 @@ class OnCluster(Remote):
 
 
 class ByValue:
-    """A function pickled by value (cloudpickle) that unpickles as the function itself."""
+    """A pickle made on the client with the user code it reaches by value (:mod:`.dask_code`),
+    opened on the worker by the task that reads it (:func:`opened`). ``modules``: the user
+    modules it refers to by name, pickled apart (name -> the pickle of their globals).
 
-    def __init__(self, payload: bytes) -> None:
-        self.payload = payload
+    It stays bytes until then: Dask's scheduler unpickles the tasks it is given and pickles
+    them again for the workers, with cloudpickle's rules and not ours (by reference for a module
+    it can import: the worker's own copy of it).
+    """
+
+    __slots__ = ("payload", "modules")
+
+    def __init__(self, payload: bytes, modules: dict[str, bytes] | None = None) -> None:
+        self.payload, self.modules = payload, modules
 
     def __reduce__(self):
-        import cloudpickle
+        return ByValue, (self.payload, self.modules)
 
-        return cloudpickle.loads, (self.payload,)
+
+class _Opening:
+    """Opens a :class:`ByValue`; each module it names is made once, from its pickled globals."""
+
+    def __init__(self, modules: dict[str, bytes], made: dict[str, types.ModuleType]) -> None:
+        self.modules, self.made = modules, made
+
+    def load(self, payload: bytes) -> Any:
+        previous = getattr(_OPENING, "current", None)
+        _OPENING.current = self
+        try:
+            return pickle.loads(payload)
+        finally:
+            _OPENING.current = previous
+
+    def module(self, name: str) -> types.ModuleType:
+        module = self.made.get(name)
+        if module is None:  # made before it is filled: modules may refer to each other
+            module = self.made[name] = types.ModuleType(name)
+            module.__dict__.update(self.load(self.modules[name]))
+            module.__dict__["__builtins__"] = builtins.__dict__
+        return module
+
+
+_OPENING = threading.local()  # the opening under way in this thread
+
+
+def shared_module(name: str) -> types.ModuleType:
+    """A user module a :class:`ByValue` refers to by name (what its pickle calls)."""
+    return _OPENING.current.module(name)
+
+
+# A worker's modules made from pickles, by all the pickles they came with (a module's own pickle
+# names the modules it refers to, whose content may differ): the tasks of an execute share the
+# modules they reach, as the nodes share them on the client, each unpickled once, not per task.
+_MADE: "collections.OrderedDict[tuple, dict]" = collections.OrderedDict()
+_MADE_KEPT = 32
+
+
+def opened(value: Any) -> Any:
+    """A task's code or value as it was pickled, when it came as a :class:`ByValue`."""
+    if type(value) is not ByValue:
+        return value
+    import cloudpickle  # noqa: F401  (what the pickle calls to rebuild functions and classes)
+
+    if not value.modules:
+        return _Opening({}, {}).load(value.payload)
+    key = tuple(sorted(value.modules.items()))
+    made = _MADE.get(key)
+    if made is not None:
+        _MADE.move_to_end(key)
+        return _Opening(value.modules, made).load(value.payload)
+    made = {}
+    opened_value = _Opening(value.modules, made).load(value.payload)
+    _MADE[key] = made
+    while len(_MADE) > _MADE_KEPT:
+        _MADE.popitem(last=False)
+    return opened_value
 
 
 class RemoteNodeError(Exception):
@@ -120,14 +191,15 @@ class RemoteNodeError(Exception):
 def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple, persist: tuple | None) -> Computed:
     """The Dask task of one node (runs on a worker).
 
-    ``task`` is (the node's callable, its type and quality checks). Upstream values arrive as
+    ``task`` is (the node's callable, its type and quality checks), usually as a
+    :class:`ByValue`, as are values holding user code. Upstream values arrive as
     :class:`Computed`; they are sealed read-only before the call, as locally, because other
     tasks on this worker share them. ``previous`` is () or (the node's previous value,). The
     checks, the comparison with the previous value and the write to the persistent cache
     (``persist``: its file and size limit) run here, where the value is.
     """
-    fn, checks = task
-    args = {param: value_of(value) for param, value in kwargs.items()}
+    fn, checks = opened(task)
+    args = {param: value_of(opened(value)) for param, value in kwargs.items()}
     guards = {param: sharing.seal(value) for param, value in args.items()}
     handed = {param: sharing.handout(value) for param, value in args.items()}
     t0 = time.perf_counter()
@@ -149,7 +221,7 @@ def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple, persist: t
             sharing.undo(args[param], guard)
             raise RemoteNodeError(node, None, [], mutated=param)
     sharing.seal(value)
-    comparison = compare(value_of(previous[0]), value) if previous else None
+    comparison = compare(value_of(opened(previous[0])), value) if previous else None
     written = None
     if persist is not None:
         try:
@@ -162,7 +234,8 @@ def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple, persist: t
 
 
 def _code_objects(fn: Any, depth: int = 2) -> Iterable:
-    """Code objects a node may run: the function, what it wraps, closures and global helpers."""
+    """Code objects a node may run: the function, what it wraps, closures, global helpers and the
+    functions and classes of user modules it names."""
     seen: set[int] = set()
     stack = [(fn, depth)]
     while stack:
@@ -172,6 +245,8 @@ def _code_objects(fn: Any, depth: int = 2) -> Iterable:
         seen.add(id(obj))
         code = getattr(obj, "__code__", None)
         if code is None:
+            if isinstance(obj, type) and is_user_class(obj):  # its methods
+                stack.extend((getattr(v, "__func__", v), level) for v in vars(obj).values())
             continue
         yield code
         yield from (c for c in code.co_consts if hasattr(c, "co_lines"))  # nested functions
@@ -187,8 +262,11 @@ def _code_objects(fn: Any, depth: int = 2) -> Iterable:
                 pass
         globs = getattr(obj, "__globals__", {})
         for name in code.co_names:
-            if callable(globs.get(name)):
-                stack.append((globs[name], level - 1))
+            found = globs.get(name)
+            if isinstance(found, types.ModuleType) and not is_library_module(found.__name__):
+                stack.extend((v, level - 1) for v in vars(found).values() if callable(v))  # mylib.f
+            elif callable(found):
+                stack.append((found, level - 1))
 
 
 def format_remote(error: RemoteNodeError, *functions: Any) -> str:
