@@ -6,8 +6,8 @@ spans (grandalf's dummy vertices). Independent parts of the graph (connected com
 side by side, wrapping into a new band only when a band gets very wide; a layer never wraps.
 
 Every edge is routed so that it never passes through a box it doesn't connect: it runs
-straight when it can, otherwise through its slots, dropping out of a shorter box's layer
-vertically before it turns. Computed here rather than in the browser so the live widget and
+straight when it can, otherwise down a trunk of slots, leaving and entering a layer
+vertically wherever a slanted line would clip a neighbouring box. Computed here rather than in the browser so the live widget and
 the static SVG draw the same picture, and the widget's canvas can be exactly as tall as its
 content. Deterministic: grandalf keeps its vertices and edges in insertion order, and
 everything here is fed in the view's order.
@@ -149,29 +149,30 @@ def _layout_component(part: list[str], pairs: list[tuple[str, str]], size: dict)
     routes = {}
     for a, b in pairs:
         ra, rb = rank[a], rank[b]
-        xa, xb = pos[a][0], pos[b][0]
-        # a polyline that is clear by construction: vertical inside a layer (in the box's or
-        # the slot's own column), diagonal only in the empty gaps between layers
-        safe = [pos[a], (xa, bottoms[ra] + STUB)]
-        for r in range(ra + 1, rb):
-            x = xs[trunks[a][r]] - left
-            safe += [(x, tops[r] - STUB), (x, bottoms[r] + STUB)]
-        safe += [(xb, tops[rb] - STUB), pos[b]]
-        routes[(a, b)] = _straighten(safe, boxes, tops, bottoms, {a, b})
+        if rb == ra + 1 or _clear(pos[a], pos[b], boxes, tops, bottoms, {a, b}):
+            hops = [pos[a], pos[b]]  # straight when nothing is in the way
+        else:  # down its source's trunk, one slot per layer passed
+            hops = [pos[a]] + [(xs[trunks[a][r]] - left, mids[r]) for r in range(ra + 1, rb)] + [pos[b]]
+        points, r = [hops[0]], ra
+        for p, q in zip(hops, hops[1:]):
+            if not _clear(p, q, boxes, tops, bottoms, {a, b}):
+                # leave the layer vertically (in the box's or slot's own column), turn in the
+                # empty gap between layers, enter the next one vertically: clear by construction
+                points += [(p[0], bottoms[r] + STUB), (q[0], tops[r + 1] - STUB)]
+            points.append(q)
+            r += 1
+        routes[(a, b)] = _without_straight_bends(points)
     return _Laid(pos, routes, width, height)
 
 
-def _straighten(points: list, boxes: list, tops: list, bottoms: list, ends: set) -> list:
-    """``points`` with every bend dropped that the polyline can do without and stay clear of
-    the boxes it doesn't connect (so edges between neighbouring layers are straight)."""
-    kept, i = [points[0]], 0
-    while i < len(points) - 1:
-        j = len(points) - 1
-        while j > i + 1 and not _clear(points[i], points[j], boxes, tops, bottoms, ends):
-            j -= 1
-        kept.append(points[j])
-        i = j
-    return kept
+def _without_straight_bends(points: list) -> list:
+    """``points`` without the ones that lie on the line between their neighbours."""
+    kept = [points[0]]
+    for k in range(1, len(points) - 1):
+        (ax, ay), (bx, by), (cx, cy) = kept[-1], points[k], points[k + 1]
+        if abs((bx - ax) * (cy - ay) - (by - ay) * (cx - ax)) > 0.5 * max(1.0, abs(cx - ax) + abs(cy - ay)):
+            kept.append(points[k])
+    return kept + [points[-1]]
 
 
 def _clear(p, q, boxes, tops, bottoms, ends) -> bool:
