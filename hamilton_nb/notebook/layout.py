@@ -3,7 +3,8 @@
 A layered (Sugiyama) layout from grandalf: layers top to bottom (upstream first), box order
 within a layer chosen to reduce edge crossings, a long edge given a slot in every layer it
 spans (grandalf's dummy vertices). Independent parts of the graph (connected components) sit
-side by side, wrapping into a new band only when a band gets very wide; a layer never wraps.
+side by side, wrapping into a new band only when a band gets wider than the widget's canvas; a layer
+never wraps.
 
 Every edge is routed so that it never passes through a box it doesn't connect: it runs
 straight when it can, otherwise down a trunk of slots, leaving and entering a layer
@@ -19,7 +20,8 @@ from grandalf.layouts import SugiyamaLayout
 
 GAP_X, GAP_Y, MARGIN = 18, 44, 16
 COMPONENT_GAP = 36   # between independent parts of the graph
-BAND_PX = 1100       # components wrap into a new band past this width (or the widest component)
+BAND_PX = 660        # components wrap into a new band past this width (or the widest component's):
+                     # the widget's narrowest canvas (560 px) at its smallest zoom (0.85)
 SLOT_PX = 10         # width a long edge takes in a layer it passes
 CLEARANCE = 3        # an edge keeps at least this far from boxes it doesn't connect
 STUB = 3             # how far below/above its layer a routed edge turns
