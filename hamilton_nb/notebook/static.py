@@ -140,7 +140,8 @@ def _edge(source: dict, target: dict, route: list, label: str) -> str:
 def graph_svg(view) -> str:
     """The laid-out view as a standalone SVG (boxes coloured by state, arrows, a legend)."""
     nodes = view.nodes if view is not None else []
-    width = max(getattr(view, "width", 0) or 0, 560)
+    legend_w = 8 + sum(28 + len(state) * 7 for state in STATE_COLOURS)
+    width = max(getattr(view, "width", 0) or 0, 560, legend_w)
     height = (getattr(view, "height", 0) or 0) + LEGEND_PX
     placed = {n["data"]["id"]: n for n in nodes if "position" in n}
     edges = [_edge(placed[e["data"]["source"]], placed[e["data"]["target"]], e.get("route") or [],
