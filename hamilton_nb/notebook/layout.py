@@ -1,17 +1,17 @@
 """Where each box of a view goes, and the path each edge takes between boxes.
 
 A layered (Sugiyama) layout from grandalf: layers top to bottom (upstream first), box order
-within a layer chosen to reduce edge crossings, a long edge given a slot in every layer it
-spans (grandalf's dummy vertices). Independent parts of the graph (connected components) sit
-side by side, wrapping into a new band only when a band gets wider than the widget's canvas; a layer
-never wraps.
+within a layer chosen to reduce edge crossings, coordinates by Brandes-Köpf. A box's edges to
+layers further down share one trunk of slots, one slot per layer passed. Independent parts of
+the graph (connected components) sit side by side, wrapping into a new band only when a band
+gets wider than the widget's canvas; a layer never wraps.
 
 Every edge is routed so that it never passes through a box it doesn't connect: it runs
-straight when it can, otherwise down a trunk of slots, leaving and entering a layer
-vertically wherever a slanted line would clip a neighbouring box. Computed here rather than in the browser so the live widget and
-the static SVG draw the same picture, and the widget's canvas can be exactly as tall as its
-content. Deterministic: grandalf keeps its vertices and edges in insertion order, and
-everything here is fed in the view's order.
+straight when it can, otherwise down its source's trunk, leaving and entering a layer
+vertically wherever a slanted line would clip a neighbouring box. Computed here rather than
+in the browser so the live widget and the static SVG draw the same picture, and the widget's
+canvas can be exactly as tall as its content. Deterministic: grandalf keeps its vertices and
+edges in insertion order, and everything here is fed in the view's order.
 """
 from __future__ import annotations
 
