@@ -104,18 +104,35 @@ def _box(data: dict, pos: dict, classes: list[str]) -> str:
     return "".join(parts)
 
 
-def _edge(source: dict, target: dict, label: str) -> str:
-    (sx, sy), (tx, ty) = (source["position"]["x"], source["position"]["y"]), \
-        (target["position"]["x"], target["position"]["y"])
-    sh, th = source["data"]["h"] / 2, target["data"]["h"] / 2
-    if ty > sy + sh:  # downwards, the usual case: bottom edge to top edge
-        path = f"M{sx:.1f},{sy + sh:.1f} L{tx:.1f},{ty - th - 2:.1f}"
-    else:  # same row or upwards: an arc beside the boxes
-        bend = max(sx, tx) + 60
-        path = f"M{sx:.1f},{sy:.1f} Q{bend:.1f},{(sy + ty) / 2:.1f} {tx:.1f},{ty - th - 2:.1f}"
+def _rim(node: dict, towards: tuple[float, float], gap: float = 0.0) -> tuple[float, float]:
+    """Where the line from ``node``'s centre towards a point leaves its box (or ellipse),
+    ``gap`` px further out."""
+    cx, cy = node["position"]["x"], node["position"]["y"]
+    a, b = node["data"]["w"] / 2, node["data"]["h"] / 2
+    dx, dy = towards[0] - cx, towards[1] - cy
+    length = (dx * dx + dy * dy) ** 0.5
+    if length == 0:
+        return cx, cy
+    if "input" in node.get("classes", "").split():
+        t = 1 / ((dx / a) ** 2 + (dy / b) ** 2) ** 0.5
+    else:
+        t = min(a / abs(dx) if dx else float("inf"), b / abs(dy) if dy else float("inf"))
+    t += gap / length
+    return cx + dx * t, cy + dy * t
+
+
+def _edge(source: dict, target: dict, route: list, label: str) -> str:
+    """The edge along its route (the bend points the layout gave it), box rim to box rim."""
+    bends = [tuple(p) for p in route]
+    first = bends[0] if bends else (target["position"]["x"], target["position"]["y"])
+    last = bends[-1] if bends else (source["position"]["x"], source["position"]["y"])
+    points = [_rim(source, first)] + bends + [_rim(target, last, gap=1.5)]
+    path = "M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in points)
     out = f"<path d='{path}' fill='none' stroke='#999' stroke-width='1.2' marker-end='url(#arrow)'/>"
     if label:
-        out += (f"<text x='{(sx + tx) / 2 + 4:.1f}' y='{(sy + ty) / 2:.1f}' fill='#555' font-size='10'>"
+        k = (len(points) - 1) // 2
+        (ax, ay), (bx, by) = points[k], points[k + 1]
+        out += (f"<text x='{(ax + bx) / 2 + 4:.1f}' y='{(ay + by) / 2:.1f}' fill='#555' font-size='10'>"
                 f"{html.escape(label)}</text>")
     return out
 
@@ -123,10 +140,12 @@ def _edge(source: dict, target: dict, label: str) -> str:
 def graph_svg(view) -> str:
     """The laid-out view as a standalone SVG (boxes coloured by state, arrows, a legend)."""
     nodes = view.nodes if view is not None else []
-    width = max(getattr(view, "width", 0) or 0, 560)
+    legend_w = 8 + sum(28 + len(state) * 7 for state in STATE_COLOURS)
+    width = max(getattr(view, "width", 0) or 0, 560, legend_w)
     height = (getattr(view, "height", 0) or 0) + LEGEND_PX
     placed = {n["data"]["id"]: n for n in nodes if "position" in n}
-    edges = [_edge(placed[e["data"]["source"]], placed[e["data"]["target"]], str(e["data"].get("label", "")))
+    edges = [_edge(placed[e["data"]["source"]], placed[e["data"]["target"]], e.get("route") or [],
+                   str(e["data"].get("label", "")))
              for e in (view.edges if view is not None else [])
              if e["data"]["source"] in placed and e["data"]["target"] in placed]
     boxes = [_box(n["data"], n["position"], n.get("classes", "").split()) for n in placed.values()]

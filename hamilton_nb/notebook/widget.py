@@ -21,7 +21,7 @@ from .style import CHANGED_COLOUR, FONT_PX, MAX_ZOOM, MIN_ZOOM, SELECTED_COLOUR,
 FLUSH_SECONDS = 0.2
 CANVAS_PX = (160, 640)  # the canvas is as tall as the picture, within these bounds
 DETAILS_PX = 470
-GRAPH_MIN_PX = 560      # the graph's canvas is at least this wide (the layout wraps rows to fit it)
+GRAPH_MIN_PX = 560      # the graph's canvas is at least this wide (wider pictures pan and zoom)
 PICKED = "picked"       # class of the selected node (cytoscape's own selection is turned off)
 
 STYLE = [
@@ -35,6 +35,11 @@ STYLE = [
     {"selector": "edge", "style": {
         "curve-style": "bezier", "target-arrow-shape": "triangle", "width": 1.2,
         "line-color": "#999", "target-arrow-color": "#999"}},
+    # an edge the layout bent around boxes it doesn't connect: through its bend points, which
+    # the layout gives relative to the line between the two box centres
+    {"selector": "edge.routed", "style": {
+        "curve-style": "segments", "edge-distances": "node-position",
+        "segment-distances": "data(dists)", "segment-weights": "data(weights)"}},
     # only aggregated edges carry a count: a mapping on every edge warns once per edge without one
     {"selector": "edge[label]", "style": {"label": "data(label)", "font-size": 10, "color": "#555",
                                           "text-background-color": "#ffffff", "text-background-opacity": 1}},
