@@ -688,8 +688,6 @@ def test_arrow_dictionary_columns_count_their_dictionary_order():
     assert token(column([0, 1], ["a", "b"])) == token(column([0, 1], ["a", "b"]))
 
 
-@pytest.mark.xfail(strict=True, reason="Tokenizer.token reads a bare float (np.float64 included) by repr, which "
-                                       "shows every NaN as 'nan'; inside containers and columns the bits are read")
 @pytest.mark.parametrize("kind", [float, np.float64])
 def test_a_bare_float_keeps_its_nan_payload(kind):
     assert token(kind(from_bits(0x7FF8000000000001))) != token(kind(NAN))

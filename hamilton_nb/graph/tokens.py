@@ -30,6 +30,7 @@ import pathlib
 import pickle
 import random
 import re
+import struct
 import sys
 import threading
 import types
@@ -131,6 +132,9 @@ class Tokenizer:
     def token(self, obj: Any) -> str:
         """Content token of ``obj``; raises :class:`Untracked`."""
         if isinstance(obj, SIMPLE):
+            if isinstance(obj, (float, complex)) and obj != obj:  # every NaN reprs as 'nan': its bits
+                parts = (obj.real, obj.imag) if isinstance(obj, complex) else (obj,)
+                return f"{type(obj).__name__}:nan:{struct.pack(f'<{len(parts)}d', *parts).hex()}"
             return f"{type(obj).__name__}:{obj!r}"
         key = id(obj)
         found = self._memo.get(key)
