@@ -46,8 +46,17 @@ class ExtensionIndex:
         self._seen: dict[type, tuple] = {}  # class -> its attribute values when last read
         self._found: dict[type, dict[str, Any]] = {}  # class -> {name: user code}
         self.names: frozenset[str] = frozenset()
+        self._watched: tuple[tuple, list[type]] = ((), [])
 
     def _classes(self) -> list[type]:
+        """The watched classes and their library bases (worked out again only when pandas or
+        polars is first imported)."""
+        key = tuple(id(sys.modules.get(name)) for name in _WATCHED)
+        if self._watched[0] != key:
+            self._watched = (key, self._find_classes())
+        return self._watched[1]
+
+    def _find_classes(self) -> list[type]:
         classes: dict[type, None] = {}
         for module_name, names in _WATCHED.items():
             module = sys.modules.get(module_name)
