@@ -346,6 +346,7 @@ class Engine:
                     plan.dirty.update(s.name for s in check)  # not looked at now
                     frames.used(outputs)
                     report.seconds = time.perf_counter() - started
+                    self._note_earlier(report)
                     self.last_report = report
                     return record.frame.copy(deep=False)
             guards = {name: sharing.seal(value) for name, value in values.items()}
@@ -378,8 +379,15 @@ class Engine:
             self.release_orphans()
             self.fit_budget()
         report.seconds = time.perf_counter() - started
+        self._note_earlier(report)
         self.last_report = report
         return out
+
+    def _note_earlier(self, report: ExecutionReport) -> None:
+        """Put in ``report`` what other executes (a live output's) recomputed of its nodes since the last edit."""
+        found = self.changes.earlier(report.steps, report)
+        report.earlier = {n: (comparison, run.by if isinstance(run, ExecutionReport) else "an earlier execute")
+                          for n, (comparison, run) in found.items() if n not in report.computed}
 
     @staticmethod
     def _downstream(overrides: Iterable[str], steps: list[Step]) -> frozenset[str]:
