@@ -6,6 +6,7 @@ outputs below are what the screen (and the saved notebook) shows after the whole
 from __future__ import annotations
 
 import queue
+import re
 
 import nbformat
 import pytest
@@ -141,6 +142,8 @@ def test_live_outputs_follow_edits_until_stopped(live):
     page, text = shown(live[7]), shown(live[7], "text/plain")
     assert "<td>0.15</td>" in page  # recomputed after the edits: (spend * 3) / (spend * 20)
     assert "<td>9.0</td>" in shown(live[8])  # the twin's output followed too
+    printed = "".join(o.get("text", "") for o in live[10].outputs)  # the edit's receipt, then the live updates
+    assert printed.splitlines()[1].startswith("2 recomputed by live outputs (doubled, ratio); 0 stale now")
     assert "Stopped 2 live outputs." in "".join(o.get("text", "") for o in live[11].outputs)
     assert text.startswith("⚠ stale: `doubled` changed")  # after `off`, the last edit only marks it
     assert "● live" not in page
@@ -225,6 +228,8 @@ def test_a_failing_live_update_shows_in_its_output_not_in_the_cell_that_caused_i
     [update] = [m for m in fixed if m["msg_type"] == "update_display_data"]
     text = update["content"]["data"]["text/plain"]
     assert text.startswith("● live") and "-4.0" in text and "stale" not in text
+    assert re.match(r"● live: updated after the edit of `fragile` \(cell \[\d+\]\): 1 recomputed: 1 changed "
+                    r"\(fragile: 3 of 3 rows differ, max \|Δ\| 4\), 0 same", text)
 
 
 # ---- a terminal IPython (no kernel): plain results, nothing tracked ---------------------------------
