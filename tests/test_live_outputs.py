@@ -386,3 +386,18 @@ def test_after_live_off_the_banner_says_re_running_the_cell_makes_it_live_again(
     assert first.startswith("⚠ stale: `spend_per_signup` changed")
     assert "add `--live`" not in first and "it has `--live`, so it follows edits again" in first
     assert "updated after" not in text
+
+
+def test_a_changed_global_supersedes_the_facts_of_the_executes_before_it(ip):
+    ip.ok("FACTOR = 10")
+    ip.ok("%%hamilton features\n" + test_result_stamp.FEATURES)
+    ip.ok("%hamilton_inputs spend=pd.Series([1.0, 2, 3])")
+    ip.ok("%hamilton_execute doubled scaled")
+    ip.ok("%%hamilton features\n" + test_result_stamp.FEATURES.replace("spend * 2", "spend * 3"))
+    ip.ok("%hamilton_execute doubled")
+    assert set(hamilton_nb.get_session().changed) == {"doubled"}
+    ip.ok("FACTOR = 20")  # an edit too: what the execute before changed is no longer news
+    out = ip.ok("%hamilton_execute doubled scaled -v").out
+    assert hamilton_nb.get_session().changed == {"scaled": "3 of 3 rows differ, max |Δ| 30"}
+    assert "1 recomputed: 1 changed (scaled: 3 of 3 rows differ, max |Δ| 30), 0 same" in out
+    assert "since the last edit" not in out

@@ -59,7 +59,8 @@ class Engine:
         self.executor = _executors.resolve(executor)  # local, threads, dask or an Executor
         self.versions = _Versions(graph, self._forgotten)
         self.cache = ValueCache(memory_budget)
-        self.changes = ChangeLog()  # what the last execute changed; previous values for diffs
+        self.changes = ChangeLog()  # what executes since the last edit changed; previous values for diffs
+        self.versions.on_edit = self.changes.edited  # an edited global or helper is an edit too
         self.persistent = None  # an execution.persistent.PersistentCache, when enabled
         self.config: dict[str, Any] = {}
         self.inputs: dict[str, Any] = {}
