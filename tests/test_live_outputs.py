@@ -6,12 +6,14 @@ outputs below are what the screen (and the saved notebook) shows after the whole
 from __future__ import annotations
 
 import queue
+import re
 
 import nbformat
 import pytest
 from jupyter_client import KernelManager
 from nbclient import NotebookClient
 
+import hamilton_nb
 import test_result_stamp
 
 SETUP = """
@@ -140,6 +142,8 @@ def test_live_outputs_follow_edits_until_stopped(live):
     page, text = shown(live[7]), shown(live[7], "text/plain")
     assert "<td>0.15</td>" in page  # recomputed after the edits: (spend * 3) / (spend * 20)
     assert "<td>9.0</td>" in shown(live[8])  # the twin's output followed too
+    printed = "".join(o.get("text", "") for o in live[10].outputs)  # the edit's receipt, then the live updates
+    assert printed.splitlines()[1].startswith("2 recomputed by live outputs (doubled, ratio); 0 stale now")
     assert "Stopped 2 live outputs." in "".join(o.get("text", "") for o in live[11].outputs)
     assert text.startswith("⚠ stale: `doubled` changed")  # after `off`, the last edit only marks it
     assert "● live" not in page
@@ -224,6 +228,8 @@ def test_a_failing_live_update_shows_in_its_output_not_in_the_cell_that_caused_i
     [update] = [m for m in fixed if m["msg_type"] == "update_display_data"]
     text = update["content"]["data"]["text/plain"]
     assert text.startswith("● live") and "-4.0" in text and "stale" not in text
+    assert re.match(r"● live: updated after the edit of `fragile` \(cell \[\d+\]\): 1 recomputed: 1 changed "
+                    r"\(fragile: 3 of 3 rows differ, max \|Δ\| 4\), 0 same", text)
 
 
 # ---- a terminal IPython (no kernel): plain results, nothing tracked ---------------------------------
@@ -258,3 +264,140 @@ def test_unloading_the_extension_stops_watching(ip):
                        for c in ip.shell.events.callbacks["post_run_cell"])
     finally:
         ip.ok("%load_ext hamilton_nb")
+
+
+# ---- what a live update says, and what it leaves for `-v`, `%hamilton_diff` and receipts -------------
+from IPython.core.displaypub import DisplayPublisher  # noqa: E402
+
+
+class ZMQDisplayPublisher(DisplayPublisher):
+    """Stands in for a kernel's publisher (the tracker redraws outputs only behind a kernel):
+    keeps every output by display id as a front end would, updates applied."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.outputs: dict[str, dict] = {}
+
+    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs) -> None:
+        display_id = (transient or {}).get("display_id")
+        if display_id is not None and (update or display_id not in self.outputs):
+            self.outputs[display_id] = data
+
+
+@pytest.fixture
+def front_end(ip):
+    """The ``ip`` notebook, its outputs redrawn as in Jupyter; ``front_end.screen()`` is the text
+    of every tracked output, oldest first."""
+    shell, saved = ip.shell, ip.shell.display_pub
+    publisher = shell.display_pub = ZMQDisplayPublisher(shell=shell)
+    ip.screen = lambda: [data["text/plain"] for data in publisher.outputs.values()]
+    try:
+        yield ip
+    finally:
+        from hamilton_nb.notebook import live
+
+        live.tracker(shell).shown.clear()
+        shell.display_pub = saved
+
+
+SIGNUPS = '''
+%%hamilton features
+def spend_per_signup(spend: pd.Series, signups: pd.Series) -> pd.Series:
+    return spend / signups
+
+def double_spend(spend: pd.Series) -> pd.Series:
+    return spend * 2
+'''
+SIGNUP_INPUTS = ("spend = pd.Series([10.0, 10, 20, 40, 40, 50])\nsignups = pd.Series([1.0, 10, 50, 100, 200, 400])\n"
+                 "%hamilton_inputs spend=spend signups=signups")
+
+
+def edited_signups(front_end) -> str:
+    """Show ``spend_per_signup`` live, then edit it; returns what the editing cell printed."""
+    front_end.ok(SIGNUPS)
+    front_end.ok(SIGNUP_INPUTS)
+    front_end.ok("%hamilton_execute spend_per_signup double_spend -v --live")
+    [before] = front_end.screen()
+    assert before.startswith("● live: follows edits")
+    return front_end.ok(SIGNUPS.replace("spend / signups", "spend / signups * 100")).out
+
+
+def test_a_live_update_says_which_edit_it_followed_and_what_changed(front_end):
+    edited_signups(front_end)
+    [text] = front_end.screen()
+    count = front_end.shell.execution_count  # the editing cell's (kept: this shell stores no history)
+    assert text.splitlines()[0] == (
+        f"● live: updated after the edit of `spend_per_signup` (cell [{count}]): 1 recomputed: 1 changed "
+        "(spend_per_signup: 6 of 6 rows differ, max |Δ| 990), 0 same (follows edits; `%hamilton_live off` stops)")
+    assert "1000.0" in text  # the new values: 10 / 1 * 100
+
+
+def test_the_next_verbose_execute_reports_what_the_live_output_recomputed(front_end):
+    edited_signups(front_end)
+    out = front_end.ok("%hamilton_execute spend_per_signup double_spend -v").out
+    lines = out.splitlines()
+    assert lines[0].startswith("0 computed, 2 from cache")  # true of this execute
+    assert lines[1] == ("  1 recomputed: 1 changed (spend_per_signup: 6 of 6 rows differ, max |Δ| 990), 0 same"
+                        " — by a live output, since the last edit")
+    assert hamilton_nb.get_session().changed == {"spend_per_signup": "6 of 6 rows differ, max |Δ| 990"}
+    # only the nodes a request needs: `double_spend` alone was not recomputed
+    assert "recomputed" not in front_end.ok("%hamilton_execute double_spend -v").out
+    front_end.ok("spend2 = spend + 1\n%hamilton_inputs spend=spend2")  # the next change supersedes them
+    assert front_end.screen()[0].startswith("● live: updated after input `spend` changed")
+    lines = front_end.ok("%hamilton_execute spend_per_signup -v").out.splitlines()
+    assert lines[1] == ("  1 recomputed: 1 changed (spend_per_signup: 6 of 6 rows differ, max |Δ| 100), 0 same"
+                        " — by a live output, since the last edit")
+
+
+def test_diff_shows_the_change_a_live_output_recomputed(front_end):
+    edited_signups(front_end)
+    diff = front_end.ok("%hamilton_diff spend_per_signup").value
+    assert diff.detail == "6 of 6 rows differ, max |Δ| 990"
+    assert diff.rows.loc[0].tolist() == [10.0, 1000.0, 990.0]
+
+
+def test_the_receipt_and_the_states_agree_after_live_outputs_recompute(front_end):
+    out = edited_signups(front_end).splitlines()
+    assert out[0] == "features: 2 functions; changed: spend_per_signup; now stale: spend_per_signup"
+    assert out[1] == "1 recomputed by live outputs (spend_per_signup); 0 stale now"
+    assert "stale" not in set(front_end.states().values())
+
+
+def test_live_outputs_recompute_part_of_what_an_edit_made_stale(front_end):
+    wide = "%%hamilton big\n" + "\n".join(
+        f"def f_{i}(x: pd.Series) -> pd.Series:\n    return x * {{factor}} + {i}\n" for i in range(30))
+    front_end.ok(wide.format(factor=2))
+    front_end.ok("%hamilton_inputs x=pd.Series([1.0, 2.0])")
+    front_end.ok("%hamilton_execute --all")
+    front_end.ok("%hamilton_execute f_0 f_1 f_2 --live")
+    out = front_end.ok(wide.format(factor=3)).out.splitlines()
+    assert out[0].endswith("now stale 30: f_0, f_1, f_2 … f_29")
+    assert out[1] == "3 recomputed by live outputs (f_0, f_1, f_2); 27 stale now (f_3, f_4, f_5 … f_29)"
+    states = list(front_end.states().values())
+    assert states.count("stale") == 27 and states.count("fresh") == 3
+
+
+def test_after_live_off_the_banner_says_re_running_the_cell_makes_it_live_again(front_end):
+    edited_signups(front_end)
+    assert "Stopped 1 live output." in front_end.ok("%hamilton_live off").out
+    front_end.ok(SIGNUPS.replace("spend / signups", "spend / signups * 10"))
+    [text] = front_end.screen()
+    first = text.splitlines()[0]
+    assert first.startswith("⚠ stale: `spend_per_signup` changed")
+    assert "add `--live`" not in first and "it has `--live`, so it follows edits again" in first
+    assert "updated after" not in text
+
+
+def test_a_changed_global_supersedes_the_facts_of_the_executes_before_it(ip):
+    ip.ok("FACTOR = 10")
+    ip.ok("%%hamilton features\n" + test_result_stamp.FEATURES)
+    ip.ok("%hamilton_inputs spend=pd.Series([1.0, 2, 3])")
+    ip.ok("%hamilton_execute doubled scaled")
+    ip.ok("%%hamilton features\n" + test_result_stamp.FEATURES.replace("spend * 2", "spend * 3"))
+    ip.ok("%hamilton_execute doubled")
+    assert set(hamilton_nb.get_session().changed) == {"doubled"}
+    ip.ok("FACTOR = 20")  # an edit too: what the execute before changed is no longer news
+    out = ip.ok("%hamilton_execute doubled scaled -v").out
+    assert hamilton_nb.get_session().changed == {"scaled": "3 of 3 rows differ, max |Δ| 30"}
+    assert "1 recomputed: 1 changed (scaled: 3 of 3 rows differ, max |Δ| 30), 0 same" in out
+    assert "since the last edit" not in out

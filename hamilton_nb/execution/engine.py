@@ -59,7 +59,8 @@ class Engine:
         self.executor = _executors.resolve(executor)  # local, threads, dask or an Executor
         self.versions = _Versions(graph, self._forgotten)
         self.cache = ValueCache(memory_budget)
-        self.changes = ChangeLog()  # what the last execute changed; previous values for diffs
+        self.changes = ChangeLog()  # what executes since the last edit changed; previous values for diffs
+        self.versions.on_edit = self.changes.edited  # an edited global or helper is an edit too
         self.persistent = None  # an execution.persistent.PersistentCache, when enabled
         self.config: dict[str, Any] = {}
         self.inputs: dict[str, Any] = {}
@@ -346,6 +347,7 @@ class Engine:
                     plan.dirty.update(s.name for s in check)  # not looked at now
                     frames.used(outputs)
                     report.seconds = time.perf_counter() - started
+                    self._note_earlier(report)
                     self.last_report = report
                     return record.frame.copy(deep=False)
             guards = {name: sharing.seal(value) for name, value in values.items()}
@@ -378,8 +380,15 @@ class Engine:
             self.release_orphans()
             self.fit_budget()
         report.seconds = time.perf_counter() - started
+        self._note_earlier(report)
         self.last_report = report
         return out
+
+    def _note_earlier(self, report: ExecutionReport) -> None:
+        """Put in ``report`` what other executes (a live output's) recomputed of its nodes since the last edit."""
+        found = self.changes.earlier(report.steps, report)
+        report.earlier = {n: (comparison, run.by if isinstance(run, ExecutionReport) else "an earlier execute")
+                          for n, (comparison, run) in found.items() if n not in report.computed}
 
     @staticmethod
     def _downstream(overrides: Iterable[str], steps: list[Step]) -> frozenset[str]:

@@ -44,6 +44,10 @@ class ExecutionReport:
     same: list[str] = dataclasses.field(default_factory=list)  # recomputed, same value as before
     steps: Sequence[str] = ()  # every node the request needs, in dependency order
     restored: list[str] = dataclasses.field(default_factory=list)  # earlier versions made current again
+    # nodes of this request that other executes (a live output's, say) recomputed since the last
+    # edit: name -> (how the value compares with the one before, who recomputed it)
+    earlier: dict[str, tuple[Comparison, str]] = dataclasses.field(default_factory=dict)
+    by: str = "an earlier execute"  # who ran this execute, as later reports name it
 
     @property
     def cached(self) -> list[str]:
@@ -64,6 +68,9 @@ class ExecutionReport:
                  f"in {format_seconds(self.seconds)}"]
         if self.changed or self.same:
             lines.append("  " + self._changes())
+        if self.earlier:
+            who = sorted({by for _, by in self.earlier.values()})
+            lines.append("  " + self.since_edit(own=False) + f" — by {' and '.join(who)}, since the last edit")
         if len(self.computed) <= LISTED:
             for name, seconds in self.computed.items():
                 outcome = "  changed" if name in self.changed else "  same value" if name in self.same else ""
@@ -82,11 +89,29 @@ class ExecutionReport:
 
     def _changes(self) -> str:
         """``11 recomputed: 3 changed (f_12: 40 of 1000 rows differ, max |Δ| 0.3; …), 8 same``."""
-        shown = list(self.changed.items())[:CHANGES_SPELLED_OUT]
-        details = "; ".join(f"{name}: {detail}" for name, detail in shown)
-        more = "; …" if len(self.changed) > len(shown) else ""
-        changed = f"{len(self.changed)} changed" + (f" ({details}{more})" if shown else "")
-        return f"{len(self.changed) + len(self.same)} recomputed: {changed}, {len(self.same)} same"
+        return recomputed_text(self.changed, len(self.same))
+
+    def since_edit(self, own: bool = True, earlier: bool = True) -> str:
+        """What recomputes since the last edit did to this request's nodes: this execute's own
+        (``own``) and other executes' (``earlier``), in the words of :meth:`_changes`."""
+        changed: dict[str, str] = dict(self.changed) if own else {}
+        same = len(self.same) if own else 0
+        if earlier:
+            for name, (comparison, _) in self.earlier.items():
+                if comparison.same:
+                    same += 1
+                else:
+                    changed[name] = comparison.detail
+        return recomputed_text(changed, same)
+
+
+def recomputed_text(changed: dict[str, str], same: int) -> str:
+    """``11 recomputed: 3 changed (f_12: 40 of 1000 rows differ, max |Δ| 0.3; …), 8 same``."""
+    shown = list(changed.items())[:CHANGES_SPELLED_OUT]
+    details = "; ".join(f"{name}: {detail}" for name, detail in shown)
+    more = "; …" if len(changed) > len(shown) else ""
+    text = f"{len(changed)} changed" + (f" ({details}{more})" if shown else "")
+    return f"{len(changed) + same} recomputed: {text}, {same} same"
 
 
 class Listener:

@@ -19,7 +19,7 @@ import os
 import sys
 import types
 import uuid
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..graph import FunctionGraph
 from ..graph.fingerprint import code_digest, digest
@@ -157,6 +157,9 @@ class Versioner:
         self._settings = settings_token()  # library settings every value is computed under
         self._run = uuid.uuid4().hex  # untracked versions are unique to this process…
         self._epoch = 0  # …and to one execute
+        # told the versions forgotten when a re-read finds that what a node reaches was edited
+        # (a global, a helper): to the engine an edit like any other
+        self.on_edit: Callable[[dict[str, str | None]], None] | None = None
 
     # ---- invalidation -----------------------------------------------------------------
     def invalidate(self, names: Iterable[str]) -> dict[str, str | None]:
@@ -262,7 +265,7 @@ class Versioner:
         """Re-read what ``names`` reach (helpers, classes, constants, data, modules); invalidate those
         that changed. Returns the forgotten versions, as :meth:`invalidate` does."""
         nodes = self.graph.nodes
-        changed = []
+        changed, edited = [], []
         tokenizer = None
         for name in names:
             node = nodes.get(name)
@@ -282,6 +285,7 @@ class Versioner:
                 self._reach[name] = (reach, (), token, True)
                 if known is not None and token != known[2]:
                     changed.append(name)
+                    edited.append(name)
                 continue
             snapshot = reach.snapshot()
             if same_function and known[3] and len(snapshot) == len(known[1]) \
@@ -309,7 +313,14 @@ class Versioner:
             # different content (or an untracked one) changes the version.
             if known is not None and (token != known[2] or was_untracked):
                 changed.append(name)
-        return self.invalidate(changed) if changed else {}
+                if token != known[2]:  # an untracked node read again is no edit
+                    edited.append(name)
+        if not changed:
+            return {}
+        forgotten = self.invalidate(changed)
+        if edited and self.on_edit is not None:
+            self.on_edit(forgotten)
+        return forgotten
 
     # ---- reading ----------------------------------------------------------------------
     def known(self, name: str) -> str | None:

@@ -21,6 +21,7 @@ import logging
 import uuid
 from typing import Any, Callable, Mapping, Sequence
 
+from ..execution.report import abbreviate
 from ..result_stamp import ResultStamp, changes, reread_globals, stamp
 
 logger = logging.getLogger("hamilton_nb")
@@ -59,6 +60,8 @@ class Shown:
     stale_outputs: tuple[str, ...] = ()  # which of its outputs the banner says are old
     error: str = ""  # a live output's failed update, shown above its last good values
     failed_at: tuple = ()  # the versions that update failed at; retried once they change
+    updated: str = ""  # a live output's last update: what triggered it and what it recomputed
+    was_live: bool = False  # stopped by `%hamilton_live off`: its cell has `--live` already
 
 
 class Tracker:
@@ -70,7 +73,8 @@ class Tracker:
         self.shown: collections.OrderedDict[str, Shown] = collections.OrderedDict()
         self._pending: dict[int, tuple[Any, Request, bool]] = {}  # id(value) -> (value, request, live)
         self._cell_id: str | None = None
-        self._execution_count = 0
+        self._cell_number: int | None = None  # the execution count of the cell that just ran
+        self._live_computed: dict[str, None] = {}  # what live outputs computed after this cell
 
     # ---- installation ---------------------------------------------------------------------
     def install(self) -> None:
@@ -136,10 +140,25 @@ class Tracker:
 
     def post_run_cell(self, result=None) -> None:
         self._release_pending()
+        self._cell_number = getattr(result, "execution_count", None)
+        self._live_computed = {}
         try:
             self.refresh()
+            if self._live_computed:
+                print(self._after_live(self.session()))
         except Exception:  # a display must never break the user's cell
             logger.exception("hamilton_nb: could not refresh the outputs on screen")
+
+    def _after_live(self, session) -> str:
+        """The line under a cell's own output (its edit receipt) saying what live outputs then
+        recomputed, and what is stale after that: the counts the graph shows."""
+        computed = list(self._live_computed)
+        states = session.known_states
+        stale = [n for n, state in states.items() if state == "stale"]
+        if len(stale) > 1:
+            stale = session.engine.sort_by_order(stale)
+        line = f"{len(computed)} recomputed by live outputs ({abbreviate(computed)}); {len(stale)} stale now"
+        return line + (f" ({abbreviate(stale)})" if stale else "")
 
     def _release_pending(self) -> None:
         printers = self.shell.display_formatter.ipython_display_formatter.singleton_printers
@@ -195,6 +214,10 @@ class Tracker:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             return
+        report = session.last_report
+        report.by = "a live output"  # how the next `-v` and this output's note name it
+        self._live_computed.update(dict.fromkeys(report.computed))
+        shown.updated = f"updated after {_trigger(reasons, self._cell_number)}: {_facts(report)}"
         shown.bundle, shown.stamp, shown.error = (data, metadata), new_stamp, ""
         shown.reasons, shown.stale_outputs = (), ()
         shown.request = dataclasses.replace(request, outputs=outputs)
@@ -206,6 +229,7 @@ class Tracker:
         stopped = [s for s in self.shown.values() if s.live]
         for shown in stopped:
             shown.live, shown.error = False, ""  # a failed update is now just a stale output
+            shown.was_live, shown.updated = True, ""
             shown.request = _without_values(shown.request)
             self._publish(shown, update=True)
         return len(stopped)
@@ -232,7 +256,8 @@ def render(shown: Shown) -> tuple[dict, dict]:
     if not shown.reasons and not shown.error:
         if not shown.live:
             return dict(data), dict(metadata)
-        note = "● live: follows edits (`%hamilton_live off` stops)"
+        note = (f"● live: {shown.updated} (follows edits; `%hamilton_live off` stops)" if shown.updated
+                else "● live: follows edits (`%hamilton_live off` stops)")
         out = {"text/plain": f"{note}\n{text}"}
         if page is not None:
             out["text/html"] = (f"<div style='font-size:smaller;color:#2e7d32'>{html.escape(note)}</div>"
@@ -254,7 +279,9 @@ def render(shown: Shown) -> tuple[dict, dict]:
         tail = (f"{_names(old)} below {'is' if len(old) == 1 else 'are'} from before that change; "
                 f"the other columns are current")
     hint = "re-run this cell, or fix the error" if shown.error else \
-        "re-run this cell" if shown.request.node else "re-run this cell, or add `--live` to keep it current"
+        "re-run this cell" if shown.request.node else \
+        "re-run this cell to update it; it has `--live`, so it follows edits again" if shown.was_live else \
+        "re-run this cell, or add `--live` to keep it current"
     out = {"text/plain": f"{STALE_PREFIX}{headline} — {tail} ({hint}).\n{text}"}
     banner = (f"{BANNER_START}<div style='background:#fff3cd;border-left:4px solid #e0a800;padding:4px 8px;"
               f"margin:2px 0 4px 0;font-family:sans-serif;color:#533f03'><b>⚠ stale</b>: {_code(headline)} — "
@@ -264,6 +291,28 @@ def render(shown: Shown) -> tuple[dict, dict]:
     out["text/html"] = banner + (page if page is not None else f"<pre>{html.escape(text)}</pre>") \
         + f"{OLD_END}</div>"
     return out, {}
+
+
+def _trigger(reasons: Sequence[str], cell: int | None) -> str:
+    """``the edit of `a` (cell [12])``: what a live update followed, from the causes a banner names."""
+    edited = [r.split("`")[1] for r in reasons if r.startswith("`") and " changed in " in r]
+    if edited and len(edited) == len(reasons):
+        what = f"the edit of {_names(edited)}"
+    else:
+        shown = list(reasons[:MAX_REASONS]) + ([f"{len(reasons) - MAX_REASONS} more changes"]
+                                               if len(reasons) > MAX_REASONS else [])
+        what = "; ".join(shown)
+    return what + (f" (cell [{cell}])" if cell is not None else "")
+
+
+def _facts(report) -> str:
+    """What a live update recomputed: ``1 recomputed: 1 changed (x: 6 of 6 rows differ, max |Δ| 990), 0 same``,
+    counting what other live outputs recomputed of its nodes after the same change."""
+    recomputed = len(report.changed) + len(report.same) + len(report.earlier)
+    new = len(report.computed) - len(report.changed) - len(report.same)
+    if not recomputed:
+        return f"{new} computed" if new else "nothing to recompute"
+    return report.since_edit() + (f", {new} computed for the first time" if new else "")
 
 
 def _without_values(request: Request) -> Request:

@@ -217,7 +217,8 @@ class HamiltonMagics(Magics):
         """Live outputs: ``%hamilton_live off`` stops every ``%hamilton_execute --live`` output.
 
         Stopped outputs stay on screen and, like every shown result, get a stale banner when
-        a later change makes them out of date. ``%hamilton_live`` alone says what is tracked.
+        a later change makes them out of date; re-running a cell that has ``--live`` makes its
+        output live again. ``%hamilton_live`` alone says what is tracked.
         Python twin: ``get_session().stop_live()``.
         """
         args = parse_argstring(self.hamilton_live, line)
