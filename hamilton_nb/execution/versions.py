@@ -209,6 +209,8 @@ class Versioner:
         if settings != self._settings:  # a pandas option, numpy's error state, the decimal context
             self._settings = settings
             forgotten.update(self.invalidate(list(self.graph.nodes)))
+            if forgotten and self.on_edit is not None:
+                self.on_edit(forgotten)
         suspects = set(self._one_by_one)
         extended = EXTENSIONS.refresh()
         if extended:
