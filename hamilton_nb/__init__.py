@@ -1,10 +1,19 @@
 """hamilton_nb: dataframes from functions, live in a notebook.
 
-``from hamilton_nb import driver`` for scripts; ``%load_ext hamilton_nb`` in IPython.
+``from hamilton_nb import driver`` (or ``hamilton_nb.Driver``) for scripts; ``%load_ext hamilton_nb`` in IPython.
 """
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """``hamilton_nb.Driver``, as Apache Hamilton code spells it (imported on first use)."""
+    if name == "Driver":
+        from .driver import Driver
+
+        return Driver
+    raise AttributeError(f"module 'hamilton_nb' has no attribute {name!r}")
 
 
 def get_session():

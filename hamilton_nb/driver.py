@@ -6,6 +6,7 @@ import types
 from typing import Any, Mapping, Sequence
 
 
+from .builder import Builder
 from .graph import functions_of_module
 from .session import Session
 
@@ -148,4 +149,4 @@ def _matches(tags: Mapping[str, Any], tag_filter: Mapping[str, Any]) -> bool:
     return True
 
 
-__all__ = ["Driver"]
+__all__ = ["Builder", "Driver"]

@@ -363,3 +363,47 @@ def test_readme_quick_start_works_when_pasted(tmp_path):
     header, *rows = out.strip().splitlines()
     assert header.split() == ["spend", "signups", "avg_3wk_spend", "spend_per_signup"]
     assert rows[-1].split() == ["5", "50", "400", "43.333333", "0.125"]
+
+
+# ---- Apache Hamilton's Builder and spelling ----------------------------------------------------
+
+def test_the_builder_chain_makes_the_same_driver(calls):
+    import hamilton_nb
+
+    built = driver.Builder().with_modules(counted).with_config(raw_inputs()).build()
+    assert isinstance(built, hamilton_nb.Driver) and hamilton_nb.Driver is driver.Driver
+    pd.testing.assert_frame_equal(built.execute(["spend_per_signup"]),
+                                  driver.Driver(raw_inputs(), counted).execute(["spend_per_signup"]))
+    assert driver.Builder().with_modules(counted).with_config(raw_inputs()).enable_dynamic_execution(
+        allow_experimental_mode=True).build().execute(["signups"])["signups"].iloc[-1] == 400
+
+
+def test_builder_result_adapters_choose_the_result_and_others_are_refused():
+    base = pytest.importorskip("hamilton.base")
+    as_dict = driver.Builder().with_modules(counted).with_config(raw_inputs()).with_adapters(
+        base.SimplePythonGraphAdapter(base.DictResult())).build()
+    assert set(as_dict.execute(["signups", "spend"])) == {"signups", "spend"}
+
+    class LoggingAdapter:
+        pass
+
+    with pytest.raises(ValueError, match=r"(?s)with_adapters\(LoggingAdapter\).*Fix: drop the adapter"):
+        driver.Builder().with_adapters(LoggingAdapter())
+    with pytest.raises(ValueError, match='executor="threads"'):
+        driver.Builder().with_modules(counted).with_local_executor(object())
+
+
+def test_builder_with_cache_keeps_values_on_disk(tmp_path, calls):
+    def build():
+        return driver.Builder().with_modules(counted).with_config(raw_inputs()).with_cache(
+            path=str(tmp_path / "cache")).build()
+
+    first = build()
+    first.execute(["spend_per_signup"])
+    first.session.engine.persistent.flush()  # writes happen in the background
+    second = build()
+    second.session.verification.loaded_budget = 0
+    second.execute(["spend_per_signup"])
+    assert "spend_per_signup" in second.last_report.loaded
+    with pytest.raises(ValueError, match="takes only a directory"):
+        driver.Builder().with_cache(path=str(tmp_path), recompute=True)
