@@ -76,8 +76,13 @@ class Driver:
 
     @property
     def warnings(self) -> dict[str, list[str]]:
-        """Nodes whose cached value failed a ``warn`` check or its return type hint → what failed."""
-        return {name: list(notes) for name, notes in self.engine.warnings.items()}
+        """Nodes whose cached value failed a ``warn`` check or its return type hint → what failed; and
+        the same for values the last execute computed from overrides (not cached, so marked)."""
+        found = {name: list(notes) for name, notes in self.engine.warnings.items()}
+        report = self.engine.last_report
+        for name, notes in (report.what_if_warnings.items() if report is not None else ()):
+            found.setdefault(name, []).extend(f"computed from overrides: {note}" for note in notes)
+        return found
 
     @property
     def executor(self):

@@ -407,3 +407,22 @@ def test_builder_with_cache_keeps_values_on_disk(tmp_path, calls):
     assert "spend_per_signup" in second.last_report.loaded
     with pytest.raises(ValueError, match="takes only a directory"):
         driver.Builder().with_cache(path=str(tmp_path), recompute=True)
+
+
+def test_a_warning_on_a_value_computed_from_an_override_is_kept(make_module):
+    typed = make_module("typed_override", '''
+        import pandas as pd
+
+        def doubled(spend: pd.Series) -> pd.Series:
+            return spend * 2
+
+        def total(doubled: pd.Series) -> float:
+            return doubled.iloc[0]
+    ''')
+    dr = driver.Driver({"spend": pd.Series([1.0, 2.0])}, typed)
+    dr.execute(["total"])
+    assert dr.warnings == {}
+    dr.execute(["total"], overrides={"doubled": pd.Series(["a", "b"])})  # a str under a float hint
+    assert any("computed from overrides: return type" in note for note in dr.warnings.get("total", [])), dr.warnings
+    dr.execute(["total"])
+    assert dr.warnings == {}  # the what-if lasted one execute

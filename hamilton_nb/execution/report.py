@@ -48,6 +48,9 @@ class ExecutionReport:
     # edit: name -> (how the value compares with the one before, who recomputed it)
     earlier: dict[str, tuple[Comparison, str]] = dataclasses.field(default_factory=dict)
     by: str = "an earlier execute"  # who ran this execute, as later reports name it
+    # failed ``warn`` checks and return-type warnings of values computed from overrides: they are
+    # not cached, so they are not among the engine's warnings of cached values
+    what_if_warnings: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
     @property
     def cached(self) -> list[str]:

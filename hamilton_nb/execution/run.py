@@ -158,6 +158,8 @@ class Run:
         if old is not None and comparison is None:
             comparison = _compared(old.value, value)
         if what_if or version is UNBOUND:  # a what-if: compared with the node's own value, which stays cached
+            if engine.warnings.get(name):
+                self.report.what_if_warnings[name] = list(engine.warnings[name])
             if notes is None:
                 engine.warnings.pop(name, None)
             else:
