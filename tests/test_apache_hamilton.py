@@ -173,13 +173,9 @@ def test_a_missing_file_names_the_loader_and_the_fix(module_pair, tmp_path):
 
 
 # ---- what hamilton_nb refuses, clearly -------------------------------------------------------------
-def test_parallelizable_nodes_are_refused_naming_function_module_and_fix(make_module):
+def test_parallelizable_nodes_run_as_apache_hamilton_runs_them(make_module):
     module = make_module("fan_out", mods.PARALLEL)
-    with pytest.raises(GraphError) as info:
-        our_driver.Driver({"n": 3}, module)
-    message = str(info.value)
-    assert "`item`" in message and "module `fan_out`" in message and "Parallelizable" in message
-    assert "Fix:" in message
+    assert our_driver.Driver({"n": 3}, module, result="dict").execute(["total"])["total"] == 5
 
 
 def test_mixing_decorator_libraries_on_one_function_is_refused(make_module):

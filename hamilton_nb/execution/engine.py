@@ -15,11 +15,13 @@ from ..errors import InputError
 from ..graph import FunctionGraph
 from ..graph.build import where
 from ..graph.fingerprint import bound_token, value_token
+from ..graph.parallel import roles
 from . import executors as _executors
 from . import bindings, sharing, sources
 from .cache import ValueCache
 from .diff import ChangeLog
 from .frames import FrameMemory
+from .parallel import Blocks, refuse_branch_outputs
 from .plans import Plan, Step, closure, step_for
 from .remote import Remote, fetch_into
 from .report import ExecutionReport, Listener
@@ -80,7 +82,8 @@ class Engine:
         self.last_report: ExecutionReport | None = None
         self._plans: OrderedDict[tuple, Plan] = OrderedDict()  # (outputs, overrides) -> plan
         self._frames = FrameMemory()
-        self._steps: dict[str, tuple[Any, Step]] = {}  # node name -> (node, its step)
+        self._steps: dict[str, tuple[Any, Step, Any]] = {}  # node name -> (node, its step, its block role)
+        self._blocks = Blocks(self.versions)  # item values of parallel branch nodes
         self._overridden: set[str] = set()
         self._orphans: set[str] = set()  # nodes that left the graph, their values not yet released
         self._book = StateBook(self)  # node states, kept up to date for the names that changed
@@ -272,6 +275,10 @@ class Engine:
         for name in outputs:
             if name not in graph.dag:
                 raise self.unknown(name, "output")
+        parallel_roles = roles(graph)
+        if parallel_roles:
+            refuse_branch_outputs(graph, parallel_roles, outputs)
+            self._blocks.forget(n for n, r in parallel_roles.items() if r.kind == "branch")
         inputs, names = closure(graph, outputs, key[1])
         new = Plan(inputs, [self._step(name) for name in names], graph.generation, graph.structure)
         self._plans[key] = new
@@ -295,10 +302,11 @@ class Engine:
     def _step(self, name: str) -> Step:
         node = self.graph.nodes[name]
         cached = self._steps.get(name)
-        if cached is not None and cached[0] is node:
+        role = roles(self.graph).get(name)
+        if cached is not None and cached[0] is node and cached[2] == role:
             return cached[1]
-        step = step_for(self.graph, name)
-        self._steps[name] = (node, step)
+        step = step_for(self.graph, name, self._blocks)
+        self._steps[name] = (node, step, role)
         if self._checked.get(name, "") != step.checks_token and name in self.cache:
             self._recheck.add(name)  # edited checks: run them on the cached value at the next execute
             self._forgotten([name])

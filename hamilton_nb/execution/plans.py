@@ -11,7 +11,9 @@ from typing import Any, Callable, Iterable
 
 from ..graph import FunctionGraph
 from ..graph.fingerprint import digest
+from ..graph.parallel import roles
 from ..graph.types import runtime_check_type
+from .parallel import Blocks
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,10 +29,18 @@ class Step:
     checks_token: str = ""  # what the checks' verdict depends on: re-check a cached value when it changes
 
 
-def step_for(graph: FunctionGraph, name: str) -> Step:
+def step_for(graph: FunctionGraph, name: str, blocks: Blocks | None = None) -> Step:
+    """The step of node ``name``; a node of a parallel block runs through its block wrapper
+    (``blocks`` shares item values across executes)."""
     node = graph.nodes[name]
     args = tuple((param, dep.node, dep.required) for param, dep in node.dependencies.items())
     checks_token = digest(*(check.token for check in node.checks)) if node.checks else ""
+    role = roles(graph).get(name)
+    if role is not None:
+        call = (blocks or Blocks(None)).wrap(node, role)
+        if role.kind != "collect":  # a list of per-item values
+            return Step(name, call, args, None, node.type, (), "")
+        return Step(name, call, args, runtime_check_type(node.type), node.type, node.checks, checks_token)
     return Step(name, node.callable, args, runtime_check_type(node.type), node.type, node.checks, checks_token)
 
 

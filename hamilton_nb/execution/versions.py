@@ -387,3 +387,18 @@ class Versioner:
             else:
                 version = digest(*parts)
                 memo[name] = UNTRACKED + version if untracked else version
+
+    def version_without(self, name: str, params: Iterable[str]) -> str:
+        """The version of node ``name`` (computed) with the inputs of ``params`` left out: what
+        one item's value of a parallel branch node depends on besides that item."""
+        node, memo = self.graph.nodes[name], self._memo
+        reach_token = self._reach[name][2] if name in self._reach else ""
+        parts, untracked = [node.fingerprint, reach_token, self._settings], reach_token == UNTRACKED
+        for param, dep in node.dependencies.items():
+            if param not in params:
+                dep_version = memo.get(dep.node)
+                untracked = untracked or is_untracked(dep_version)
+                parts.append(f"{param}={dep_version}")
+        if untracked:
+            return UNTRACKED + digest(*parts, f"{self._run}:{self._epoch}")
+        return digest(*parts)

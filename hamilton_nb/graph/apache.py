@@ -116,14 +116,6 @@ def nodes_from_apache(fn: Callable, module: str, config: Mapping[str, Any]) -> l
 
 def _translate(hnode: Any, fn: Callable, module: str, decorators: list[Any], shared: str,
                watched: Callable) -> Node:
-    role = getattr(getattr(hnode, "node_role", None), "name", "STANDARD")
-    if role in ("EXPAND", "COLLECT"):
-        kind = "Parallelizable[...]" if role == "EXPAND" else "Collect[...]"
-        raise _refusal(fn, module, decorators,
-                       f"its node `{hnode.name}` is a {kind} node (dynamic parallel branches), which "
-                       "hamilton_nb does not run.",
-                       "return the whole collection from one node (e.g. a list or DataFrame) and "
-                       "map over it inside the function, or run this module with Apache Hamilton's Driver.")
     call = hnode.callable
     if inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call):
         raise _refusal(fn, module, decorators, f"its node `{hnode.name}` is `async`, and nodes must be "

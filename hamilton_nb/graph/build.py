@@ -7,7 +7,7 @@ import typing
 from typing import Any, Callable, Iterable, Mapping
 
 from ..errors import GraphError
-from . import apache, fingerprint as fp
+from . import apache, fingerprint as fp, parallel
 from .node import Dependency, Node
 
 # Decorators in ``hamilton_nb.function_modifiers`` append themselves to this attribute.
@@ -104,14 +104,9 @@ def signature_of(fn: Callable, module: str) -> tuple[dict[str, Dependency], Any]
     if code.co_flags & (_CO_COROUTINE | _CO_ASYNC_GENERATOR):
         raise GraphError(f"Function `{name}` in {where(module)} is `async`; nodes must be plain functions.\n"
                          f"Fix: make `{name}` a regular `def`, or prefix it with `_` to keep it out of the graph.")
-    if code.co_flags & _CO_GENERATOR and "Parallelizable" in repr(fn.__annotations__.get("return")):
-        raise GraphError(f"Function `{name}` in {where(module)} returns Parallelizable[...] (Apache Hamilton's "
-                         "dynamic parallel branches, gathered by Collect[...]), which hamilton_nb does not run.\n"
-                         f"Fix: return the whole collection from `{name}` (e.g. a list or DataFrame) and map over "
-                         "it inside the next function, or run this module with Apache Hamilton's Driver.")
-    if code.co_flags & _CO_GENERATOR:
+    if code.co_flags & _CO_GENERATOR and not parallel.is_parallelizable(_annotations(fn, module).get("return")):
         raise GraphError(f"Function `{name}` in {where(module)} is a generator (it uses `yield`); "
-                         "a node must return its value.\n"
+                         "a node must return its value (or, to fan out, be annotated `-> Parallelizable[...]`).\n"
                          f"Fix: `return` the value instead of yielding it, or rename it `_{name}`.")
     if code.co_flags & (_CO_VARARGS | _CO_VARKEYWORDS):
         raise _unwrapped_decorator_error(fn, module) or GraphError(f"Function `{name}` in {where(module)} takes *args/**kwargs; every input of a "

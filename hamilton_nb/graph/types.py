@@ -7,6 +7,8 @@ import types
 import typing
 from typing import Any
 
+from .parallel import element
+
 _NUMERIC_TOWER = {float: (int,), complex: (int, float)}
 _UNION_TYPES = (typing.Union, types.UnionType)
 # numpy scalars are not Python ints/floats; check numbers by their ABCs at run time.
@@ -22,9 +24,11 @@ def _origin(tp):
 
 
 def _normalized(tp):
-    """``Annotated[T, ...]`` → ``T`` (metadata does not change what a value is); ``None`` → NoneType."""
+    """``Annotated[T, ...]`` → ``T`` (metadata does not change what a value is); ``None`` → NoneType;
+    ``Parallelizable[T]`` / ``Collect[T]`` → ``T`` (what one branch of a parallel block sees)."""
     if tp is None:
         return type(None)
+    tp = element(tp)
     return typing.get_args(tp)[0] if typing.get_origin(tp) is typing.Annotated else tp
 
 
