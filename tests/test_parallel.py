@@ -1,0 +1,268 @@
+"""Parallelizable[...] / Collect[...] blocks: the values Apache Hamilton gives, cached per item."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from apache_hamilton import hamilton_driver
+from hamilton_nb import driver as our_driver
+from hamilton_nb.errors import InputError, NodeExecutionError
+from hamilton_nb.graph.parallel import roles
+from ipython_shell import ip  # noqa: F401  (fixture)
+
+MINIMAL = '''
+from hamilton.htypes import Parallelizable, Collect
+
+
+def item(n: int) -> Parallelizable[int]:
+    yield from range(n)
+
+
+def squared(item: int) -> int:
+    return item ** 2
+
+
+def total(squared: Collect[int]) -> int:
+    return sum(squared)
+'''
+NATIVE = MINIMAL.replace("from hamilton.htypes import", "from hamilton_nb.htypes import")
+
+FILES = '''
+import os
+from hamilton.htypes import Parallelizable, Collect
+
+
+def path(folder: str) -> Parallelizable[str]:
+    for name in sorted(os.listdir(folder)):
+        yield os.path.join(folder, name)
+
+
+def text(path: str) -> str:
+    with open(path) as handle:
+        return handle.read()
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
+def words_per_file(word_count: Collect[int]) -> list:
+    return list(word_count)
+'''
+
+TWO_STEP = '''
+from hamilton.htypes import Parallelizable, Collect
+
+
+def scale(factor: float) -> float:
+    return factor * 2
+
+
+def reading(count: int) -> Parallelizable[int]:
+    for i in range(count):
+        yield i + 1
+
+
+def shifted(reading: int, scale: float) -> float:
+    return reading * scale
+
+
+def squared_shift(shifted: float) -> float:
+    return shifted ** 2
+
+
+def summary(squared_shift: Collect[float], scale: float) -> float:
+    return sum(squared_shift) + scale
+'''
+
+FRAMES = '''
+import pandas as pd
+from hamilton.htypes import Parallelizable, Collect
+
+
+def base(rows: int) -> pd.DataFrame:
+    return pd.DataFrame({"x": range(rows)})
+
+
+def region(regions: list) -> Parallelizable[str]:
+    yield from regions
+
+
+def region_frame(region: str, base: pd.DataFrame) -> pd.DataFrame:
+    return base.assign(region=region, value=base["x"] * len(region))
+
+
+def combined(region_frame: Collect[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(region_frame, ignore_index=True)
+'''
+
+
+def _ours(module, config, **options):
+    return our_driver.Driver(config, module, result="dict", **options)
+
+
+def test_minimal_block_through_the_driver(make_module):
+    assert _ours(make_module("par_min", MINIMAL), {"n": 4}).execute(["total"])["total"] == 14
+
+
+def test_native_htypes_give_the_same(make_module):
+    dr = our_driver.Driver({"n": 4}, make_module("par_native", NATIVE))
+    assert dr.execute(["total"])["total"].iloc[0] == 14
+
+
+def test_minimal_block_through_the_builder(make_module):
+    module = make_module("par_builder", MINIMAL)
+    dr = our_driver.Builder().with_modules(module).with_config({"n": 4}) \
+        .enable_dynamic_execution(allow_experimental_mode=True).build()
+    out = dr.execute(["total"])
+    assert (out["total"] if isinstance(out, dict) else out["total"].iloc[0]) == 14
+
+
+def test_minimal_block_in_a_hamilton_cell(ip):
+    ip.ok("%%hamilton fan\n" + NATIVE)
+    ip.ok("%hamilton_inputs n=4")
+    assert ip.ok("%hamilton_execute total --dict").value["total"] == 14
+
+
+def test_asking_for_a_branch_node_is_refused_naming_the_collect_node(make_module):
+    dr = _ours(make_module("par_refuse", MINIMAL), {"n": 4})
+    with pytest.raises(InputError) as info:
+        dr.execute(["squared"])
+    assert "`squared`" in str(info.value) and "`total`" in str(info.value) and "Fix:" in str(info.value)
+    assert dr.execute(["item"])["item"] == [0, 1, 2, 3]  # the Parallelizable node: its items
+
+
+def test_a_failing_branch_names_the_node_and_the_item(make_module):
+    module = make_module("par_fail", MINIMAL.replace("return item ** 2", "return 10 // (item - 2)"))
+    with pytest.raises(NodeExecutionError) as info:
+        _ours(module, {"n": 4}).execute(["total"])
+    assert "`squared`" in str(info.value) and "item 2" in str(info.value)
+    assert "ZeroDivisionError" in str(info.value)
+
+
+def test_an_empty_block_collects_an_empty_list(make_module):
+    assert _ours(make_module("par_empty", MINIMAL), {"n": 0}).execute(["total"])["total"] == 0
+
+
+# ---- the same values as Apache Hamilton, node by node ------------------------------------------
+def _files(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i, text in enumerate(["one two", "three four five", "", "six"]):
+        (folder / f"{i}.txt").write_text(text)
+    return {"folder": str(folder)}
+
+
+CASES = {
+    "minimal": (MINIMAL, lambda _: {"n": 5}),
+    "files": (FILES, _files),
+    "two_step": (TWO_STEP, lambda _: {"factor": 1.5, "count": 4}),
+    "frames": (FRAMES, lambda _: {"rows": 3, "regions": ["north", "south", "east"]}),
+}
+
+
+def _same(a, b):
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b)
+    else:
+        assert list(a) == list(b) if isinstance(a, list) else a == b
+
+
+@pytest.mark.skipif(hamilton_driver is None, reason="Apache Hamilton is not installed")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning", "ignore::UserWarning")
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_node_equals_apache_hamiltons(case, make_module, tmp_path):
+    source, make_inputs = CASES[case]
+    module = make_module(f"par_{case}", source)
+    inputs = make_inputs(tmp_path)
+    theirs = hamilton_driver.Builder().with_modules(module) \
+        .enable_dynamic_execution(allow_experimental_mode=True).build()
+    ours = _ours(module, inputs)
+    theirs_roles = {n.name: n.node_role.name for n in theirs.graph.get_nodes()}
+    assert {"EXPAND", "COLLECT"} <= set(theirs_roles.values())
+    branch = {n for n, role in roles(ours.graph).items() if role.kind == "branch"}
+    for name in sorted(n for n, r in theirs_roles.items() if r != "EXTERNAL" and n not in branch):
+        _same(ours.execute([name])[name], theirs.execute([name], inputs=inputs)[name])
+
+
+# ---- caching: one item is one unit ------------------------------------------------------------
+COUNTED = '''
+%%hamilton fan
+from hamilton_nb.htypes import Parallelizable, Collect
+
+def offset(shift: int) -> int:
+    return shift * 10
+
+def item(values: list) -> Parallelizable[int]:
+    yield from values
+
+def squared(item: int) -> int:
+    calls.hit()
+    return item ** 2
+
+def moved(squared: int, offset: int) -> int:
+    calls.hit()
+    return squared + offset
+
+def total(moved: Collect[int]) -> int:
+    calls.hit()
+    return sum(moved)
+'''
+
+
+def test_changing_one_item_recomputes_one_branch(ip):
+    ip.ok(COUNTED)
+    ip.ok("values = list(range(100))")
+    ip.ok("%hamilton_inputs values=values shift=1")
+    ran = ip.counted("out = %hamilton_execute total --dict")
+    assert ran == {"squared": 100, "moved": 100, "total": 1}
+    assert ip.ns["out"]["total"] == sum(i * i + 10 for i in range(100))
+    ip.ok("values = list(range(100)); values[7] = 1000")
+    ip.ok("%hamilton_inputs values=values shift=1")
+    ran = ip.counted("out = %hamilton_execute total --dict")
+    assert ran == {"squared": 1, "moved": 1, "total": 1}
+    assert ip.ns["out"]["total"] == sum(i * i + 10 for i in range(100)) - 49 + 1000 ** 2
+    assert ip.counted("%hamilton_execute total --dict") == {}
+
+
+def test_editing_a_branch_function_recomputes_every_branch(ip):
+    ip.ok(COUNTED)
+    ip.ok("%hamilton_inputs values=[1,2,3] shift=0")
+    ip.ok("%hamilton_execute total --dict")
+    ip.ok(COUNTED.replace("return squared + offset", "return squared + offset + 1"))
+    ran = ip.counted("out = %hamilton_execute total --dict")
+    assert ran == {"moved": 3, "total": 1}  # `squared` of each item is unchanged: reused
+    assert ip.ns["out"]["total"] == 14 + 3
+
+
+def test_an_ordinary_input_of_a_branch_recomputes_every_branch(ip):
+    ip.ok(COUNTED)
+    ip.ok("%hamilton_inputs values=[1,2,3] shift=0")
+    ip.ok("%hamilton_execute total --dict")
+    ip.ok("%hamilton_inputs values=[1,2,3] shift=2")
+    assert ip.counted("out = %hamilton_execute total --dict") == {"moved": 3, "total": 1}
+    assert ip.ns["out"]["total"] == 14 + 60
+
+
+# ---- executors ----------------------------------------------------------------------------------
+def test_threads_give_the_same_values(make_module):
+    module = make_module("par_threads", FRAMES)
+    inputs = {"rows": 3, "regions": ["north", "south", "east"]}
+    _same(_ours(module, inputs, executor="threads").execute(["combined"])["combined"],
+          _ours(module, inputs).execute(["combined"])["combined"])
+
+
+@pytest.mark.parametrize("processes", [False, True], ids=["threads", "processes"])
+def test_dask_gives_the_same_values(processes, make_module, tmp_path):
+    pytest.importorskip("distributed")
+    from dask_cluster import local_client, workers_import
+    from hamilton_nb.execution import DaskExecutor
+
+    module = make_module("par_dask", TWO_STEP)
+    inputs = {"factor": 1.5, "count": 4}
+    expected = _ours(module, inputs).execute(["summary"])["summary"]
+    with local_client(processes) as client:
+        if processes:
+            workers_import(client, tmp_path, "par_dask")
+        dr = _ours(module, inputs, executor=DaskExecutor(client))
+        assert dr.execute(["summary"])["summary"] == expected
