@@ -6,7 +6,7 @@ import pytest
 
 from apache_hamilton import hamilton_driver
 from hamilton_nb import driver as our_driver
-from hamilton_nb.errors import InputError, NodeExecutionError
+from hamilton_nb.errors import GraphError, InputError, NodeExecutionError
 from hamilton_nb.graph.parallel import roles
 from ipython_shell import ip  # noqa: F401  (fixture)
 
@@ -266,3 +266,14 @@ def test_dask_gives_the_same_values(processes, make_module, tmp_path):
             workers_import(client, tmp_path, "par_dask")
         dr = _ours(module, inputs, executor=DaskExecutor(client))
         assert dr.execute(["summary"])["summary"] == expected
+
+
+def test_a_block_without_its_collect_node_yet_stops_only_what_needs_it(make_module):
+    module = make_module("par_open", MINIMAL.replace("def total(squared: Collect[int])", "def total(squared: int)")
+                         + "\n\ndef other(n: int) -> int:\n    return n + 1\n")
+    dr = _ours(module, {"n": 4})
+    assert dr.execute(["other"])["other"] == 5
+    with pytest.raises(GraphError) as info:
+        dr.execute(["total"])
+    assert "`squared`" in str(info.value) and "`item`" in str(info.value) and "Collect[...]" in str(info.value)
+    assert "Fix:" in str(info.value)

@@ -15,7 +15,7 @@ from ..errors import InputError
 from ..graph import FunctionGraph
 from ..graph.build import where
 from ..graph.fingerprint import bound_token, value_token
-from ..graph.parallel import roles
+from ..graph.parallel import check as check_block, roles
 from . import executors as _executors
 from . import bindings, sharing, sources
 from .cache import ValueCache
@@ -280,6 +280,8 @@ class Engine:
             refuse_branch_outputs(graph, parallel_roles, outputs)
             self._blocks.forget(n for n, r in parallel_roles.items() if r.kind == "branch")
         inputs, names = closure(graph, outputs, key[1])
+        for name in names if parallel_roles else ():
+            check_block(parallel_roles.get(name))
         new = Plan(inputs, [self._step(name) for name in names], graph.generation, graph.structure)
         self._plans[key] = new
         self._plans.move_to_end(key)

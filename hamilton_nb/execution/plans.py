@@ -36,7 +36,7 @@ def step_for(graph: FunctionGraph, name: str, blocks: Blocks | None = None) -> S
     args = tuple((param, dep.node, dep.required) for param, dep in node.dependencies.items())
     checks_token = digest(*(check.token for check in node.checks)) if node.checks else ""
     role = roles(graph).get(name)
-    if role is not None:
+    if role is not None and role.kind != "invalid":  # an invalid one is refused when a plan needs it
         call = (blocks or Blocks(None)).wrap(node, role)
         if role.kind != "collect":  # a list of per-item values
             return Step(name, call, args, None, node.type, (), "")

@@ -54,9 +54,17 @@ def element(tp: Any) -> Any:
 
 @dataclasses.dataclass(frozen=True)
 class Role:
-    kind: str  # "expand", "branch" or "collect"
+    kind: str  # "expand", "branch", "collect", or "invalid" (``problem`` says why)
     block: str  # the name of the block's Parallelizable node
     fans: tuple = ()  # branch/collect: parameters that receive per-item values
+    problem: str = ""  # raised (a GraphError) when an execute needs the node
+
+
+def check(role: Role | None) -> None:
+    """Raise the problem of a node a parallel block cannot run (only when an execute needs it, so
+    a block still being written in another cell does not stop unrelated executes)."""
+    if role is not None and role.kind == "invalid":
+        raise GraphError(role.problem)
 
 
 def roles(graph: Any) -> dict[str, Role]:
@@ -84,9 +92,10 @@ def _roles(graph: Any) -> dict[str, Role]:
             branch |= below & nx.ancestors(dag, c)
         for name in sorted(branch | set(collectors)):
             if name in found and found[name].block != p:
-                raise GraphError(f"`{name}` ({nodes[name].module or 'session'}) is in the parallel blocks of both "
-                                 f"`{found[name].block}` and `{p}`; blocks cannot nest or overlap.\n"
-                                 "Fix: collect one block before the next Parallelizable node.")
+                found[name] = _invalid(name, p, f"`{name}` ({nodes[name].module or 'session'}) is in the parallel "
+                                       f"blocks of both `{found[name].block}` and `{p}`; blocks cannot nest or "
+                                       "overlap.\nFix: collect one block before the next Parallelizable node.")
+                continue
             in_block = {p} | branch
             fans = tuple(param for param, dep in nodes[name].dependencies.items() if dep.node in in_block)
             kind = "collect" if name in collectors else "branch"
@@ -95,13 +104,20 @@ def _roles(graph: Any) -> dict[str, Role]:
                 fans = tuple(collected)
                 if len(collected) > 1 or any(param not in collected for param in
                                              (q for q, d in nodes[name].dependencies.items() if d.node in in_block)):
-                    raise GraphError(f"`{name}` ({nodes[name].module or 'session'}) reads the parallel block of `{p}` "
-                                     "other than through one Collect[...] parameter.\n"
-                                     f"Fix: give `{name}` a single `Collect[...]` parameter for the block's result.")
+                    found[name] = _invalid(name, p, f"`{name}` ({nodes[name].module or 'session'}) reads the "
+                                           f"parallel block of `{p}` other than through one Collect[...] parameter."
+                                           f"\nFix: give `{name}` a single `Collect[...]` parameter for the block's "
+                                           "result.")
+                    continue
             found[name] = Role(kind, p, fans)
         for name in below - branch - set(collectors):
             if name in nodes and any(dep.node == p or dep.node in branch for dep in nodes[name].dependencies.values()):
-                raise GraphError(f"`{name}` ({nodes[name].module or 'session'}) reads a branch of the parallel "
-                                 f"block of `{p}` without a Collect[...] parameter.\n"
-                                 f"Fix: annotate its parameter `Collect[...]`, or make a Collect node feed it.")
+                found[name] = _invalid(name, p, f"`{name}` ({nodes[name].module or 'session'}) runs per item of "
+                                       f"the parallel block of `{p}`, but no `Collect[...]` parameter downstream "
+                                       "gathers its items.\nFix: annotate the parameter that should receive every "
+                                       "item's value `Collect[...]` (e.g. `def total(x: Collect[int]) -> int`).")
     return found
+
+
+def _invalid(name: str, block: str, problem: str) -> Role:
+    return Role("invalid", block, (), problem)
