@@ -17,7 +17,7 @@ from ..graph.build import where
 from ..graph.fingerprint import bound_token, value_token
 from ..graph.parallel import check as check_block, roles
 from . import executors as _executors
-from . import bindings, sharing, sources
+from . import bindings, inplace, sharing, sources
 from .cache import ValueCache
 from .diff import ChangeLog
 from .frames import FrameMemory
@@ -77,6 +77,7 @@ class Engine:
         self._what_if: frozenset[str] = frozenset()  # nodes this execute computes from overrides
         self.errors: dict[str, tuple[str | None, str]] = {}  # node -> (version, message)
         self.warnings: dict[str, list[str]] = {}  # node -> failed "warn" checks of its cached value
+        self.changed_in_place: dict[str, dict[str, str]] = {}  # node -> {input it changed in place: note}
         self.listeners: list[Listener] = []
         self.running: set[str] = set()
         self.last_report: ExecutionReport | None = None
@@ -208,6 +209,7 @@ class Engine:
                 self._steps.pop(name, None)
                 self.errors.pop(name, None)
                 self.warnings.pop(name, None)
+                self.changed(inplace.forget(self.warnings, self.changed_in_place, name))
 
     def forget(self, names: Iterable[str]) -> None:
         """Drop the values of ``names``, and any remembered result frame that holds them."""

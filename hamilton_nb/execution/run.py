@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from ..errors import Interrupted, NodeExecutionError
 from ..graph.build import where
 from ..graph.types import describe
-from . import sharing
+from . import inplace, sharing
 from .diff import Comparison, compare
 from .plans import Step
 from .remote import Remote, fetch
@@ -41,6 +41,7 @@ class Run:
                  report: "ExecutionReport", guards: dict[str, Any]) -> None:
         self.engine, self.steps, self.values, self.memo, self.report = engine, steps, values, memo, report
         self.guards = guards
+        self.watched: dict[str, list] = {}  # step -> (param, dep, value handed out, its mark)
         self.wanted = set(report.outputs)
         self.remote = any(isinstance(value, Remote) for value in values.values())  # a value kept on a cluster
 
@@ -104,7 +105,12 @@ class Run:
                 if isinstance(values.get(dep), Remote):
                     values[dep] = fetch(values[dep])
                     self.guards[dep] = sharing.seal(values[dep])
-        return {param: handout(values[dep]) for param, dep, _ in step.args if dep in values}
+        kwargs = {param: handout(values[dep]) for param, dep, _ in step.args if dep in values}
+        watched = [(param, dep, given, inplace.mark(given)) for param, dep, _ in step.args
+                   if type(given := kwargs.get(param)) in inplace.WATCHED]
+        if watched:
+            self.watched[step.name] = watched
+        return kwargs
 
     def persist_to(self, step: Step) -> tuple[str, int | None] | None:
         """(file, size limit) of the persistent-cache entry the node's value goes to, or None: an
@@ -153,7 +159,10 @@ class Run:
                 self.fail(step, None, value=value, mutated=param)
         engine = self.engine
         what_if, notes = name in engine._what_if, engine.warnings.get(name)
-        self._quality_checks(step, version, value, verdict)
+        self._quality_checks(step, version, value, verdict, kept=False)
+        watched = self.watched.pop(name, None)
+        if watched or engine.changed_in_place:
+            self._changed_in_place(step, watched or (), keep=not what_if and version is not UNBOUND)
         old = engine.cache.get(name)
         if old is not None and comparison is None:
             comparison = _compared(old.value, value)
@@ -190,11 +199,38 @@ class Run:
         engine.changed([name])
         engine.fit_budget(keep=self)
 
-    def _quality_checks(self, step: Step, version: str, value: Any, verdict: tuple | None = None) -> None:
+    def _changed_in_place(self, step: Step, watched: Iterable, keep: bool) -> None:
+        """Say which values the node changed in place (it got copies: the change stays inside it).
+
+        The note on the changer goes with its value; the note on each changed value is kept
+        (``keep``) until the changer runs again or leaves the graph."""
+        engine, name, values = self.engine, step.name, self.values
+        if keep:
+            engine.changed(inplace.forget(engine.warnings, engine.changed_in_place, name))
+        left = {}
+        for param, dep, given, marked in watched:
+            if dep not in values or not inplace.touched(given, marked):
+                continue
+            found = inplace.describe(values[dep], given)
+            if found is None:
+                continue
+            mine, theirs = inplace.notes(name, param, dep, *found, dep_is_node=dep in engine.graph.nodes)
+            engine.warnings.setdefault(name, []).append(mine)
+            logger.warning("%s (%s)", mine, where(engine.graph.nodes[name].module))
+            if keep:
+                engine.warnings.setdefault(dep, []).append(theirs)
+                left[dep] = theirs
+                engine.changed([dep])
+        if left:
+            engine.changed_in_place[name] = left
+
+    def _quality_checks(self, step: Step, version: str, value: Any, verdict: tuple | None = None,
+                        kept: bool = True) -> None:
         """``warn`` checks log and are remembered with the value; a ``fail`` check raises.
 
         A value that does not match the return type hint is a warning too (Apache Hamilton does
-        not check at run time, and working code relies on it), or an error with ``strict_types``."""
+        not check at run time, and working code relies on it), or an error with ``strict_types``.
+        A value ``kept`` (not newly computed) keeps the notes of nodes that changed it in place."""
         engine, warnings = self.engine, []
         engine._checked[step.name] = step.checks_token
         engine._recheck.discard(step.name)
@@ -221,6 +257,8 @@ class Run:
                 raise NodeExecutionError(text, step.name)
             warnings.append(f"{check.description}: {message}")
             logger.warning("`%s` (%s) check %s: %s", step.name, where(node.module), check.description, message)
+        if kept and engine.changed_in_place:
+            warnings += [left[step.name] for left in engine.changed_in_place.values() if step.name in left]
         if warnings:
             engine.warnings[step.name] = warnings
         else:
