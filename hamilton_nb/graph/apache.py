@@ -149,13 +149,16 @@ def _check_mutations_are_local(fn: Callable, module: str, decorators: list[Any])
                                "is defined in another cell or file; hamilton_nb follows a transformation "
                                "only where the function it changes is defined.",
                                f"put `{step_fn.__name__}` in the same cell/module as `{fn.__name__}`.")
-            if step_fn.__name__ in seen:
+            # Two definitions of one name in a module, each with its @mutate, are two steps (Apache
+            # Hamilton runs both); the same definition twice means its decorator ran again.
+            where_defined = (code.co_filename, code.co_firstlineno)
+            if where_defined in seen or id(step_fn) in seen:
                 raise _refusal(fn, module, decorators,
                                f"@mutate applies `{step_fn.__name__}` to it twice (its decorator ran again "
                                "on the same target).",
                                f"re-run the cell that defines `{fn.__name__}` together with its @mutate "
                                "functions (keep them in one cell).")
-            seen.add(step_fn.__name__)
+            seen.update((where_defined, id(step_fn)))
 
 
 def check_mutations_stay_home(functions: list[Callable]) -> None:
