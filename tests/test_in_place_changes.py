@@ -86,6 +86,19 @@ class _nothing:
         return False
 
 
+def test_a_change_in_place_on_a_dask_worker_is_warned(make_module):
+    pytest.importorskip("distributed")
+    from dask_cluster import local_client
+    from hamilton_nb.execution import DaskExecutor
+
+    with local_client(processes=True) as client:
+        dr = _driver(make_module, "augmenting_dask", AUGMENTING, executor=DaskExecutor(client))
+        out = dr.execute(["frame", "augmented", "width"])
+    assert list(out["frame"].columns) == ["a"] and out["width"] == 1
+    assert dr.warnings["frame"] == [CHANGED]
+    assert dr.warnings["augmented"][0].startswith(CHANGER)
+
+
 def test_dicts_and_lists_changed_in_place_are_warned(make_module):
     dr = _driver(make_module, "containers", '''
         def settings() -> dict:

@@ -218,7 +218,7 @@ class DaskExecutor(Executor):
         else:
             value, outcome = OnCluster(future, result.nbytes, result.type_name), result
         run.store(step, value, outcome.seconds, verdict=outcome.verdict, comparison=outcome.comparison,
-                  written=outcome.written)
+                  written=outcome.written, in_place=outcome.in_place)
 
     def _store_finished(self, run, stale, futures, outcomes) -> None:
         """Before a failure is reported: cache every node that finished (a node's outcome may

@@ -20,7 +20,7 @@ import traceback
 from typing import Any, Iterable
 
 from ..graph.reach import is_library_module, is_user_class
-from . import sharing
+from . import inplace, sharing
 from .cache import nbytes_of
 from .diff import compare
 from .persistent import write_entry
@@ -31,15 +31,16 @@ from .run import verdict_of
 class Outcome:
     """What the client learns of a computed node: everything but the value."""
 
-    __slots__ = ("seconds", "nbytes", "type_name", "verdict", "comparison", "written")
+    __slots__ = ("seconds", "nbytes", "type_name", "verdict", "comparison", "written", "in_place")
 
     def __init__(self, seconds: float, nbytes: int, type_name: str, verdict: tuple, comparison: Any,
-                 written: Any) -> None:
+                 written: Any, in_place: list | None = None) -> None:
         self.seconds, self.nbytes, self.type_name = seconds, nbytes, type_name
-        self.verdict, self.comparison, self.written = verdict, comparison, written
+        self.verdict, self.comparison, self.written, self.in_place = verdict, comparison, written, in_place
 
     def __reduce__(self):
-        return Outcome, (self.seconds, self.nbytes, self.type_name, self.verdict, self.comparison, self.written)
+        return Outcome, (self.seconds, self.nbytes, self.type_name, self.verdict, self.comparison, self.written,
+                         self.in_place)
 
 
 class Computed:
@@ -202,6 +203,7 @@ def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple, persist: t
     args = {param: value_of(opened(value)) for param, value in kwargs.items()}
     guards = {param: sharing.seal(value) for param, value in args.items()}
     handed = {param: sharing.handout(value) for param, value in args.items()}
+    watched = inplace.watch(handed)
     t0 = time.perf_counter()
     try:
         value = fn(**handed)
@@ -220,6 +222,7 @@ def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple, persist: t
         if guard is not None and sharing.tampered(args[param], guard):
             sharing.undo(args[param], guard)
             raise RemoteNodeError(node, None, [], mutated=param)
+    in_place = inplace.changes(watched, args) if watched else None
     sharing.seal(value)
     comparison = compare(value_of(opened(previous[0])), value) if previous else None
     written = None
@@ -229,7 +232,7 @@ def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple, persist: t
         except Exception as exc:  # reported by the client, which knows where the cache is
             written = exc
     outcome = Outcome(seconds, nbytes_of(value), type(value).__name__, verdict_of(value, *checks), comparison,
-                      written)
+                      written, in_place)
     return Computed(value, outcome)
 
 

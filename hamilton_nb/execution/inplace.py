@@ -20,6 +20,23 @@ import pandas as pd
 WATCHED = (pd.DataFrame, dict, list, set)
 
 
+def watch(handed: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(param, value, :func:`mark`) of each handed-out value a node could change in place unseen."""
+    return [(param, value, mark(value)) for param, value in handed.items() if type(value) in WATCHED]
+
+
+def changes(watched: list, originals: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(param, what changed, how to write it) for each watched value the node changed in place;
+    ``originals``: param → the value handed out (as cached)."""
+    found = []
+    for param, value, marked in watched:
+        if param in originals and touched(value, marked):
+            described = describe(originals[param], value)
+            if described is not None:
+                found.append((param, *described))
+    return found
+
+
 def mark(value: Any) -> Any:
     """What :func:`touched` compares a handed-out ``value`` with after the node ran."""
     kind = type(value)

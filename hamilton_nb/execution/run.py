@@ -41,7 +41,7 @@ class Run:
                  report: "ExecutionReport", guards: dict[str, Any]) -> None:
         self.engine, self.steps, self.values, self.memo, self.report = engine, steps, values, memo, report
         self.guards = guards
-        self.watched: dict[str, list] = {}  # step -> (param, dep, value handed out, its mark)
+        self.watched: dict[str, list] = {}  # step -> [(param, value handed out, its mark)]
         self.wanted = set(report.outputs)
         self.remote = any(isinstance(value, Remote) for value in values.values())  # a value kept on a cluster
 
@@ -106,8 +106,7 @@ class Run:
                     values[dep] = fetch(values[dep])
                     self.guards[dep] = sharing.seal(values[dep])
         kwargs = {param: handout(values[dep]) for param, dep, _ in step.args if dep in values}
-        watched = [(param, dep, given, inplace.mark(given)) for param, dep, _ in step.args
-                   if type(given := kwargs.get(param)) in inplace.WATCHED]
+        watched = inplace.watch(kwargs)
         if watched:
             self.watched[step.name] = watched
         return kwargs
@@ -143,12 +142,13 @@ class Run:
 
     # ---- results ----------------------------------------------------------------------------
     def store(self, step: Step, value: Any, seconds: float, *, verdict: tuple | None = None,
-              comparison: Any = None, written: Any = None) -> None:
+              comparison: Any = None, written: Any = None, in_place: list | None = None) -> None:
         """Check a computed value (mutated inputs, type, data quality), then seal and cache it.
 
         A value kept on a cluster (a :class:`~.remote.Remote`) comes with its ``verdict`` (see
         :func:`verdict_of`), its ``comparison`` with :meth:`previous` and, when the worker wrote
-        it to :meth:`persist_to`, what ``write_entry`` ``written`` there."""
+        it to :meth:`persist_to`, what ``write_entry`` ``written`` there, and what the node changed
+        ``in_place`` in the values it received (:func:`.inplace.changes`)."""
         name, version = step.name, self.memo[step.name]
         self.engine.running.discard(name)
         values, guards = self.values, self.guards
@@ -161,8 +161,10 @@ class Run:
         what_if, notes = name in engine._what_if, engine.warnings.get(name)
         self._quality_checks(step, version, value, verdict, kept=False)
         watched = self.watched.pop(name, None)
-        if watched or engine.changed_in_place:
-            self._changed_in_place(step, watched or (), keep=not what_if and version is not UNBOUND)
+        if watched:
+            in_place = inplace.changes(watched, {p: values[d] for p, d, _ in step.args if d in values})
+        if in_place or engine.changed_in_place:
+            self._changed_in_place(step, in_place or (), keep=not what_if and version is not UNBOUND)
         old = engine.cache.get(name)
         if old is not None and comparison is None:
             comparison = _compared(old.value, value)
@@ -199,22 +201,19 @@ class Run:
         engine.changed([name])
         engine.fit_budget(keep=self)
 
-    def _changed_in_place(self, step: Step, watched: Iterable, keep: bool) -> None:
+    def _changed_in_place(self, step: Step, found: Iterable, keep: bool) -> None:
         """Say which values the node changed in place (it got copies: the change stays inside it).
 
         The note on the changer goes with its value; the note on each changed value is kept
         (``keep``) until the changer runs again or leaves the graph."""
-        engine, name, values = self.engine, step.name, self.values
+        engine, name = self.engine, step.name
+        deps = {param: dep for param, dep, _ in step.args}
         if keep:
             engine.changed(inplace.forget(engine.warnings, engine.changed_in_place, name))
         left = {}
-        for param, dep, given, marked in watched:
-            if dep not in values or not inplace.touched(given, marked):
-                continue
-            found = inplace.describe(values[dep], given)
-            if found is None:
-                continue
-            mine, theirs = inplace.notes(name, param, dep, *found, dep_is_node=dep in engine.graph.nodes)
+        for param, what, fix in found:
+            dep = deps[param]
+            mine, theirs = inplace.notes(name, param, dep, what, fix, dep_is_node=dep in engine.graph.nodes)
             engine.warnings.setdefault(name, []).append(mine)
             logger.warning("%s (%s)", mine, where(engine.graph.nodes[name].module))
             if keep:
