@@ -256,8 +256,9 @@ class Run:
                 raise NodeExecutionError(text, step.name)
             warnings.append(f"{check.description}: {message}")
             logger.warning("`%s` (%s) check %s: %s", step.name, where(node.module), check.description, message)
-        if kept and engine.changed_in_place:
-            warnings += [left[step.name] for left in engine.changed_in_place.values() if step.name in left]
+        if engine.changed_in_place:  # a new value keeps only the notes of changers that read it in this run
+            warnings += [left[step.name] for changer, left in engine.changed_in_place.items()
+                         if step.name in left and (kept or changer in self.report.computed)]
         if warnings:
             engine.warnings[step.name] = warnings
         else:
