@@ -478,3 +478,89 @@ def test_a_saved_graph_is_a_picture_in_an_untrusted_notebook(page, lab):
     assert "score" in picture.get_attribute("alt")
     assert_no_widget_errors(page)
     page.locator(".jp-OutputArea-output").first.screenshot(path=str(ARTIFACTS / "saved_graph_untrusted.png"))
+
+
+# ---- scrolling, steadiness, themes ------------------------------------------------------------
+JS_SCROLLER = """(sel) => {  // the element that scrolls the notebook around the graph
+  for (let e = document.querySelector(sel); e; e = e.parentElement) {
+    const s = getComputedStyle(e);
+    if (/(auto|scroll)/.test(s.overflowY) && e.scrollHeight > e.clientHeight) return e;
+  }
+  return document.scrollingElement;
+}"""
+JS_WATCH_SIZES = """() => {  // count size changes of the outputs, cells and graph boxes from now on
+  window.__sizeChanges = [];
+  const watched = [...document.querySelectorAll('.jp-Cell-outputArea, .jp-Cell, .hamilton-graph')];
+  const last = new Map();
+  const observer = new ResizeObserver(entries => { for (const e of entries) {
+    const r = e.target.getBoundingClientRect(), size = `${r.width.toFixed(1)}x${r.height.toFixed(1)}`;
+    if (last.has(e.target) && last.get(e.target) !== size)
+      window.__sizeChanges.push(`${e.target.className.split(' ')[0]} ${last.get(e.target)} -> ${size}`);
+    last.set(e.target, size); } });
+  watched.forEach(e => observer.observe(e));
+  window.__stopWatching = () => observer.disconnect();
+}"""
+
+
+def graph_drawn(page, shots: str = "") -> None:
+    """The graph of ``%hamilton_graph``, drawn now (drawn again only when it isn't)."""
+    if not cy(page, GRAPH_SELECTOR, "count"):
+        draw_graph(page, shots)
+
+
+def file_browser_open(page) -> None:
+    """JupyterLab's default layout: the file browser open on the left."""
+    if not page.locator("#filebrowser").is_visible():
+        page.locator(".jp-SideBar.jp-mod-left [data-id='filebrowser']").click()
+    page.wait_for_selector("#filebrowser", state="visible", timeout=10_000)
+
+
+def size_changes(page, seconds: float = 5) -> list[str]:
+    page.evaluate(JS_WATCH_SIZES)
+    page.wait_for_timeout(seconds * 1000)
+    return page.evaluate("() => { window.__stopWatching(); return window.__sizeChanges; }")
+
+
+def test_drawn_outputs_hold_still_with_the_file_browser_open(page, lab):
+    file_browser_open(page)
+    graph_drawn(page, "steady_")
+    page.locator(GRAPH_SELECTOR).first.scroll_into_view_if_needed()
+    page.mouse.move(10, 10)
+    page.wait_for_timeout(1000)
+    changes = size_changes(page)
+    assert changes == [], f"{len(changes)} size changes in 5 s, e.g. {changes[:6]}"
+    # hovering the graph changes no size either
+    box = page.locator(GRAPH_SELECTOR).first.bounding_box()
+    page.evaluate(JS_WATCH_SIZES)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 20, steps=5)
+    page.wait_for_timeout(1500)
+    changes = page.evaluate("() => { window.__stopWatching(); return window.__sizeChanges; }")
+    assert changes == [], changes
+
+
+def test_the_wheel_scrolls_the_notebook_and_ctrl_wheel_zooms(page, lab):
+    graph_drawn(page, "wheel_")
+    graph = page.locator(GRAPH_SELECTOR).first
+    graph.scroll_into_view_if_needed()
+    scroller = page.evaluate_handle(JS_SCROLLER, GRAPH_SELECTOR)
+    page.evaluate("(s) => { s.scrollTop = Math.max(0, s.scrollTop - 150); }", scroller)  # room to scroll down
+    page.wait_for_timeout(300)
+    box = graph.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + min(box["height"] / 2, 120))
+    top, zoom = page.evaluate("(s) => s.scrollTop", scroller), cy(page, GRAPH_SELECTOR, "readable")["zoom"]
+    page.mouse.wheel(0, 240)
+    page.wait_for_timeout(600)
+    assert page.evaluate("(s) => s.scrollTop", scroller) > top  # the notebook scrolled
+    assert cy(page, GRAPH_SELECTOR, "readable")["zoom"] == zoom  # the graph didn't zoom
+    box = graph.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + min(box["height"] / 2, 120))
+    top = page.evaluate("(s) => s.scrollTop", scroller)
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, 240)
+    page.keyboard.up("Control")
+    page.wait_for_timeout(600)
+    assert cy(page, GRAPH_SELECTOR, "readable")["zoom"] < zoom  # zoomed out
+    assert page.evaluate("(s) => s.scrollTop", scroller) == top
+    # cytoscape warns about the wheel sensitivity ipycytoscape always passes: at most once a page
+    # (before the widget's script is installed), not once a graph
+    assert len([m for m in CONSOLE if "wheel sensitivity" in m]) <= 1
