@@ -65,7 +65,6 @@ PANEL_CSS = f"""<style>
 .hamilton-graph.custom-widget, .hamilton-graph.custom-widget:hover {{
   background-color: var(--jp-layout-color0, #ffffff); border: 1px solid var(--jp-border-color2, #e0e0e0);
   box-sizing: border-box; resize: none; overflow: hidden; }}
-.hamilton-graph-row {{ overflow: hidden; }}
 .hamilton-details {{ font-size: 13px; color: {FG}; }}
 .hamilton-details table {{ border-collapse: collapse; width: 100%; }}
 .hamilton-details th {{ white-space: nowrap; padding: 2px 8px 2px 0; vertical-align: top; text-align: left; }}
