@@ -505,6 +505,9 @@ def test_drawn_outputs_hold_still_with_the_file_browser_open(page, lab):
     page.wait_for_timeout(1000)
     changes = size_changes(page)
     assert changes == [], f"{len(changes)} size changes in 5 s, e.g. {changes[:6]}"
+    # a notebook scrollbar coming or going can't change the width the widget lays out in
+    gutter = page.evaluate(f"(s) => getComputedStyle(s).scrollbarGutter", page.evaluate_handle(JS_SCROLLER, GRAPH_SELECTOR))
+    assert gutter == "stable", gutter
     # hovering the graph changes no size either
     box = page.locator(GRAPH_SELECTOR).first.bounding_box()
     page.evaluate(JS_WATCH_SIZES)

@@ -7,10 +7,12 @@ boxes keep their state colours (they carry meaning); their labels are black on t
 fills in every theme.
 
 Sizes never depend on the hover state or on a scrollbar: cytoscape's own stylesheet draws a
-dashed border on hover and lets the canvas be resized by hand, and the graph box wrapped the
-details panel below it or beside it depending on the width left — in JupyterLab with the file
-browser open that width sat on the edge, a scrollbar came and went, and the output resized
-every frame.
+dashed border on hover (two pixels more, only while hovered) and makes the canvas resizable by
+hand; and where the widget's height depends on its width (the legend, the controls and the
+details panel wrap), a notebook scrollbar that appears narrows the width, which changes the
+height, which can remove the scrollbar again — an output that resizes every frame. So the
+border is the same hovered or not, the canvas is not resizable, and the notebook keeps the
+scrollbar's room while it shows a graph.
 """
 from __future__ import annotations
 
@@ -65,6 +67,8 @@ PANEL_CSS = f"""<style>
 .hamilton-graph.custom-widget, .hamilton-graph.custom-widget:hover {{
   background-color: var(--jp-layout-color0, #ffffff); border: 1px solid var(--jp-border-color2, #e0e0e0);
   box-sizing: border-box; resize: none; overflow: hidden; }}
+/* the notebook's scrollbar, coming or going, never changes the width the widget lays out in */
+.jp-WindowedPanel-outer:has(.hamilton-graph) {{ scrollbar-gutter: stable; }}
 .hamilton-details {{ font-size: 13px; color: {FG}; }}
 .hamilton-details table {{ border-collapse: collapse; width: 100%; }}
 .hamilton-details th {{ white-space: nowrap; padding: 2px 8px 2px 0; vertical-align: top; text-align: left; }}
