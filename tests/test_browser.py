@@ -456,6 +456,189 @@ def test_the_widget_in_jupyterlab(page, lab):
     print(f"browser test body took {time.monotonic() - t0:.1f} s")
 
 
+# ---- scrolling, steadiness, themes ------------------------------------------------------------
+JS_SCROLLER = """(sel) => {  // the element that scrolls the notebook around the graph
+  for (let e = document.querySelector(sel); e; e = e.parentElement) {
+    const s = getComputedStyle(e);
+    if (/(auto|scroll)/.test(s.overflowY) && e.scrollHeight > e.clientHeight) return e;
+  }
+  return document.scrollingElement;
+}"""
+JS_WATCH_SIZES = """() => {  // count size changes of the outputs, cells and graph boxes from now on
+  window.__sizeChanges = [];
+  const watched = [...document.querySelectorAll('.jp-Cell-outputArea, .jp-Cell, .hamilton-graph')];
+  const last = new Map();
+  const observer = new ResizeObserver(entries => { for (const e of entries) {
+    const r = e.target.getBoundingClientRect(), size = `${r.width.toFixed(1)}x${r.height.toFixed(1)}`;
+    if (last.has(e.target) && last.get(e.target) !== size)
+      window.__sizeChanges.push(`${e.target.className.split(' ')[0]} ${last.get(e.target)} -> ${size}`);
+    last.set(e.target, size); } });
+  watched.forEach(e => observer.observe(e));
+  window.__stopWatching = () => observer.disconnect();
+}"""
+
+
+def graph_drawn(page, shots: str = "") -> None:
+    """The graph of ``%hamilton_graph``, drawn now (drawn again only when it isn't)."""
+    if not cy(page, GRAPH_SELECTOR, "count"):
+        draw_graph(page, shots)
+
+
+def file_browser_open(page) -> None:
+    """JupyterLab's default layout: the file browser open on the left."""
+    if not page.locator("#filebrowser").is_visible():
+        page.locator(".jp-SideBar.jp-mod-left [data-id='filebrowser']").click()
+    page.wait_for_selector("#filebrowser", state="visible", timeout=10_000)
+
+
+def size_changes(page, seconds: float = 5) -> list[str]:
+    page.evaluate(JS_WATCH_SIZES)
+    page.wait_for_timeout(seconds * 1000)
+    return page.evaluate("() => { window.__stopWatching(); return window.__sizeChanges; }")
+
+
+def test_drawn_outputs_hold_still_with_the_file_browser_open(page, lab):
+    file_browser_open(page)
+    graph_drawn(page, "steady_")
+    page.locator(GRAPH_SELECTOR).first.scroll_into_view_if_needed()
+    page.mouse.move(10, 10)
+    page.wait_for_timeout(1000)
+    changes = size_changes(page)
+    assert changes == [], f"{len(changes)} size changes in 5 s, e.g. {changes[:6]}"
+    # a notebook scrollbar coming or going can't change the width the widget lays out in
+    gutter = page.evaluate(f"(s) => getComputedStyle(s).scrollbarGutter", page.evaluate_handle(JS_SCROLLER, GRAPH_SELECTOR))
+    assert gutter == "stable", gutter
+    # hovering the graph changes no size either
+    box = page.locator(GRAPH_SELECTOR).first.bounding_box()
+    page.evaluate(JS_WATCH_SIZES)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 20, steps=5)
+    page.wait_for_timeout(1500)
+    changes = page.evaluate("() => { window.__stopWatching(); return window.__sizeChanges; }")
+    assert changes == [], changes
+
+
+def test_the_wheel_scrolls_the_notebook_and_ctrl_wheel_zooms(page, lab):
+    graph_drawn(page, "wheel_")
+    graph = page.locator(GRAPH_SELECTOR).first
+    graph.scroll_into_view_if_needed()
+    scroller = page.evaluate_handle(JS_SCROLLER, GRAPH_SELECTOR)
+    page.evaluate("(s) => { s.scrollTop = Math.max(0, s.scrollTop - 150); }", scroller)  # room to scroll down
+    page.wait_for_timeout(300)
+    box = graph.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + min(box["height"] / 2, 120))
+    top, zoom = page.evaluate("(s) => s.scrollTop", scroller), cy(page, GRAPH_SELECTOR, "readable")["zoom"]
+    page.mouse.wheel(0, 240)
+    page.wait_for_timeout(600)
+    assert page.evaluate("(s) => s.scrollTop", scroller) > top  # the notebook scrolled
+    assert cy(page, GRAPH_SELECTOR, "readable")["zoom"] == zoom  # the graph didn't zoom
+    box = graph.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + min(box["height"] / 2, 120))
+    top = page.evaluate("(s) => s.scrollTop", scroller)
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, 240)
+    page.keyboard.up("Control")
+    page.wait_for_timeout(600)
+    assert cy(page, GRAPH_SELECTOR, "readable")["zoom"] < zoom  # zoomed out
+    assert page.evaluate("(s) => s.scrollTop", scroller) == top
+    # cytoscape warns about the wheel sensitivity ipycytoscape always passes: at most once a page
+    # (before the widget's script is installed), not once a graph
+    assert len([m for m in CONSOLE if "wheel sensitivity" in m]) <= 1
+
+
+JS_CONTRAST = """(selector) => {  // WCAG contrast of each matching element's text against what is behind it
+  const parse = c => {
+    let m = c.match(/^rgba?\\(([^)]+)\\)/);
+    if (m) { const v = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; }
+    m = c.match(/^color\\(srgb ([^)]+)\\)/);
+    if (m) { const v = m[1].split(/[ \\/]+/).filter(Boolean).map(Number); return [v[0] * 255, v[1] * 255, v[2] * 255, v.length > 3 ? v[3] : 1]; }
+    return [0, 0, 0, 0];
+  };
+  const over = (top, under) => top.slice(0, 3).map((t, i) => t * top[3] + under[i] * (1 - top[3])).concat([1]);
+  const behind = el => {  // the backgrounds from the element up to the first opaque one, blended
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    return layers.reverse().reduce((under, top) => over(top, under), [255, 255, 255, 1]);
+  };
+  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+                     return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  return [...document.querySelectorAll(selector)].filter(e => e.offsetParent).map(e => {
+    const bg = behind(e), fg = over(parse(getComputedStyle(e).color), bg);
+    return {text: e.textContent.slice(0, 30), ratio: Math.round(ratio(fg, bg) * 100) / 100};
+  });
+}"""
+JS_LABEL_CONTRAST = """(sel) => {  // node labels: their colour against their box's fill, in the canvas
+  const cy = document.querySelector(sel)._cyreg.cy, rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+                     return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  return cy.nodes().map(n => { const [x, y] = [lum(rgb(n.style('color'))), lum(rgb(n.style('background-color')))]
+                                 .sort((p, q) => q - p); return Math.round((x + 0.05) / (y + 0.05) * 100) / 100; });
+}"""
+
+
+def contrast(foreground: str, background: str) -> float:
+    def lum(hex_colour: str) -> float:
+        channels = [int(hex_colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted([lum(foreground), lum(background)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def set_theme(page, name: str) -> None:
+    """Settings › Theme › ``name``, through the menu."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+    page.locator(".lm-Menu-itemLabel", has_text=name).first.click()
+    light = "false" if "Dark" in name else "true"
+    page.wait_for_function(f"document.body.dataset.jpThemeLight === '{light}'", timeout=15_000)
+    page.wait_for_timeout(1000)
+
+
+def assert_readable_in_theme(page, theme: str) -> None:
+    """Node labels, legend, hints, details, value picture labels, banner text and chips: >= 4.5:1."""
+    import base64
+    labels = page.evaluate(JS_LABEL_CONTRAST, GRAPH_SELECTOR)
+    assert min(labels) >= 4.5, (theme, labels)
+    texts = page.evaluate(JS_CONTRAST, ".hamilton-legend, .hamilton-hover, .hamilton-details td, "
+                                       ".hamilton-stale, .hamilton-stale code, .hamilton-stale b")
+    assert texts and min(t["ratio"] for t in texts) >= 4.5, (theme, texts)
+    src = page.locator(".hamilton-details img.hamilton-value-picture").first.get_attribute("src")
+    svg = base64.b64decode(src.split(",", 1)[1]).decode()
+    paper = re.search(r"<rect width='\d+' height='\d+' fill='(#[0-9a-f]{6})'/>", svg).group(1)
+    for ink in set(re.findall(r"<text [^>]*fill='(#[0-9a-f]{6})'", svg)):
+        assert contrast(ink, paper) >= 4.5, (theme, ink, paper)
+
+
+def test_readable_in_the_light_and_the_dark_theme(page, lab):
+    graph_drawn(page, "theme_")
+    if not page.locator(".hamilton-details img.hamilton-value-picture").count():
+        click_shows_details(page)
+    if not page.locator(".hamilton-stale").count():
+        run_cell(page, EDIT)
+    shown = page.locator(".jp-Cell").nth(EXECUTE_ALL)
+    playwright_api.expect(shown.locator(".hamilton-stale")).to_be_visible(timeout=10_000)
+    widget = page.locator(".jp-Cell").nth(GRAPH).locator(".jp-Cell-outputArea")
+    try:
+        for theme, tag in (("JupyterLab Light", "light"), ("JupyterLab Dark", "dark")):
+            set_theme(page, theme)
+            assert_readable_in_theme(page, theme)
+            shown.scroll_into_view_if_needed()
+            shown.screenshot(path=str(ARTIFACTS / f"theme_{tag}_stale_banner.png"))
+            widget.scroll_into_view_if_needed()
+            widget.screenshot(path=str(ARTIFACTS / f"theme_{tag}_widget.png"))
+            canvas = page.evaluate(f"getComputedStyle(document.querySelector('{GRAPH_SELECTOR}')).backgroundColor")
+            page_bg = page.evaluate("getComputedStyle(document.querySelector('.jp-Notebook')).backgroundColor")
+            assert canvas == page_bg or tag == "light", (canvas, page_bg)  # no white block on a dark page
+    finally:
+        set_theme(page, "JupyterLab Light")
+
+
+# last: it leaves the page on another notebook
 def test_a_saved_graph_is_a_picture_in_an_untrusted_notebook(page, lab):
     """A notebook saved with a graph output, opened by someone else (so not trusted, no kernel
     state): JupyterLab skips the widget view and shows the sanitized HTML, our picture."""

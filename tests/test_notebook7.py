@@ -16,7 +16,7 @@ pytest.importorskip("notebook", minversion="7", reason="Jupyter Notebook 7 is no
                     "'notebook>=7'; the dev extra brings it)")
 
 from test_browser import (ARTIFACTS, CELLS, EXECUTE, EXECUTE_ALL, GRAPH, assert_no_widget_errors,  # noqa: E402
-                          click_shows_details, draw_graph, edit_turns_downstream_stale, execute_turns_fresh,
+                          assert_readable_in_theme, click_shows_details, set_theme, draw_graph, edit_turns_downstream_stale, execute_turns_fresh,
                           hover_shows_doc, jupyter_server, notebook_page, playwright_api)
 
 JS_BOXES = """(index) => {
@@ -65,6 +65,11 @@ def test_the_widget_in_notebook7(page, notebook7):
     execute_turns_fresh(page)
     output.screenshot(path=str(ARTIFACTS / "nb7_widget_3_fresh.png"))
     assert_no_widget_errors(page)
+    # the dark theme: labels, legend, details, value picture and stale banner stay readable
+    set_theme(page, "JupyterLab Dark")
+    assert_readable_in_theme(page, "Notebook 7 dark")
+    output.screenshot(path=str(ARTIFACTS / "nb7_theme_dark_widget.png"))
+    shown.screenshot(path=str(ARTIFACTS / "nb7_theme_dark_stale_banner.png"))
     ours = [m for m in CONSOLE if m.startswith("error") or re.search(r"mapping|deprecated|style|cytoscape|hamilton",
                                                                     m, re.I)]
     assert ours == [], ours

@@ -40,7 +40,7 @@ def test_a_series_without_order_is_a_histogram():
     shuffled = pd.Series(np.arange(1000.0), index=np.random.default_rng(0).permutation(1000))
     svg = value_picture(shuffled)
     assert "<polyline" not in svg and "histogram of 1000 values" in svg
-    assert svg.count("<rect") == BINS + 1  # the bars and the plot frame
+    assert svg.count("<rect") == BINS + 2  # the bars, the plot frame and the light card under it all
 
 
 def test_ten_million_values_are_summarised_not_drawn_point_by_point():

@@ -475,3 +475,38 @@ def test_static_forms_of_an_empty_or_missing_view_never_raise():
     assert repr(empty) and empty.mermaid() and empty._repr_html_() and empty._repr_markdown_()
     picture = render.show(Session(), static=True)
     assert repr(picture) == "0 nodes" and len(images(picture._repr_html_())) == 1
+
+
+def _contrast(foreground: str, background: str) -> float:
+    def lum(colour: str) -> float:
+        channels = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted([lum(foreground), lum(background)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_wheel_scrolls_the_page_and_the_zoom_is_natural(small):
+    """Plain wheel: the page scrolls (cytoscape's user zooming is off; the page script turns it on
+    for Ctrl/⌘ + wheel); no custom wheel sensitivity."""
+    from hamilton_nb.notebook.widget_theme import PAGE_HTML
+    _, widget = small
+    assert widget.cyto.user_zooming_enabled is False
+    assert widget.cyto.wheel_sensitivity == 1
+    assert "userZoomingEnabled(true)" in PAGE_HTML and "ctrlKey" in PAGE_HTML
+
+
+def test_colours_follow_the_theme_or_read_in_both():
+    """The page's colours are theme variables; the labels on the state fills and in the value
+    pictures (which carry their own light card) read at WCAG AA or better."""
+    import pandas as pd
+
+    from hamilton_nb.notebook.pictures import INK, PAPER, value_picture
+    from hamilton_nb.notebook.style import STATE_COLOURS
+    from hamilton_nb.notebook.widget_theme import LABEL_COLOUR, PANEL_CSS
+    assert "var(--jp-layout-color0" in PANEL_CSS and "var(--jp-ui-font-color1" in PANEL_CSS
+    assert "resize: none" in PANEL_CSS  # and the same border hovered or not: no size change
+    assert all(_contrast(LABEL_COLOUR, fill) >= 4.5 for fill in STATE_COLOURS.values())
+    assert _contrast(INK, PAPER) >= 4.5
+    svg = value_picture(pd.Series([1.0, 3.0, 2.0]))
+    assert f"fill='{PAPER}'/>" in svg and set(re.findall(r"<text [^>]*fill='(#\w+)'", svg)) == {INK}

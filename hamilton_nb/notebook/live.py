@@ -283,8 +283,12 @@ def render(shown: Shown) -> tuple[dict, dict]:
         "re-run this cell to update it; it has `--live`, so it follows edits again" if shown.was_live else \
         "re-run this cell, or add `--live` to keep it current"
     out = {"text/plain": f"{STALE_PREFIX}{headline} — {tail} ({hint}).\n{text}"}
-    banner = (f"{BANNER_START}<div style='background:#fff3cd;border-left:4px solid #e0a800;padding:4px 8px;"
-              f"margin:2px 0 4px 0;font-family:sans-serif;color:#533f03'><b>⚠ stale</b>: {_code(headline)} — "
+    # theme colours (a warm tint of the page; its text colour); the fallbacks where there is no theme
+    banner = (f"{BANNER_START}<style>.hamilton-stale code {{ color: inherit; background: rgba(128,128,128,.18); }}"
+              f"</style><div class='hamilton-stale' style='background:#fff3cd;background:color-mix(in srgb, var(--jp-warn-color2, "
+              f"#ffb74d) 25%, var(--jp-layout-color0, #fff));border-left:4px solid var(--jp-warn-color1, #e0a800);"
+              f"padding:4px 8px;margin:2px 0 4px 0;font-family:sans-serif;color:var(--jp-content-font-color1, "
+              f"#533f03)'><b>⚠ stale</b>: {_code(headline)} — "
               f"{_code(tail)} <span style='opacity:.75'>({_code(hint)})</span>"
               + (f"<pre style='margin:4px 0 0 0;white-space:pre-wrap'>{html.escape(detail)}</pre>" if detail else "")
               + f"</div><div style='opacity:0.5' title='old values'>{BANNER_END}")

@@ -18,6 +18,15 @@ POINTS = 400
 BINS = 20
 SAMPLE = 100_000
 LINE, FILL, AXIS = "#1f6feb", "#9ecae1", "#555"
+# A picture is an <img> (it survives sanitizers), which the page's theme can't reach: it brings
+# its own light card, so its dark labels read the same in light and dark themes (12.6:1).
+PAPER, INK = "#ffffff", "#333333"
+
+
+def _paper(width: int, height: int, title: str) -> str:
+    return (f"<svg xmlns='http://www.w3.org/2000/svg' class='hamilton-value-picture' width='{width}' "
+            f"height='{height}' viewBox='0 0 {width} {height}' font-family='sans-serif' role='img'>"
+            f"<title>{html.escape(title)}</title><rect width='{width}' height='{height}' fill='{PAPER}'/>")
 
 
 def value_picture(value) -> str:
@@ -62,16 +71,14 @@ def table_head(frame: pd.DataFrame, rows: int = 5, columns: int = 12) -> str:
     shown = frame.iloc[:rows, :columns]
     more = [f"{frame.shape[0] - rows} more rows"] if frame.shape[0] > rows else []
     more += [f"{frame.shape[1] - columns} more columns"] if frame.shape[1] > columns else []
-    note = f"<div style='color:#555'>… {', '.join(more)}</div>" if more else ""
+    note = f"<div style='color:var(--jp-content-font-color2, #555)'>… {', '.join(more)}</div>" if more else ""
     return shown.to_html(border=0, max_cols=columns) + note
 
 
 def _frame(body: str, y_low: float, y_high: float, x_low: str, x_high: str, title: str) -> str:
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    text = "font-size='10' fill='#333'"
-    return (f"<svg xmlns='http://www.w3.org/2000/svg' class='hamilton-value-picture' width='{WIDTH}' "
-            f"height='{HEIGHT}' viewBox='0 0 {WIDTH} {HEIGHT}' font-family='sans-serif' role='img'>"
-            f"<title>{html.escape(title)}</title>"
+    text = f"font-size='10' fill='{INK}'"
+    return (_paper(WIDTH, HEIGHT, title) +
             f"<rect x='{LEFT}' y='{TOP}' width='{plot_w}' height='{plot_h}' fill='none' stroke='#ccc'/>"
             f"<text x='{LEFT - 4}' y='{TOP + 8}' text-anchor='end' {text}>{_number(y_high)}</text>"
             f"<text x='{LEFT - 4}' y='{TOP + plot_h}' text-anchor='end' {text}>{_number(y_low)}</text>"
@@ -155,10 +162,8 @@ def _bars(value: pd.Series, top: int = 8) -> str:
     for k, (label, count) in enumerate(counts.items()):
         y = 4 + k * row_h
         w = (WIDTH - 150) * count / longest
-        body.append(f"<text x='96' y='{y + 10}' text-anchor='end' font-size='10' fill='#333'>"
+        body.append(f"<text x='96' y='{y + 10}' text-anchor='end' font-size='10' fill='{INK}'>"
                     f"{html.escape(str(label)[:16])}</text><rect x='100' y='{y + 1}' width='{w:.1f}' "
                     f"height='{row_h - 3}' fill='{FILL}' stroke='{LINE}' stroke-width='0.5'/>"
-                    f"<text x='{104 + w:.1f}' y='{y + 10}' font-size='10' fill='#333'>{count}</text>")
-    return (f"<svg xmlns='http://www.w3.org/2000/svg' class='hamilton-value-picture' width='{WIDTH}' "
-            f"height='{height}' viewBox='0 0 {WIDTH} {height}' font-family='sans-serif' role='img'>"
-            f"<title>commonest values</title>{''.join(body)}</svg>")
+                    f"<text x='{104 + w:.1f}' y='{y + 10}' font-size='10' fill='{INK}'>{count}</text>")
+    return _paper(WIDTH, height, "commonest values") + f"{''.join(body)}</svg>"

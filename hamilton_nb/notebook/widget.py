@@ -16,55 +16,13 @@ import ipywidgets as W
 from ..errors import HamiltonError
 from .graph_view import INPUTS_GROUP, ViewSpec, build_view, group_element, node_classes, state_class
 from .static import StaticView
-from .style import CHANGED_COLOUR, FONT_PX, MAX_ZOOM, MIN_ZOOM, SELECTED_COLOUR, STATE_COLOURS, WARNING_COLOUR
+from .style import MAX_ZOOM, MIN_ZOOM
+from .widget_theme import DETAILS_PX, PAGE_HTML, STYLE, legend_html  # noqa: F401 (legend_html: public)
 
 FLUSH_SECONDS = 0.2
 CANVAS_PX = (160, 640)  # the canvas is as tall as the picture, within these bounds
-DETAILS_PX = 470
 GRAPH_MIN_PX = 560      # the graph's canvas is at least this wide (wider pictures pan and zoom)
 PICKED = "picked"       # class of the selected node (cytoscape's own selection is turned off)
-
-STYLE = [
-    {"selector": "node", "style": {
-        "label": "data(label)", "text-wrap": "wrap", "text-valign": "center", "text-halign": "center",
-        "font-size": FONT_PX, "shape": "round-rectangle", "width": "data(w)", "height": "data(h)",
-        "background-color": "#ffffff", "border-width": 1, "border-color": "#555"}},
-    {"selector": "node.group", "style": {"border-width": 3, "font-weight": "bold", "border-style": "double"}},
-    {"selector": "node.input", "style": {"shape": "ellipse"}},
-    {"selector": "node.not-computed", "style": {"border-style": "dashed"}},
-    {"selector": "edge", "style": {
-        "curve-style": "bezier", "target-arrow-shape": "triangle", "width": 1.2,
-        "line-color": "#999", "target-arrow-color": "#999"}},
-    # an edge the layout bent around boxes it doesn't connect: through its bend points, which
-    # the layout gives relative to the line between the two box centres
-    {"selector": "edge.routed", "style": {
-        "curve-style": "segments", "edge-distances": "node-position",
-        "segment-distances": "data(dists)", "segment-weights": "data(weights)"}},
-    # only aggregated edges carry a count: a mapping on every edge warns once per edge without one
-    {"selector": "edge[label]", "style": {"label": "data(label)", "font-size": 10, "color": "#555",
-                                          "text-background-color": "#ffffff", "text-background-opacity": 1}},
-] + [{"selector": f".{state_class(s)}", "style": {"background-color": c}} for s, c in STATE_COLOURS.items()] + [
-    {"selector": "node.changed", "style": {"border-width": 4, "border-color": CHANGED_COLOUR,
-                                           "border-style": "solid"}},
-    # after the state styles: a failed ``warn`` data-quality check shows whatever the state
-    {"selector": "node.warning", "style": {"border-width": 4, "border-color": WARNING_COLOUR,
-                                           "border-style": "solid"}},
-    {"selector": "node.context", "style": {"opacity": 0.55, "border-style": "dotted"}},
-    {"selector": f"node.{PICKED}", "style": {"border-width": 4, "border-color": SELECTED_COLOUR,
-                                             "border-style": "solid", "underlay-color": SELECTED_COLOUR,
-                                             "underlay-opacity": 0.25, "underlay-padding": 6}},
-]
-
-# the panel and the controls: never break a name or a type in the middle, never clip a label
-PANEL_CSS = f"""<style>
-.hamilton-details {{ font-size: 13px; }}
-.hamilton-details table {{ border-collapse: collapse; width: 100%; }}
-.hamilton-details th {{ white-space: nowrap; padding: 2px 8px 2px 0; vertical-align: top; text-align: left; }}
-.hamilton-details td {{ word-break: normal; overflow-wrap: normal; padding: 2px 0; text-align: left; }}
-.hamilton-details pre {{ white-space: pre; overflow-x: auto; margin: 0; max-width: {DETAILS_PX - 10}px; }}
-.hamilton-crumbs .widget-button {{ width: auto; }}
-</style>"""
-
 
 def picture_layout(view=None, fit: bool = False) -> dict:
     """Cytoscape's layout: our positions as they are, at zoom 1 (labels FONT_PX), from the top
@@ -75,23 +33,6 @@ def picture_layout(view=None, fit: bool = False) -> dict:
         return {"name": "preset", "fit": True, "padding": 12, "animate": False}
     left = max(0, (GRAPH_MIN_PX - (view.width if view is not None else 0)) // 2)
     return {"name": "preset", "fit": False, "zoom": 1, "pan": {"x": left, "y": 0}, "animate": False}
-
-
-def legend_html() -> str:
-    chips = "".join(
-        f"<span style='display:inline-block;margin-right:10px'><span style='display:inline-block;width:12px;"
-        f"height:12px;border:1px solid #555;background:{colour};vertical-align:middle'></span> {state}</span>"
-        for state, colour in STATE_COLOURS.items())
-    chips += (f"<span style='display:inline-block;margin-right:10px'><span style='display:inline-block;"
-              f"width:10px;height:10px;border:3px solid {WARNING_COLOUR};vertical-align:middle'></span> "
-              "data-quality warning</span>"
-              f"<span style='display:inline-block;margin-right:10px'><span style='display:inline-block;"
-              f"width:10px;height:10px;border:3px solid {CHANGED_COLOUR};vertical-align:middle'></span> "
-              "value changed by the last execute</span>"
-              "<span style='display:inline-block;margin-right:10px'><span style='display:inline-block;"
-              "width:12px;height:12px;border:3px double #555;vertical-align:middle'></span> "
-              "group of nodes (click to open)</span>")
-    return f"<div class='hamilton-legend' style='font-size:12px'>{chips}</div>"
 
 
 def _mark_changed(elements: list[dict], changed) -> None:
@@ -115,14 +56,15 @@ class GraphWidget(W.VBox):
         self.cyto = ipycytoscape.CytoscapeWidget(layout=W.Layout(width="100%", height=f"{CANVAS_PX[0]}px"))
         # labels are FONT_PX at zoom 1: never below 10 px on screen, never giant; pan for the rest
         self.cyto.min_zoom, self.cyto.max_zoom = MIN_ZOOM, MAX_ZOOM
-        self.cyto.wheel_sensitivity = 0.3
+        # the wheel scrolls the page; Ctrl/⌘ + wheel zooms (see widget_theme.WHEEL_JS)
+        self.cyto.user_zooming_enabled = False
         self.cyto.add_class("hamilton-graph")
         self.cyto.set_style(STYLE)
         self.cyto.cytoscape_layout = picture_layout()
         self.cyto.on("node", "click", self._clicked)
         self.cyto.on("node", "mouseover", self._hovered)
         self.note = W.HTML()
-        self.hover = W.HTML("<span style='color:#777'>Hover a node for its doc and state; click it for "
+        self.hover = W.HTML("<span class='hamilton-hint'>Hover a node for its doc and state; click it for "
                             "everything else.</span>", layout=W.Layout(min_height="22px"))
         self.hover.add_class("hamilton-hover")
         self.crumbs = W.HBox(layout=W.Layout(flex_flow="row wrap"))
@@ -158,7 +100,7 @@ class GraphWidget(W.VBox):
                           layout=W.Layout(flex_flow="row wrap"))
         actions = W.HBox([self.overview_button, self.fit_button, self.focus_button, self.execute_button])
         right = W.VBox([self.details, self.output], layout=W.Layout(width=f"{DETAILS_PX + 10}px", flex="0 0 auto"))
-        super().__init__([W.HTML(PANEL_CSS), controls, actions, W.HTML(legend_html()), self.crumbs, self.note,
+        super().__init__([W.HTML(PAGE_HTML), controls, actions, W.HTML(legend_html()), self.crumbs, self.note,
                           self.hover, W.HBox([self._graph_box(), right], layout=W.Layout(width="100%", flex_flow="row wrap"))])
         self._refresh_choices()
         self._render()

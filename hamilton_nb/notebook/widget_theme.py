@@ -1,0 +1,124 @@
+"""How the live graph widget looks and behaves in the page: cytoscape's style, the CSS of the
+panel around it, and a small script for the mouse wheel.
+
+Colours of the page come from JupyterLab's theme variables (``--jp-…``), each with a light
+fallback for front ends without them, so the widget follows the light and dark themes. The
+boxes keep their state colours (they carry meaning); their labels are black on those light
+fills in every theme.
+
+Sizes never depend on the hover state or on a scrollbar: cytoscape's own stylesheet draws a
+dashed border on hover (two pixels more, only while hovered) and makes the canvas resizable by
+hand; and where the widget's height depends on its width (the legend, the controls and the
+details panel wrap), a notebook scrollbar that appears narrows the width, which changes the
+height, which can remove the scrollbar again — an output that resizes every frame. So the
+border is the same hovered or not, the canvas is not resizable, and the notebook keeps the
+scrollbar's room while it shows a graph.
+"""
+from __future__ import annotations
+
+import html
+
+from .graph_view import state_class
+from .style import CHANGED_COLOUR, FONT_PX, SELECTED_COLOUR, STATE_COLOURS, WARNING_COLOUR
+
+DETAILS_PX = 470
+LABEL_COLOUR = "#000000"  # node labels: on the (light) state fills, never on the page
+EDGE_COLOUR = "#8c8c8c"   # between the light and the dark page: visible on both
+BORDER_COLOUR = "#555555"
+
+STYLE = [
+    {"selector": "node", "style": {
+        "label": "data(label)", "text-wrap": "wrap", "text-valign": "center", "text-halign": "center",
+        "font-size": FONT_PX, "shape": "round-rectangle", "width": "data(w)", "height": "data(h)",
+        "color": LABEL_COLOUR, "background-color": "#ffffff", "border-width": 1, "border-color": BORDER_COLOUR}},
+    {"selector": "node.group", "style": {"border-width": 3, "font-weight": "bold", "border-style": "double"}},
+    {"selector": "node.input", "style": {"shape": "ellipse"}},
+    {"selector": "node.not-computed", "style": {"border-style": "dashed"}},
+    {"selector": "edge", "style": {
+        "curve-style": "bezier", "target-arrow-shape": "triangle", "width": 1.2,
+        "line-color": EDGE_COLOUR, "target-arrow-color": EDGE_COLOUR}},
+    # an edge the layout bent around boxes it doesn't connect: through its bend points, which
+    # the layout gives relative to the line between the two box centres
+    {"selector": "edge.routed", "style": {
+        "curve-style": "segments", "edge-distances": "node-position",
+        "segment-distances": "data(dists)", "segment-weights": "data(weights)"}},
+    # only aggregated edges carry a count: a mapping on every edge warns once per edge without one
+    {"selector": "edge[label]", "style": {"label": "data(label)", "font-size": 10, "color": "#333333",
+                                          "text-background-color": "#ffffff", "text-background-opacity": 1}},
+] + [{"selector": f".{state_class(s)}", "style": {"background-color": c}}
+     for s, c in STATE_COLOURS.items()] + [
+    {"selector": "node.changed", "style": {"border-width": 4, "border-color": CHANGED_COLOUR,
+                                           "border-style": "solid"}},
+    # after the state styles: a failed ``warn`` data-quality check shows whatever the state
+    {"selector": "node.warning", "style": {"border-width": 4, "border-color": WARNING_COLOUR,
+                                           "border-style": "solid"}},
+    {"selector": "node.context", "style": {"opacity": 0.55, "border-style": "dotted"}},
+    {"selector": "node.picked", "style": {"border-width": 4, "border-color": SELECTED_COLOUR,
+                                          "border-style": "solid", "underlay-color": SELECTED_COLOUR,
+                                          "underlay-opacity": 0.25, "underlay-padding": 6}},
+]
+
+FG = "var(--jp-ui-font-color1, #212121)"
+FG_DIM = "var(--jp-ui-font-color2, #616161)"
+LINE = "var(--jp-border-color1, #bdbdbd)"
+
+# the panel and the controls: never break a name or a type in the middle, never clip a label
+PANEL_CSS = f"""<style>
+.hamilton-graph.custom-widget, .hamilton-graph.custom-widget:hover {{
+  background-color: var(--jp-layout-color0, #ffffff); border: 1px solid var(--jp-border-color2, #e0e0e0);
+  box-sizing: border-box; resize: none; overflow: hidden; }}
+/* the notebook's scrollbar, coming or going, never changes the width the widget lays out in */
+.jp-WindowedPanel-outer:has(.hamilton-graph) {{ scrollbar-gutter: stable; }}
+.hamilton-details {{ font-size: 13px; color: {FG}; }}
+.hamilton-details table {{ border-collapse: collapse; width: 100%; }}
+.hamilton-details th {{ white-space: nowrap; padding: 2px 8px 2px 0; vertical-align: top; text-align: left; }}
+.hamilton-details td {{ word-break: normal; overflow-wrap: normal; padding: 2px 0; text-align: left; }}
+.hamilton-details pre {{ white-space: pre; overflow-x: auto; margin: 0; max-width: {DETAILS_PX - 10}px; }}
+.hamilton-details img.hamilton-value-picture {{ border-radius: 3px; }}
+.hamilton-crumbs .widget-button {{ width: auto; }}
+.hamilton-legend {{ font-size: 12px; color: {FG}; }}
+.hamilton-legend .chip {{ display: inline-block; width: 12px; height: 12px; vertical-align: middle;
+  border: 1px solid {LINE}; }}
+.hamilton-hint {{ color: {FG_DIM}; }}
+</style>"""
+
+# Plain wheel over the graph scrolls the page (cytoscape's user zooming is off, so it leaves the
+# event alone); Ctrl/⌘ + wheel zooms: zooming is switched on for just that event. ipycytoscape
+# always passes a wheel sensitivity, for which cytoscape warns once per graph: that one warning
+# is dropped. Installed once per page, from an image that fails to load (widget HTML is set as
+# ``innerHTML``, where ``<script>`` never runs).
+WHEEL_JS = """(function () {
+  if (window.__hamiltonNbWheel) return;
+  window.__hamiltonNbWheel = true;
+  const warn = console.warn;
+  console.warn = function (message) {
+    if (typeof message === 'string' && message.startsWith('You have set a custom wheel sensitivity')) return;
+    return warn.apply(this, arguments);
+  };
+  window.addEventListener('wheel', function (event) {
+    if (!(event.ctrlKey || event.metaKey) || !event.target.closest) return;
+    const box = event.target.closest('.hamilton-graph');
+    const cy = box && box._cyreg && box._cyreg.cy;
+    if (!cy) return;
+    cy.userZoomingEnabled(true);
+    setTimeout(function () { cy.userZoomingEnabled(false); }, 0);
+  }, {capture: true, passive: true});
+})();"""
+
+PAGE_HTML = PANEL_CSS + (f"<img alt='' src='data:,' style='display:none' "
+                         f"onerror=\"{html.escape(' '.join(WHEEL_JS.split()), quote=True)}\">")
+
+
+def legend_html() -> str:
+    def item(swatch: str, text: str) -> str:
+        return f"<span style='display:inline-block;margin-right:10px'>{swatch} {text}</span>"
+
+    chips = "".join(item(f"<span class='chip' style='background:{colour}'></span>", state)
+                    for state, colour in STATE_COLOURS.items())
+    chips += item(f"<span class='chip' style='width:10px;height:10px;border:3px solid {WARNING_COLOUR}'></span>",
+                  "data-quality warning")
+    chips += item(f"<span class='chip' style='width:10px;height:10px;border:3px solid {CHANGED_COLOUR}'></span>",
+                  "value changed by the last execute")
+    chips += item(f"<span class='chip' style='width:12px;height:12px;border:3px double {FG_DIM}'></span>",
+                  "group of nodes (click to open)")
+    return f"<div class='hamilton-legend'>{chips}</div>"
