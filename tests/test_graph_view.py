@@ -439,3 +439,113 @@ def test_auto_shows_every_node_exactly_when_there_are_few_enough_to_read():
     session = big_session(modules=2, per=21)
     grouped = build_view(session.graph, session.states(), ViewSpec())
     assert [n["data"]["kind"] for n in grouped.nodes].count("group") >= 2 and len(grouped.nodes) <= gv.MAX_ITEMS
+
+
+# ---- parallel blocks: Parallelizable → branch → Collect as one box -----------------------------
+FAN = '''
+from hamilton_nb.htypes import Parallelizable, Collect
+
+def base(n: int) -> int:
+    return n
+
+def item(base: int) -> Parallelizable[int]:
+    yield from range(base)
+
+def squared(item: int) -> int:
+    return item ** 2
+
+def shifted(squared: int, base: int) -> int:
+    return squared + base
+
+def total(shifted: Collect[int]) -> int:
+    return sum(shifted)
+
+def report(total: int) -> str:
+    return str(total)
+'''
+BLOCK = ["item", "squared", "shifted", "total"]
+
+
+def fan_session(extra: str = "") -> Session:
+    session = Session()
+    session.register_cell(FAN + extra, "fan", {})
+    session.set_inputs(n=3)
+    return session
+
+
+def _block_box(view):
+    boxes = [n for n in view.nodes if n["data"]["kind"] == "group" and n["data"]["rule"] == "block"]
+    assert len(boxes) == 1
+    return boxes[0]
+
+
+def test_a_parallel_block_is_one_box_with_its_shape_in_the_title():
+    session = fan_session()
+    view = build_view(session.graph, session.known_states, ViewSpec())
+    box = _block_box(view)
+    assert view.ids() == ["n", "base", "group:block:item", "report"]
+    assert box["data"]["label"] == "parallel block · item → 2 branch nodes → total\n4 nodes"
+    assert box["data"]["count"] == 4 and box["data"]["path"] == ["block:item"]
+    assert {n: view.grouped_in[n] for n in BLOCK} == dict.fromkeys(BLOCK, "group:block:item")
+    edges = {e["data"]["id"]: e["data"]["count"] for e in view.edges}
+    assert edges == {"n->base": 1, "base->group:block:item": 2, "group:block:item->report": 1}
+
+
+def test_a_block_box_counts_the_last_runs_items_and_mixes_its_states():
+    session = fan_session()
+    session.execute(["report"])
+    items = gv.parallel_items(session.engine)
+    assert items == {"item": 3}
+    box = _block_box(build_view(session.graph, session.known_states, ViewSpec(), items=items))
+    assert box["data"]["label"].startswith("parallel block · item → 2 branch nodes → total · 3 items\n4 nodes")
+    assert box["data"]["state"] == "fresh"
+    session.set_inputs(n=5)  # every block node goes stale; the item count is still the last run's
+    box = _block_box(build_view(session.graph, session.known_states, ViewSpec(), items=items))
+    assert box["data"]["state"] == "stale" and "3 items" in box["data"]["label"]
+    session.execute(["report"])
+    assert gv.parallel_items(session.engine) == {"item": 5}
+
+
+def test_opening_a_block_box_draws_its_nodes_with_the_outside_faded_around():
+    session = fan_session()
+    view = build_view(session.graph, session.known_states, ViewSpec(mode="group", path=("block:item",)))
+    assert [i for i in view.ids() if i in BLOCK] == BLOCK
+    context = [n["data"]["id"] for n in view.nodes if "context" in n["classes"]]
+    assert context == ["base", "report"]
+    assert view.trail == [("all", ()), ("parallel block · item → 2 branch nodes → total", ("block:item",))]
+    assert not view.groups  # the block itself is drawn open
+    edges = {e["data"]["id"] for e in view.edges}
+    assert {"item->squared", "squared->shifted", "shifted->total", "base->shifted", "total->report"} <= edges
+
+
+def test_a_block_inside_an_opened_module_is_a_box_too_and_opens_from_there():
+    session = fan_session()
+    session.register_cell(FEATURES, "features", {})
+    session.set_inputs(spend=SPEND, signups=SIGNUPS)
+    view = build_view(session.graph, session.known_states, ViewSpec(mode="module", module="fan"))
+    box = _block_box(view)
+    assert box["data"]["path"] == ["module:fan", "block:item"]
+    inner = build_view(session.graph, session.known_states, ViewSpec(mode="group", path=tuple(box["data"]["path"])))
+    assert [i for i in inner.ids() if i in BLOCK] == BLOCK
+    assert [title for title, _ in inner.trail] == ["all", "fan", box["data"]["label"].split("\n")[0]]
+
+
+def test_focus_and_search_still_show_block_nodes_one_by_one():
+    session = fan_session()
+    focus = build_view(session.graph, session.known_states, ViewSpec(mode="focus", focus="squared"))
+    assert set(focus.ids()) == {"item", "squared", "shifted"} and not focus.groups
+    found = build_view(session.graph, session.known_states, ViewSpec(mode="search", search="s"))
+    assert "squared" in found.ids() and not found.groups
+
+
+def test_a_block_still_being_written_is_drawn_node_by_node():
+    session = Session()
+    session.register_cell(FAN.split("def total")[0], "fan", {})  # no Collect node yet
+    view = build_view(session.graph, session.known_states, ViewSpec())
+    assert not view.groups and {"item", "squared", "shifted"} <= set(view.ids())
+
+
+def test_block_boxes_are_the_same_on_every_build():
+    a, b = fan_session(), fan_session()
+    views = [build_view(s.graph, s.known_states, ViewSpec()) for s in (a, b)]
+    assert views[0].nodes == views[1].nodes and views[0].edges == views[1].edges

@@ -3,7 +3,9 @@
 Pure data (Cytoscape-style element dicts with positions), no widget imports: the widget and
 the static SVG draw it, tests read it. A small session shows every node; a large one starts
 on at most ~30 groups (modules, then name prefixes, depth ranges: see ``grouping``), and a
-click on a group opens it. A node's neighbourhood, a search or a tag filter shows nodes,
+click on a group opens it. A parallel block (Parallelizable → branch → Collect) is one box
+where its nodes would be drawn one by one, with its item count when the last run's is known. A
+node's neighbourhood, a search or a tag filter shows nodes,
 never more than ``budget`` elements.
 """
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Collection, Iterable, Mapping
 from ..errors import HamiltonError
 from ..graph import FunctionGraph
 from ..graph.types import describe
-from .grouping import DETAIL_LIMIT, INPUTS_GROUP, MAX_GROUPS, Group, module_of, resolve, split
+from .grouping import DETAIL_LIMIT, INPUTS_GROUP, MAX_GROUPS, Group, module_of, resolve, split, with_blocks
 from .layout import place
 from .style import label_size
 
@@ -26,7 +28,7 @@ MAX_ITEMS = MAX_GROUPS + 8  # … as long as it then draws at most this many
 SMALL_GROUP = 3   # a group this small is drawn as its nodes
 CONTEXT_NODES = 4  # outside neighbours of an opened group drawn one by one (more: one box)
 
-__all__ = ["INPUTS_GROUP", "STATES", "View", "ViewSpec", "build_view", "module_of"]
+__all__ = ["INPUTS_GROUP", "STATES", "View", "ViewSpec", "build_view", "module_of", "parallel_items"]
 
 
 class GraphViewError(HamiltonError):
@@ -108,11 +110,18 @@ def group_state(counts: Counter) -> str:
     return "fresh"
 
 
-def group_element(group: Group, states: Mapping[str, str], warnings: Collection[str] = ()) -> dict:
+def group_element(group: Group, states: Mapping[str, str], warnings: Collection[str] = (),
+                  items: Mapping[str, int] | None = None) -> dict:
+    """A group's box; ``items`` (Parallelizable node → its item count in the last run) adds the
+    count to a parallel block's title."""
     counts = Counter(states.get(n, "not computed") for n in group.members)
     state = group_state(counts)
     warned = sum(1 for n in group.members if n in warnings)
-    label = group_label(group.title, len(group.members), counts, warned)
+    title = group.title
+    if group.rule == "block" and items and group.members[0] in items:
+        n = items[group.members[0]]
+        title += f" · {n} item" + ("" if n == 1 else "s")
+    label = group_label(title, len(group.members), counts, warned)
     w, h = label_size(label, bold=True)
     return {"data": {"id": group.id, "label": label, "kind": "group", "path": list(group.path),
                      "rule": group.rule, "count": len(group.members), "stale": counts.get("stale", 0),
@@ -182,15 +191,19 @@ def _items(graph: FunctionGraph, names: list[str], path: tuple[str, ...]) -> lis
 
 
 def grouped(graph: FunctionGraph, states: Mapping[str, str], path: tuple[str, ...] = (),
-            warnings: Collection[str] = ()) -> View:
+            warnings: Collection[str] = (), items: Mapping[str, int] | None = None) -> View:
     """The scope at ``path`` (the whole session for ``()``) as groups and nodes, with one edge
     per pair of dependent boxes (labelled with how many node edges it stands for). Inside a
     group, what feeds it and what it feeds from outside are drawn faded around it."""
-    shape = _scope_shape(graph, path)
+    return _from_shape(graph, states, _scope_shape(graph, path), path, warnings, items)
+
+
+def _from_shape(graph: FunctionGraph, states: Mapping[str, str], shape: "_ScopeShape",
+                path: tuple[str, ...], warnings: Collection[str], items: Mapping[str, int] | None) -> View:
     nodes, groups = [], {}
     for item in shape.items:
         if isinstance(item, Group):
-            nodes.append(group_element(item, states, warnings))
+            nodes.append(group_element(item, states, warnings, items))
             groups[item.id] = item
         else:
             nodes.append(node_element(graph, item, states.get(item, "not computed"), item in warnings))
@@ -236,6 +249,11 @@ def _scope_shape(graph: FunctionGraph, path: tuple[str, ...]) -> _ScopeShape:
         raise GraphViewError(f"The group `{exc.args[0]}` is no longer in the graph (an edit changed "
                              "it). Showing the overview.") from None
     items = list(names) if path and len(names) <= DETAIL_LIMIT else _items(graph, names, path)
+    found = known[path] = _shape(graph, path, names, with_blocks(graph, items, path), trail)
+    return found
+
+
+def _shape(graph: FunctionGraph, path: tuple[str, ...], names: list[str], items: list, trail) -> _ScopeShape:
     owner: dict = {}
     for item in items:
         if isinstance(item, Group):
@@ -258,9 +276,8 @@ def _scope_shape(graph: FunctionGraph, path: tuple[str, ...]) -> _ScopeShape:
             links[(ga, gb)] += 1
     edges = [{"data": {"id": f"{a}->{b}", "source": a, "target": b, "count": n,
                        "label": str(n) if n > 1 else ""}} for (a, b), n in links.items()]
-    found = known[path] = _ScopeShape(items, owner, {n: gid for n, gid in linked.items() if gid != n},
-                                      ups, downs, edges, list(trail))
-    return found
+    return _ScopeShape(items, owner, {n: gid for n, gid in linked.items() if gid != n},
+                       ups, downs, edges, list(trail))
 
 
 def _context(graph: FunctionGraph, states: Mapping[str, str], names: list[str], side: str,
@@ -284,9 +301,23 @@ def _context(graph: FunctionGraph, states: Mapping[str, str], names: list[str], 
              "classes": f"context {state_class(group_state(counts))}"}]
 
 
-def overview(graph: FunctionGraph, states: Mapping[str, str], warnings: Collection[str] = ()) -> View:
+def overview(graph: FunctionGraph, states: Mapping[str, str], warnings: Collection[str] = (),
+             items: Mapping[str, int] | None = None) -> View:
     """The whole session as readable groups (modules first, big modules split further)."""
-    return grouped(graph, states, (), warnings)
+    return grouped(graph, states, (), warnings, items)
+
+
+def parallel_items(engine) -> dict[str, int]:
+    """How many items each Parallelizable node gave in the last run it is cached from (for the
+    block boxes' titles); nodes without a value in memory are left out."""
+    from ..graph.parallel import roles
+
+    counts = {}
+    for name, role in roles(engine.graph).items():
+        entry = engine.cache.get(name) if role.kind == "expand" else None
+        if entry is not None and isinstance(entry.value, (list, tuple)):
+            counts[name] = len(entry.value)
+    return counts
 
 
 def neighbourhood(graph: FunctionGraph, focus: str, hops: int, direction: str) -> list[str]:
@@ -305,31 +336,38 @@ def neighbourhood(graph: FunctionGraph, focus: str, hops: int, direction: str) -
 
 
 def build_view(graph: FunctionGraph, states: Mapping[str, str], spec: ViewSpec,
-               warnings: Collection[str] = ()) -> View:
+               warnings: Collection[str] = (), items: Mapping[str, int] | None = None) -> View:
     """Elements for ``spec``, laid out; ``auto`` shows every node when there are few enough
     to read, else the grouped overview.
 
-    ``warnings`` names the nodes whose value failed a ``warn`` data-quality check."""
-    view = _elements(graph, states, spec, set(warnings))
+    ``warnings`` names the nodes whose value failed a ``warn`` data-quality check; ``items``
+    the item count of each Parallelizable node's last run (see ``parallel_items``)."""
+    view = _elements(graph, states, spec, set(warnings), items)
     view.width, view.height = place(view.nodes, view.edges)
     return view
 
 
-def _elements(graph: FunctionGraph, states: Mapping[str, str], spec: ViewSpec, warnings: set) -> View:
+def _elements(graph: FunctionGraph, states: Mapping[str, str], spec: ViewSpec, warnings: set,
+              items: Mapping[str, int] | None = None) -> View:
     mode = spec.mode
     all_names = [n for n in graph.topological_order() if _matches_tag(graph, n, spec.tag)]
     if mode == "auto":
         fits = len(all_names) <= DETAIL_LIMIT and len(all_names) + graph.dag.number_of_edges() <= spec.budget
         mode = "all" if fits or spec.tag else "overview"
     if mode == "overview":
-        return grouped(graph, states, (), warnings)
+        return grouped(graph, states, (), warnings, items)
     if mode == "module":
         if spec.module not in graph.modules and spec.module != INPUTS_GROUP:
             raise graph.unknown(spec.module or "", "module")
-        return grouped(graph, states, (f"module:{spec.module}",), warnings)
+        return grouped(graph, states, (f"module:{spec.module}",), warnings, items)
     if mode == "group":
-        return grouped(graph, states, tuple(spec.path), warnings)
+        return grouped(graph, states, tuple(spec.path), warnings, items)
     if mode == "all":
+        boxes = with_blocks(graph, all_names)
+        if len(boxes) < len(all_names):  # a parallel block is one box
+            view = _from_shape(graph, states, _shape(graph, (), all_names, boxes, []), (), warnings, items)
+            if view.size <= spec.budget:
+                return view
         return _detailed(graph, states, all_names, spec.budget, "nodes of the session", warnings)
     if mode == "focus":
         names = neighbourhood(graph, spec.focus, spec.hops, spec.direction)

@@ -10,6 +10,10 @@ chain of keys that leads to it (its *path*) and can be found again after any red
 3. by depth in the whole graph (runs of consecutive layers, upstream first, about equal sizes);
 4. by name order, when every node sits at the same depth.
 
+A parallel block (a ``Parallelizable`` node, its branch nodes and its ``Collect`` node) is one
+box wherever all its nodes would otherwise be drawn one by one; its path step is
+``block:<the Parallelizable node>`` at any level, so it opens the same way as other groups.
+
 Each rule only applies when it actually splits, so drilling in always ends at a group small
 enough to draw node by node.
 """
@@ -33,7 +37,7 @@ class Group:
 
     path: tuple[str, ...]
     title: str
-    rule: str  # module | prefix | depth | names: how its parent was split (shown as a hint)
+    rule: str  # module | prefix | depth | names | block: how its parent was split (shown as a hint)
     members: tuple[str, ...]
 
     @property
@@ -66,6 +70,13 @@ def resolve(graph: FunctionGraph, path: Sequence[str]) -> tuple[list[str], list[
     names = graph.topological_order()
     trail: list[Group] = []
     for depth in range(len(path)):
+        if path[depth].startswith("block:"):
+            block = blocks(graph).get(path[depth])
+            if block is None or not set(block.members) <= set(names):
+                raise KeyError(path[depth])
+            trail.append(dataclasses.replace(block, path=tuple(path[:depth + 1])))
+            names = list(block.members)
+            continue
         found = {g.path[-1]: g for g in split(graph, names, tuple(path[:depth]))}
         if path[depth] not in found:
             raise KeyError(path[depth])
@@ -148,3 +159,52 @@ def _by_name(graph: FunctionGraph, names: Sequence[str], path: tuple[str, ...]) 
     runs = _chunks(ordered, lambda i: True)
     return [Group(path + (f"names:{run[0]}..{run[-1]}",), f"{run[0]} … {run[-1]}", "names", tuple(run))
             for run in runs] if len(runs) >= 2 else []
+
+
+def blocks(graph: FunctionGraph) -> dict[str, Group]:
+    """Each parallel block as a group, by its path step ``block:<P>``: the Parallelizable node
+    ``P``, its branch nodes and its Collect node in topological order (nodes a block cannot run
+    are left out and drawn on their own). Memoised per graph shape."""
+    memo = getattr(graph, "_block_groups", None)
+    if memo is not None and memo[0] == graph.structure:
+        return memo[1]
+    from ..graph.parallel import roles
+
+    found = roles(graph)
+    members: dict[str, list[str]] = defaultdict(list)
+    for name in graph.topological_order():
+        role = found.get(name)
+        if role is not None and role.kind != "invalid":
+            members[role.block].append(name)
+    groups: dict[str, Group] = {}
+    for block, names in members.items():
+        collects = [n for n in names if found[n].kind == "collect"]
+        if not collects or names[0] != block:
+            continue
+        branch = len(names) - 1 - len(collects)
+        title = (f"parallel block · {block} → {branch} branch node{'' if branch == 1 else 's'} → "
+                 f"{', '.join(collects)}")
+        groups[f"block:{block}"] = Group((f"block:{block}",), title, "block", tuple(names))
+    graph._block_groups = (graph.structure, groups)
+    return groups
+
+
+def with_blocks(graph: FunctionGraph, items: Sequence, path: tuple[str, ...] = ()) -> list:
+    """``items`` (node names and groups) with each parallel block whose nodes are all drawn one
+    by one replaced by the block's group, where its first node was (the scope's own block is
+    left open)."""
+    found = blocks(graph)
+    items = list(items)
+    if not found:
+        return items
+    for step, block in found.items():
+        if path and path[-1] == step:
+            continue
+        plain = {item for item in items if isinstance(item, str)}
+        if not set(block.members) <= plain:
+            continue
+        at = items.index(block.members[0])
+        items[at] = dataclasses.replace(block, path=tuple(path) + (step,))
+        inside = set(block.members[1:])
+        items = [item for item in items if not (isinstance(item, str) and item in inside)]
+    return items
