@@ -1,7 +1,7 @@
 """Showing the graph: the live widget where widgets render, else a static picture."""
 from __future__ import annotations
 
-from .graph_view import ViewSpec, build_view
+from .graph_view import ViewSpec, build_view, parallel_items
 from .static import StaticView
 
 __all__ = ["StaticView", "display", "show"]
@@ -24,7 +24,8 @@ def show(session, nodes=None, focus=None, hops=1, module=None, static=False, dir
             return GraphWidget(session, spec)
         except ImportError as exc:  # a missing renderer degrades to the static picture
             print(f"(interactive graph unavailable: {exc}; showing a static picture)")
-    return StaticView(build_view(session.graph, session.known_states, spec, session.engine.warnings))
+    return StaticView(build_view(session.graph, session.known_states, spec, session.engine.warnings,
+                                  parallel_items(session.engine)))
 
 
 def display(obj) -> None:

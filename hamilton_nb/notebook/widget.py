@@ -14,7 +14,8 @@ import ipycytoscape
 import ipywidgets as W
 
 from ..errors import HamiltonError
-from .graph_view import INPUTS_GROUP, ViewSpec, build_view, group_element, node_classes, state_class
+from .graph_view import (INPUTS_GROUP, ViewSpec, build_view, group_element, node_classes, parallel_items,
+                         state_class)
 from .static import StaticView
 from .style import MAX_ZOOM, MIN_ZOOM
 from .widget_theme import DETAILS_PX, PAGE_HTML, STYLE, legend_html  # noqa: F401 (legend_html: public)
@@ -119,12 +120,14 @@ class GraphWidget(W.VBox):
     def _render(self) -> None:
         session = self.session
         try:
-            view = build_view(session.graph, session.known_states, self.spec, session.engine.warnings)
+            view = build_view(session.graph, session.known_states, self.spec, session.engine.warnings,
+                              parallel_items(session.engine))
         except HamiltonError as exc:  # e.g. the focused node or shown module was dropped
             if self.spec == ViewSpec(budget=self.spec.budget):
                 raise
             self.spec = ViewSpec(budget=self.spec.budget)
-            view = build_view(session.graph, session.known_states, self.spec, session.engine.warnings)
+            view = build_view(session.graph, session.known_states, self.spec, session.engine.warnings,
+                              parallel_items(session.engine))
             view.note = f"{str(exc).splitlines()[0]} Showing the overview. {view.note}".strip()
         self.view = view
         _mark_changed(view.nodes, self.session.changed)
@@ -332,7 +335,7 @@ class GraphWidget(W.VBox):
             for gid in touched_groups & set(self.view.groups):  # not the boxes counting outside nodes
                 element = drawn.get(gid)
                 if element is not None:
-                    fresh = group_element(self.view.groups[gid], states, warnings)
+                    fresh = group_element(self.view.groups[gid], states, warnings, parallel_items(self.session.engine))
                     element.classes = fresh["classes"]
                     element.data = {**element.data, **fresh["data"]}
         if self.selected in pending:
