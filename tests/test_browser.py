@@ -24,6 +24,7 @@ import nbformat
 import pytest
 
 import test_graph_view
+from contrast import contrast
 from test_graph_view import FAMILIES, FEATURES, MODEL
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -578,15 +579,6 @@ JS_LABEL_CONTRAST = """(sel) => {  // node labels: their colour against their bo
   return cy.nodes().map(n => { const [x, y] = [lum(rgb(n.style('color'))), lum(rgb(n.style('background-color')))]
                                  .sort((p, q) => q - p); return Math.round((x + 0.05) / (y + 0.05) * 100) / 100; });
 }"""
-
-
-def contrast(foreground: str, background: str) -> float:
-    def lum(hex_colour: str) -> float:
-        channels = [int(hex_colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
-        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-    high, low = sorted([lum(foreground), lum(background)], reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def set_theme(page, name: str) -> None:

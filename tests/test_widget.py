@@ -14,6 +14,7 @@ from hamilton_nb.notebook import render
 from hamilton_nb.notebook.graph_view import INPUTS_GROUP, ViewSpec
 from hamilton_nb.notebook.widget import FLUSH_SECONDS, GraphWidget, legend_html
 from hamilton_nb.session import Session
+from contrast import contrast
 from test_graph_view import (FEATURES, MODEL, SIGNUPS, SMALL_NODES, SPEND, big_module_source, big_session,
                              family_module_source, one_module_session, small_session)
 
@@ -477,15 +478,6 @@ def test_static_forms_of_an_empty_or_missing_view_never_raise():
     assert repr(picture) == "0 nodes" and len(images(picture._repr_html_())) == 1
 
 
-def _contrast(foreground: str, background: str) -> float:
-    def lum(colour: str) -> float:
-        channels = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
-        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-    high, low = sorted([lum(foreground), lum(background)], reverse=True)
-    return (high + 0.05) / (low + 0.05)
-
-
 def test_the_wheel_scrolls_the_page_and_the_zoom_is_natural(small):
     """Plain wheel: the page scrolls (cytoscape's user zooming is off; the page script turns it on
     for Ctrl/⌘ + wheel); no custom wheel sensitivity."""
@@ -506,7 +498,7 @@ def test_colours_follow_the_theme_or_read_in_both():
     from hamilton_nb.notebook.widget_theme import LABEL_COLOUR, PANEL_CSS
     assert "var(--jp-layout-color0" in PANEL_CSS and "var(--jp-ui-font-color1" in PANEL_CSS
     assert "resize: none" in PANEL_CSS  # and the same border hovered or not: no size change
-    assert all(_contrast(LABEL_COLOUR, fill) >= 4.5 for fill in STATE_COLOURS.values())
-    assert _contrast(INK, PAPER) >= 4.5
+    assert all(contrast(LABEL_COLOUR, fill) >= 4.5 for fill in STATE_COLOURS.values())
+    assert contrast(INK, PAPER) >= 4.5
     svg = value_picture(pd.Series([1.0, 3.0, 2.0]))
     assert f"fill='{PAPER}'/>" in svg and set(re.findall(r"<text [^>]*fill='(#\w+)'", svg)) == {INK}
