@@ -460,3 +460,21 @@ def test_session_executor_setting_survives_reset_and_magic_option_is_per_call(ip
     session.executor = "local"
     with pytest.raises(ValueError, match="executor must be one of"):
         session.executor = "gpu"
+
+
+def test_the_final_line_replaces_the_bar_so_a_saved_notebook_shows_text(ip, monkeypatch):  # noqa: F811
+    """The bar's display is updated to the final line (what nbconvert and JupyterLab then save),
+    never left as the widget's raw form ``HBox(children=(IntProgress(...``."""
+    monkeypatch.setattr(progress, "in_notebook", lambda: True)
+    monkeypatch.setattr(progress, "last", None)
+    published = []
+    publisher = ip.shell.display_pub
+    original = publisher.publish
+    monkeypatch.setattr(publisher, "publish", lambda data, *args, **kwargs: (
+        published.append((data, kwargs.get("update", False))), original(data, *args, **kwargs))[1])
+    ip.ok("%%hamilton chain\n" + many(25))
+    ip.ok("%hamilton_inputs x=pd.Series([1.0, 2.0])")
+    ip.ok("%hamilton_execute n_24")
+    updates = [data for data, update in published if update]
+    assert updates and updates[-1] == {"text/plain": progress.last.label.value}
+    assert updates[-1]["text/plain"].startswith("hamilton_nb: done, 25/25 nodes in ")

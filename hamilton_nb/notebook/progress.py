@@ -5,7 +5,8 @@ A :class:`Progress` is an engine :class:`~hamilton_nb.execution.Listener`; the m
 silent for small runs: it appears when more than ``min_nodes`` nodes are to be computed, when
 their last compute times add up to more than ``min_seconds``, or once a run has taken that long.
 Events arrive on the calling thread with every executor, so widgets are only touched there.
-When the execute has returned, the final line shows its total time, the same number ``-v`` reports.
+When the execute has returned, the final line shows its total time, the same number ``-v`` reports,
+and in a notebook it replaces the bar, so a saved notebook shows that line rather than a widget.
 """
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ class Progress(Listener):
         self.started = 0.0
         self.shown = False
         self.bar = self.label = self.box = None  # the widgets, once shown
+        self.handle = None  # the display the bar is in: the final line replaces it
         self._drawn = 0.0
         self._active = False
         self._ended: tuple[bool, float] | None = None  # (ok, seconds) of the last execute, once ended
@@ -88,6 +90,10 @@ class Progress(Listener):
         ok, measured = self._ended
         self._ended = (ok, measured if seconds is None else seconds)
         self._draw(final=True, ok=ok)
+        if self.handle is not None:  # a saved notebook keeps the final line, not a bar's raw form
+            self.handle.update({"text/plain": self.text(final=True, ok=ok)}, raw=True)
+            self.box.close()
+            self.handle = None
         self._ended = None
 
     # ---- drawing -------------------------------------------------------------------------------
@@ -125,7 +131,7 @@ class Progress(Listener):
                                            style={"description_width": "initial"})  # never "hamilton_…"
             self.label = widgets.Label(value=self.text())
             self.box = widgets.HBox([self.bar, self.label])
-            display(self.box)
+            self.handle = display(self.box, display_id=True)
         self._draw()
 
     def _draw(self, final: bool = False, ok: bool = True, line_done: bool = True) -> None:
