@@ -76,6 +76,8 @@ STALE = START + [
     "%hamilton_live",                            # 20
     "%hamilton_execute with_rate -i rate=5.0",   # 21: its own rate
     "%hamilton_config rate=4.0",                 # 22: the session's rate changes, not the one it used
+    "%hamilton_execute kept scaled",             # 23: one current column, one that goes stale
+    "FACTOR = 30",                               # 24
 ]
 
 
@@ -99,6 +101,15 @@ def test_globals_config_and_drops_are_named(stale):
         "⚠ stale: a global or helper that `scaled` reads (module `features`) changed")
     assert shown(stale[9], "text/plain").startswith("⚠ stale: config `rate` changed")
     assert shown(stale[10], "text/plain").startswith("⚠ stale: `shifted` was removed from module `other`")
+
+
+def test_only_the_stale_columns_of_a_table_are_dimmed(stale):
+    page, text = shown(stale[23]), shown(stale[23], "text/plain")
+    assert "`scaled` below is from before that change; the other columns are current" in text.splitlines()[0]
+    dimmed = re.search(r"<style>(\.hamilton-old-\w+) tr > :nth-child\((\d+)\) \{ opacity: \.45; \}</style>", page)
+    assert dimmed and dimmed.group(2) == "3", page  # index, kept, scaled: only `scaled`'s cells
+    assert "opacity:0.5" not in page  # the current column `kept` is not dimmed
+    assert "<td>1001.0</td>" in page and "<td>20.0</td>" in page  # both columns, as shown before
 
 
 def test_a_result_nothing_changed_stays_as_it_was(stale):

@@ -62,6 +62,8 @@ class Shown:
     failed_at: tuple = ()  # the versions that update failed at; retried once they change
     updated: str = ""  # a live output's last update: what triggered it and what it recomputed
     was_live: bool = False  # stopped by `%hamilton_live off`: its cell has `--live` already
+    columns: tuple[str, ...] = ()  # a shown frame's columns, in order (to dim only the stale ones)
+    index_levels: int = 1  # header cells before a frame's first column in each row of its table
 
 
 class Tracker:
@@ -116,7 +118,7 @@ class Tracker:
             session = self.session()
             shown = Shown(display_id=uuid.uuid4().hex, cell_id=self._cell_id, request=request,
                           stamp=stamp(session, request.outputs, request.inputs, request.overrides),
-                          bundle=(data, metadata), live=live)
+                          bundle=(data, metadata), live=live, **_table_shape(value))
         except Exception:  # the value is still shown, untracked
             logger.exception("hamilton_nb: could not track this output")
             self.shell.display_pub.publish(data, metadata)
@@ -273,7 +275,8 @@ def render(shown: Shown) -> tuple[dict, dict]:
         headline = "; ".join(shown_reasons)
         detail = ""
     old = [n for n in shown.stale_outputs if n in shown.stamp.outputs]
-    if shown.error or not old or len(old) == len(shown.stamp.outputs) or shown.request.node:
+    partial = not (shown.error or not old or len(old) == len(shown.stamp.outputs) or shown.request.node)
+    if not partial:
         tail = "the values below are from before that change"
     else:
         tail = (f"{_names(old)} below {'is' if len(old) == 1 else 'are'} from before that change; "
@@ -291,10 +294,30 @@ def render(shown: Shown) -> tuple[dict, dict]:
               f"#533f03)'><b>⚠ stale</b>: {_code(headline)} — "
               f"{_code(tail)} <span style='opacity:.75'>({_code(hint)})</span>"
               + (f"<pre style='margin:4px 0 0 0;white-space:pre-wrap'>{html.escape(detail)}</pre>" if detail else "")
-              + f"</div><div style='opacity:0.5' title='old values'>{BANNER_END}")
+              + "</div>" + _old_values(shown, old if partial else ()) + BANNER_END)
     out["text/html"] = banner + (page if page is not None else f"<pre>{html.escape(text)}</pre>") \
         + f"{OLD_END}</div>"
     return out, {}
+
+
+def _table_shape(value: Any) -> dict:
+    """A frame's flat column names and index depth, which its HTML table lays out in that order."""
+    columns, index = getattr(value, "columns", None), getattr(value, "index", None)
+    if columns is None or index is None or getattr(columns, "nlevels", 1) != 1:
+        return {}
+    return {"columns": tuple(map(str, columns)), "index_levels": int(getattr(index, "nlevels", 1))}
+
+
+def _old_values(shown: Shown, old: Sequence[str]) -> str:
+    """Where the values below the banner start: only the stale columns of a frame are dimmed
+    (the others are current), else all of it."""
+    positions = [shown.columns.index(name) for name in old if name in shown.columns]
+    if not positions or len(positions) != len(old):
+        return "<div style='opacity:0.5' title='old values'>"
+    scope = f"hamilton-old-{shown.display_id[:12]}"
+    cells = ", ".join(f".{scope} tr > :nth-child({shown.index_levels + p + 1})" for p in positions)
+    return (f"<style>{cells} {{ opacity: .45; }}</style>"
+            f"<div class='{scope}' title='the dimmed columns are from before the change'>")
 
 
 def _trigger(reasons: Sequence[str], cell: int | None) -> str:
