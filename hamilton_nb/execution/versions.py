@@ -25,8 +25,8 @@ from ..graph import FunctionGraph
 from ..graph.fingerprint import code_digest, digest
 from ..graph.extensions import EXTENSIONS
 from ..graph.process_state import is_state_reader, looks_like_path, settings_token
-from ..graph.reach import (MISSING, attribute_names, beyond_library, global_chains, is_library_module, is_user_class,
-                           is_user_function, path_constants, resolve)
+from ..graph.reach import (MISSING, attribute_names, global_chains, is_library_module, is_user_class,
+                           is_user_function, past_library, path_constants, resolve)
 from ..graph.tokens import SIMPLE, Tokenizer, Untracked
 
 UNBOUND = None  # version of an input nobody supplied
@@ -35,13 +35,6 @@ UNTRACKED = "untracked:"  # prefix of versions that must never be trusted across
 
 def is_untracked(version: str | None) -> bool:
     return version is not None and UNTRACKED in version
-
-
-def _reads_state(chain: tuple[str, ...], namespace: dict) -> bool:
-    """A chain into a library module that reaches state or user code (``os.environ``)."""
-    used, obj = resolve(chain, namespace)
-    return (len(used) < len(chain) and isinstance(obj, types.ModuleType) and chain[0] != "<import>"
-            and beyond_library(obj, chain[len(used):]) is not MISSING)
 
 
 def _stable(obj: Any) -> bool:
@@ -79,7 +72,8 @@ class Reach:
         self.live = code is not None and (
             bool(self.names & EXTENSIONS.names)
             or any(os.path.isfile(path) for path in path_constants(code))
-            or any(_reads_state(chain, fn.__globals__) for chain in self.chains if len(chain) > 1))
+            or any(past_library(chain, *resolve(chain, fn.__globals__)) is not MISSING
+                    for chain in self.chains if len(chain) > 1))
         # Reaches nothing but its own code (most feature functions): versioned by the code alone.
         self.only_code = code is not None and not (self.chains or fn.__defaults__ or fn.__kwdefaults__
                                                    or fn.__closure__ or fn.__dict__ or self.live)

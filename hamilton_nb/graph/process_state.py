@@ -19,6 +19,7 @@ from __future__ import annotations
 import decimal
 import os
 import sys
+from stat import S_ISREG
 from typing import Any
 
 from .fingerprint import digest
@@ -26,9 +27,9 @@ from .fingerprint import digest
 
 def settings_token() -> str:
     """Library settings every computation runs under (only libraries already imported)."""
-    parts = [repr(decimal.getcontext().prec), decimal.getcontext().rounding,
-             repr(sorted(t.__name__ for t, on in decimal.getcontext().traps.items() if on)),
-             repr((decimal.getcontext().Emin, decimal.getcontext().Emax, decimal.getcontext().clamp))]
+    context = decimal.getcontext()  # its flags record what happened, not how to compute: left out
+    parts = [repr((context.prec, context.rounding, context.Emin, context.Emax, context.clamp)),
+             repr(sorted(t.__name__ for t, on in context.traps.items() if on))]
     numpy = sys.modules.get("numpy")
     if numpy is not None:
         parts.append(repr(sorted(numpy.geterr().items())))
@@ -101,6 +102,6 @@ def file_stamp(text: str) -> str | None:
         stat = os.stat(text)
     except (OSError, ValueError):
         return None
-    if not os.path.isfile(text):
+    if not S_ISREG(stat.st_mode):
         return None
     return f"file:{os.path.abspath(text)}:{stat.st_size}:{stat.st_mtime_ns}"

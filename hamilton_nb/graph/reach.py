@@ -262,3 +262,11 @@ def path_constants(code: types.CodeType) -> tuple[str, ...]:
 
 
 _paths: dict[types.CodeType, tuple[str, ...]] = {}
+
+
+def past_library(chain: tuple[str, ...], used: tuple[str, ...], obj: Any) -> Any:
+    """What ``chain`` reaches past the library module :func:`resolve` stopped at (``used``,
+    ``obj``) when that is state or user code (:func:`beyond_library`); MISSING otherwise."""
+    if len(used) < len(chain) and isinstance(obj, types.ModuleType) and chain[0] != "<import>":
+        return beyond_library(obj, chain[len(used):])
+    return MISSING

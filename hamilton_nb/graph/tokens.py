@@ -41,8 +41,8 @@ from .data_tokens import data_token, item_token, subclass_attributes
 from .fingerprint import code_digest, digest
 from .extensions import EXTENSIONS
 from .process_state import file_stamp, looks_like_path, reader_state
-from .reach import (MISSING, attribute_names, beyond_library, dynamic_lookup, global_chains, is_library_module,
-                    is_user_class, is_user_function, path_constants, resolve)
+from .reach import (MISSING, attribute_names, dynamic_lookup, global_chains, is_library_module,
+                    is_user_class, is_user_function, past_library, path_constants, resolve)
 
 _MAX_DEPTH = 200  # nesting read before giving up (well below Python's recursion limit)
 SIMPLE = (type(None), bool, int, float, complex, str, bytes, type(Ellipsis))
@@ -175,24 +175,14 @@ class Tokenizer:
             used, obj = resolve(chain, namespace)
             if obj is MISSING:
                 continue
-            if len(used) < len(chain) and isinstance(obj, types.ModuleType) and chain[0] != "<import>":
-                deeper = beyond_library(obj, chain[len(used):])  # os.environ, np.random.normal, …
-                if deeper is not MISSING:
-                    lookup = dynamic_lookup(deeper)
-                    if lookup is not None:
-                        raise Untracked(_DYNAMIC.format(lookup))
-                    try:
-                        parts.append(".".join(chain) + "=" + self.token(deeper))
-                    except Untracked as exc:
-                        # A library's own state it can't be read (attrs' thread-local repr guard)
-                        # counts by the library's version, as all library code does; a random
-                        # generator never does.
-                        if exc.reason == RANDOM_STATE:
-                            raise Untracked(f"reads `{'.'.join(chain)}`, {exc.reason}") from None
+            deeper = past_library(chain, used, obj)  # os.environ, np.random.normal, …
+            for reached in (obj, deeper):
+                lookup = dynamic_lookup(reached)
+                if lookup is not None:
+                    raise Untracked(_DYNAMIC.format(lookup))
+            if deeper is not MISSING:
+                parts.append(self._library_state(".".join(chain), deeper))
             name = ".".join(used)
-            lookup = dynamic_lookup(obj)
-            if lookup is not None:
-                raise Untracked(_DYNAMIC.format(lookup))
             parts.append(name + "=" + self._named(obj, f"`{name}`"))
             if isinstance(obj, str) and looks_like_path(obj):
                 parts.append(file_stamp(obj) or "")
@@ -205,6 +195,17 @@ class Tokenizer:
         if extra:
             parts.append(self._named(extra, "an attribute set on it"))
         return digest(*parts)
+
+    def _library_state(self, name: str, obj: Any) -> str:
+        """Token of state reached inside a library. State it can't read (attrs' thread-local repr
+        guard) counts by the library's version, as all library code does; a random generator
+        never does."""
+        try:
+            return name + "=" + self.token(obj)
+        except Untracked as exc:
+            if exc.reason == RANDOM_STATE:
+                raise Untracked(f"reads `{name}`, {exc.reason}") from None
+            return name + "=library state"
 
     def _named(self, obj: Any, label: str) -> str:
         """Token of a value the caller knows by ``label``: an Untracked reason names it."""
