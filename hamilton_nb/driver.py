@@ -31,7 +31,7 @@ class Driver:
         if result not in _RESULTS:
             raise ValueError(f"result must be one of {_RESULTS}, not {result!r}")
         if result == "polars":
-            from .execution.executors import require
+            from .execution.optional import require
 
             require("polars", "polars", "A polars result")
         self.config = dict(config or {})

@@ -12,7 +12,7 @@ import dataclasses
 from typing import Any, Iterable, Mapping, Sequence
 
 from .graph.build import where
-from .execution.engine import binding_token
+from .execution.bound import binding_token
 
 
 @dataclasses.dataclass(frozen=True)

@@ -19,7 +19,8 @@ from .execution import Engine, ExecutionReport, Listener
 from .execution.report import counted
 from .execution.verification import Verification
 from .execution.verify import VerifyReport
-from .graph import ChangeSet, FunctionGraph, nodes_from_functions
+from .function_modifiers.nodes import nodes_from_functions
+from .graph import ChangeSet, FunctionGraph
 from .graph.build import MODIFIERS_ATTR, where
 from .graph.types import describe
 from .value_diff import ValueDiff
@@ -81,7 +82,7 @@ class Session:
         """``memory_budget`` bounds the values kept in memory (bytes or "4GB"; default: half the
         machine's RAM); past it the least recently used are evicted. ``verify="idle"``: see
         :meth:`verify_idle`."""
-        from .execution.persistent import parse_size
+        from .execution.sizes import parse_size
 
         self.graph = FunctionGraph()
         self.engine = Engine(self.graph, memory_budget=parse_size(memory_budget) if memory_budget else None)
@@ -282,7 +283,7 @@ class Session:
             self.engine.persistent = persistent
             self.engine.executor = executor
             self._observers = observers
-            self.engine.listeners = listeners
+            self.engine.listeners.extend(listeners)
         self._publish_states(Event("reset"))
 
     # ---- inputs and config ------------------------------------------------------------------
@@ -381,7 +382,7 @@ class Session:
 
     @executor.setter
     def executor(self, value: Any) -> None:
-        from .execution.executors import resolve
+        from .execution.choice import resolve
 
         self.engine.executor = resolve(value)
 
@@ -389,11 +390,11 @@ class Session:
     def strict_types(self) -> bool:
         """False (default): a value that contradicts its return type hint is a warning (status
         "checks" column, widget); True: it is an error, as a failed ``importance="fail"`` check."""
-        return self.engine.strict_types
+        return self.engine.checks.strict_types
 
     @strict_types.setter
     def strict_types(self, value: bool) -> None:
-        self.engine.strict_types = bool(value)
+        self.engine.checks.strict_types = bool(value)
 
     # ---- verification -----------------------------------------------------------------------
     def verify(self, nodes: Sequence[str] | None = None, all: bool = False) -> VerifyReport:
@@ -435,7 +436,8 @@ class Session:
         """
         from pathlib import Path
 
-        from .execution.persistent import PersistentCache, parse_size
+        from .execution.persistent import PersistentCache
+        from .execution.sizes import parse_size
 
         directory = Path(dir) if dir else Path.cwd() / ".hamilton_cache"
         limit = parse_size(max_bytes) if max_bytes is not None else None
@@ -542,7 +544,7 @@ class Session:
     def set_memory_budget(self, size: int | str) -> list[str]:
         """Bound the values kept in memory (``"4GB"``, ``"500MB"`` or bytes); returns the nodes
         evicted to fit. Evicted values come back from the persistent cache when it is on."""
-        from .execution.persistent import parse_size
+        from .execution.sizes import parse_size
 
         try:
             nbytes = parse_size(size)

@@ -14,7 +14,7 @@ from hamilton_nb.errors import GraphError, HamiltonError, NodeExecutionError
 from hamilton_nb.function_modifiers import (
     InvalidDecoratorError, MissingColumnError, MissingFieldError, check_output, config, extract_columns,
     extract_fields, parameterize, parameterize_sources, parameterize_values, source, tag, value)
-from hamilton_nb.graph import nodes_from_functions
+from hamilton_nb.function_modifiers.nodes import nodes_from_functions
 from hamilton_nb.graph.build import MODIFIERS_ATTR
 from hamilton_nb.session import Session
 

@@ -8,7 +8,8 @@ import pytest
 
 from hamilton_nb import driver
 from hamilton_nb.errors import GraphError
-from hamilton_nb.graph import FunctionGraph, functions_of_module, nodes_from_functions
+from hamilton_nb.function_modifiers.nodes import nodes_from_functions
+from hamilton_nb.graph import FunctionGraph, functions_of_module
 
 
 def names(dr) -> set[str]:

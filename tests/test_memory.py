@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from ipython_shell import ip  # noqa: F401  (ip is a fixture)
 
-from hamilton_nb.execution import engine as engine_module
+from hamilton_nb.execution import planner as planner_module
 from hamilton_nb.execution import frames as frames_module
 from hamilton_nb.execution import results
 from hamilton_nb.session import Session
@@ -129,10 +129,10 @@ def test_result_frames_and_plans_are_bounded():
     names = ["a", "b", "c", "d"]
     for i in range(12):
         session.execute(names[: 1 + i % 4] if i < 4 else [names[i % 4], names[(i + 1) % 4]])
-    assert len(session.engine._frames) <= frames_module.MAX_FRAMES
+    assert len(session.engine.frames) <= frames_module.MAX_FRAMES
     for i in range(40):
         session.execute(["a"], overrides={"x": pd.Series([float(i)])}, result="dict")
-    assert len(session.engine._plans) <= engine_module.MAX_PLANS
+    assert len(session.engine.planner.plans) <= planner_module.MAX_PLANS
 
 
 def test_values_of_nodes_that_leave_the_graph_are_released():

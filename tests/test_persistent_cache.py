@@ -17,7 +17,8 @@ import pytest
 import hamilton_nb
 from hamilton_nb.errors import InputError
 from hamilton_nb.execution import codec as P
-from hamilton_nb.execution.persistent import PersistentCache, parse_size
+from hamilton_nb.execution.persistent import PersistentCache
+from hamilton_nb.execution.sizes import parse_size
 from hamilton_nb.session import Session
 from ipython_shell import ip  # noqa: F401  (a fixture)
 

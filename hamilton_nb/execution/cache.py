@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .remote import Remote
+from .sizes import format_size
 
 DEFAULT_BUDGET_FRACTION = 0.5  # of physical memory
 OLDER_VERSIONS = 2  # earlier values kept per node, so switching back (config US → UK → US) is free
@@ -234,8 +235,6 @@ class MemoryInfo:
     remote_entries: int = 0
 
     def __str__(self) -> str:
-        from .persistent import format_size
-
         used = f"{format_size(self.nbytes)} of {format_size(self.budget)} in memory ({_values(self.entries)}"
         used += f", {100 * self.nbytes / self.budget:.0f}% of the budget)" if self.budget else ")"
         if self.remote_entries:

@@ -20,7 +20,8 @@ from . import dask_code
 from .cache import nbytes_of
 from .dask_tasks import (Computed, OnCluster, Outcome, RemoteNodeError, format_remote, outcome_of,
                          run_remote)
-from .executors import Executor, _Waiting, require
+from .executors import Executor, _Waiting
+from .optional import require
 from .interrupts import CtrlC
 from .remote import fetch
 from .versions import UNBOUND

@@ -12,34 +12,20 @@ value goes through ``run.store`` (type check, data-quality checks, sealed, cache
 version), a failing node raises ``NodeExecutionError`` through ``run.fail``, and Ctrl-C raises
 ``run.interrupted(...)`` after cancelling what is still queued.
 
-Dask is optional (``pip install 'hamilton_nb[dask]'``) and imported only when used.
+:func:`hamilton_nb.execution.choice.resolve` turns a name into one; Dask is imported only when used.
 """
 from __future__ import annotations
 
 import concurrent.futures as cf
-import importlib
 import os
 import time
 import traceback
 from typing import TYPE_CHECKING, Any
 
-from ..errors import MissingDependency
 from .interrupts import CtrlC
 
 if TYPE_CHECKING:  # pragma: no cover
     from .run import Run
-
-EXECUTORS = ("local", "threads", "dask")
-
-
-def require(module: str, extra: str, what: str) -> Any:
-    """Import an optional dependency, or explain which extra installs it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise MissingDependency(f"{what} needs `{module}`, which is not installed.\n"
-                                f"Fix: pip install 'hamilton_nb[{extra}]'") from None
-
 
 class Executor:
     """Runs the stale steps of a plan. Subclasses implement :meth:`run`."""
@@ -82,26 +68,6 @@ class LocalExecutor(Executor):
                     raise run.interrupted([name], _user_traceback(exc)) from None
                 raise
             run.store(step, value, clock() - t0)
-
-
-def resolve(executor: "str | Executor | None") -> Executor:
-    """``"local"`` | ``"threads"`` | ``"dask"`` | an :class:`Executor` → an executor instance."""
-    if executor is None or executor == "local":
-        return _LOCAL
-    if isinstance(executor, Executor):
-        return executor
-    if executor == "threads":
-        return ThreadExecutor()
-    if executor == "dask":
-        global _DEFAULT_DASK
-        require("distributed", "dask", "The Dask executor")
-        if _DEFAULT_DASK is None:
-            from .dask_executor import DaskExecutor
-
-            _DEFAULT_DASK = DaskExecutor()
-        return _DEFAULT_DASK
-    raise ValueError(f"executor must be one of {', '.join(map(repr, EXECUTORS))} or an Executor "
-                     f"instance, not {executor!r}")
 
 
 # ---- shared by the parallel executors --------------------------------------------------------
@@ -218,7 +184,3 @@ class ThreadExecutor(Executor):
             # After an error, let running nodes finish so nothing runs behind the caller's back;
             # after Ctrl-C, return at once (their results are discarded).
             pool.shutdown(wait=wait_for_running, cancel_futures=True)
-
-
-_LOCAL = LocalExecutor()
-_DEFAULT_DASK: Executor | None = None

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-from ..graph.fingerprint import digest, value_token
+from ..graph.fingerprint import digest
+from ..graph.value_tokens import value_token
 from . import sharing
 
 

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from .codec import Unstorable, decode, encode
+from .sizes import format_size
 from .remote import Remote
 
 logger = logging.getLogger("hamilton_nb")
@@ -60,30 +61,6 @@ _MAGIC = b"HNBCACH1"
 # kind (1 byte), payload length, compute seconds, CRC-32 of the payload, magic trailer
 _FOOTER = struct.Struct("<cQdI8s")
 _QUIET = 0.02  # seconds without new values before the background writer starts writing
-
-
-# ---- sizes ------------------------------------------------------------------------------------
-_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9,
-          "t": 10**12, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
-
-
-def parse_size(text: str | int | float) -> int:
-    """``2GB``, ``500 MB``, ``1.5GiB``, ``100000`` → bytes."""
-    if isinstance(text, (int, float)):
-        return int(text)
-    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([A-Za-z]*)\s*", str(text))
-    unit = match.group(2).lower() if match else None
-    if match is None or unit not in _UNITS:
-        raise ValueError(f"cannot read the size {text!r}; write e.g. 500MB, 2GB or 1.5GiB")
-    return int(float(match.group(1)) * _UNITS[unit])
-
-
-def format_size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} GB"  # pragma: no cover
 
 
 # ---- the store ---------------------------------------------------------------------------------

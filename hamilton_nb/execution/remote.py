@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from . import sharing
+from .sizes import format_size
 
 
 class Remote:
@@ -36,8 +37,6 @@ class Remote:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        from .persistent import format_size
-
         return f"<{self.type_name} of {format_size(self.nbytes)}, kept on the cluster>"
 
 

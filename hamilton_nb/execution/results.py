@@ -9,6 +9,7 @@ import pandas as pd
 from ..errors import ResultError
 from .sharing import handout
 from .cache import nbytes_of
+from .optional import require
 
 _MAX_BLOCKS = 64
 # Frames up to this size are copied into one block: handing out a shallow copy is then O(1)
@@ -113,8 +114,6 @@ def build_polars(values: Mapping[str, Any], outputs: Sequence[str]) -> Any:
     ``RangeIndex`` it becomes the first column (named after the index, else ``index``), since
     polars frames have no index. Needs ``pip install 'hamilton_nb[polars]'``.
     """
-    from .executors import require
-
     pl = require("polars", "polars", "A polars result")
     index = check_aligned(values, outputs)
     columns: dict[str, Any] = {}

@@ -15,22 +15,40 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Container, Iterable, Protocol
 
 from ..errors import Interrupted, NodeExecutionError
+from ..graph import FunctionGraph
 from ..graph.build import where
 from ..graph.types import describe
 from . import inplace, sharing
-from .diff import Comparison, compare
+from .diff import ChangeLog, Comparison, compare
+from .cache import ValueCache
+from .check_book import CheckBook
+from .feed import ChangeFeed
 from .plans import Step
 from .remote import Remote, fetch
+from .report import ExecutionReport
 from .versions import UNBOUND, is_untracked
 
 if TYPE_CHECKING:  # pragma: no cover
     from .cache import Entry
-    from .engine import Engine, ExecutionReport
 
 logger = logging.getLogger("hamilton_nb")
+
+
+class Engine(Protocol):
+    """The parts of the engine a run records into (the engine is one; this module needs no more)."""
+
+    graph: FunctionGraph
+    cache: ValueCache
+    persistent: Any  # a persistent.PersistentCache, or None
+    changes: ChangeLog
+    checks: CheckBook
+    feed: ChangeFeed
+    last_report: ExecutionReport | None
+
+    def fit_budget(self, keep: Container[str] = ()) -> list[str]: ...
 
 
 class Run:
@@ -51,7 +69,7 @@ class Run:
 
     @property
     def listeners(self) -> list:
-        return self.engine.listeners
+        return self.engine.feed.listeners
 
     # ---- before running -----------------------------------------------------------------
     def reuse(self, step: Step) -> bool:
@@ -61,10 +79,10 @@ class Run:
         entry = engine.cache.get(name)
         if entry is not None and isinstance(entry.value, Remote) and not entry.value.alive():
             engine.cache.lost(name)  # its cluster is gone: computed again
-            engine.changed([name])
+            engine.feed.changed([name])
             entry = None
         if entry is not None and entry.version == version and version is not UNBOUND:
-            if name in engine._recheck:  # the checks were edited: run them on the cached value
+            if name in engine.checks.recheck:  # the checks were edited: run them on the cached value
                 self._quality_checks(step, version, entry.value)
             self.values[name] = entry.value
             self.guards[name] = entry.guard
@@ -77,7 +95,7 @@ class Run:
             self.values[name] = entry.value
             self.guards[name] = entry.guard
             self.remote = self.remote or isinstance(entry.value, Remote)
-            engine.changed([name])
+            engine.feed.changed([name])
             self.report.restored.append(name)
             return True
         return engine.persistent is not None and not is_untracked(version) and self._load_persisted(step, version)
@@ -116,7 +134,7 @@ class Run:
         executor whose workers write it themselves passes the outcome to :meth:`store`."""
         engine, name = self.engine, step.name
         version = self.memo[name]
-        if engine.persistent is None or is_untracked(version) or version is UNBOUND or name in engine._what_if:
+        if engine.persistent is None or is_untracked(version) or version is UNBOUND or name in engine.checks.what_if:
             return None
         return str(engine.persistent.path_for(name, version)), engine.persistent.max_bytes
 
@@ -125,19 +143,19 @@ class Run:
         return self.engine.cache.get(step.name)
 
     def started(self, name: str) -> None:
-        self.engine.running.add(name)
-        self.engine.changed([name])
-        for listener in self.engine.listeners:
+        self.engine.feed.running.add(name)
+        self.engine.feed.changed([name])
+        for listener in self.engine.feed.listeners:
             listener.node_started(name)
 
     def abandon(self, names: Iterable[str]) -> None:
         """Nodes that were queued or running when the run stopped: not running any more."""
         engine = self.engine
         for name in list(names):
-            if name in engine.running:
-                engine.running.discard(name)
-                engine.changed([name])
-                for listener in engine.listeners:
+            if name in engine.feed.running:
+                engine.feed.running.discard(name)
+                engine.feed.changed([name])
+                for listener in engine.feed.listeners:
                     listener.node_finished(name, False)
 
     # ---- results ----------------------------------------------------------------------------
@@ -150,7 +168,7 @@ class Run:
         it to :meth:`persist_to`, what ``write_entry`` ``written`` there, and what the node changed
         ``in_place`` in the values it received (:func:`.inplace.changes`)."""
         name, version = step.name, self.memo[step.name]
-        self.engine.running.discard(name)
+        self.engine.feed.running.discard(name)
         values, guards = self.values, self.guards
         for param, dep, _ in step.args:
             guard = guards.get(dep)
@@ -158,23 +176,23 @@ class Run:
                 self.restore(step)
                 self.fail(step, None, value=value, mutated=param)
         engine = self.engine
-        what_if, notes = name in engine._what_if, engine.warnings.get(name)
+        what_if, notes = name in engine.checks.what_if, engine.checks.warnings.get(name)
         self._quality_checks(step, version, value, verdict, kept=False)
         watched = self.watched.pop(name, None)
         if watched:
             in_place = inplace.changes(watched, {p: values[d] for p, d, _ in step.args if d in values})
-        if in_place or engine.changed_in_place:
+        if in_place or engine.checks.changed_in_place:
             self._changed_in_place(step, in_place or (), keep=not what_if and version is not UNBOUND)
         old = engine.cache.get(name)
         if old is not None and comparison is None:
             comparison = _compared(old.value, value)
         if what_if or version is UNBOUND:  # a what-if: compared with the node's own value, which stays cached
-            if engine.warnings.get(name):
-                self.report.what_if_warnings[name] = list(engine.warnings[name])
+            if engine.checks.warnings.get(name):
+                self.report.what_if_warnings[name] = list(engine.checks.warnings[name])
             if notes is None:
-                engine.warnings.pop(name, None)
+                engine.checks.warnings.pop(name, None)
             else:
-                engine.warnings[name] = notes
+                engine.checks.warnings[name] = notes
             if old is not None:
                 self.report.recomputed(name, comparison)
             self.values[name] = value
@@ -189,16 +207,16 @@ class Run:
                 else:
                     engine.persistent.written(name, version, written, type_name(value))
         self.report.computed[name] = seconds
-        for listener in engine.listeners:
+        for listener in engine.feed.listeners:
             listener.node_finished(name, True)
 
     def _keep(self, name: str, version: str, value: Any, seconds: float) -> None:
         engine = self.engine
         guard = self.guards[name] = sharing.seal(value)
         engine.cache.put(name, version, value, seconds, guard)
-        engine.errors.pop(name, None)
+        engine.checks.errors.pop(name, None)
         self.values[name] = value
-        engine.changed([name])
+        engine.feed.changed([name])
         engine.fit_budget(keep=self)
 
     def _changed_in_place(self, step: Step, found: Iterable, keep: bool) -> None:
@@ -209,19 +227,19 @@ class Run:
         engine, name = self.engine, step.name
         deps = {param: dep for param, dep, _ in step.args}
         if keep:
-            engine.changed(inplace.forget(engine.warnings, engine.changed_in_place, name))
+            engine.feed.changed(inplace.forget(engine.checks.warnings, engine.checks.changed_in_place, name))
         left = {}
         for param, what, fix in found:
             dep = deps[param]
             mine, theirs = inplace.notes(name, param, dep, what, fix, dep_is_node=dep in engine.graph.nodes)
-            engine.warnings.setdefault(name, []).append(mine)
+            engine.checks.warnings.setdefault(name, []).append(mine)
             logger.warning("%s (%s)", mine, where(engine.graph.nodes[name].module))
             if keep:
-                engine.warnings.setdefault(dep, []).append(theirs)
+                engine.checks.warnings.setdefault(dep, []).append(theirs)
                 left[dep] = theirs
-                engine.changed([dep])
+                engine.feed.changed([dep])
         if left:
-            engine.changed_in_place[name] = left
+            engine.checks.changed_in_place[name] = left
 
     def _quality_checks(self, step: Step, version: str, value: Any, verdict: tuple | None = None,
                         kept: bool = True) -> None:
@@ -231,14 +249,14 @@ class Run:
         not check at run time, and working code relies on it), or an error with ``strict_types``.
         A value ``kept`` (not newly computed) keeps the notes of nodes that changed it in place."""
         engine, warnings = self.engine, []
-        engine._checked[step.name] = step.checks_token
-        engine._recheck.discard(step.name)
+        engine.checks.checked[step.name] = step.checks_token
+        engine.checks.recheck.discard(step.name)
         if verdict is None:
             checks = (step.check, step.quality_checks)
             verdict = value.apply(verdict_of, *checks) if isinstance(value, Remote) else verdict_of(value, *checks)
         wrong_type, outcomes = verdict
         if wrong_type is not None:
-            if engine.strict_types:
+            if engine.checks.strict_types:
                 self.fail(step, None, value=value)
             note = (f"return type: returned a {wrong_type}, but the hint says {describe(step.type)} "
                     "(correct the hint or the value; strict_types=True makes this an error)")
@@ -256,13 +274,13 @@ class Run:
                 raise NodeExecutionError(text, step.name)
             warnings.append(f"{check.description}: {message}")
             logger.warning("`%s` (%s) check %s: %s", step.name, where(node.module), check.description, message)
-        if engine.changed_in_place:  # a new value keeps only the notes of changers that read it in this run
-            warnings += [left[step.name] for changer, left in engine.changed_in_place.items()
+        if engine.checks.changed_in_place:  # a new value keeps only the notes of changers that read it in this run
+            warnings += [left[step.name] for changer, left in engine.checks.changed_in_place.items()
                          if step.name in left and (kept or changer in self.report.computed)]
         if warnings:
-            engine.warnings[step.name] = warnings
+            engine.checks.warnings[step.name] = warnings
         else:
-            engine.warnings.pop(step.name, None)
+            engine.checks.warnings.pop(step.name, None)
 
     # ---- failures ---------------------------------------------------------------------------
     def restore(self, step: Step) -> None:
@@ -278,7 +296,7 @@ class Run:
         """Record and raise a node's failure. ``user_tb``: the user's traceback text, when the
         node ran elsewhere (a thread, a Dask worker) and ``exc`` carries no usable frames."""
         engine = self.engine
-        engine.running.discard(step.name)
+        engine.feed.running.discard(step.name)
         node = engine.graph.nodes[step.name]
         given, user_tb = user_tb, ""
         if mutated or (exc is not None and sharing.is_read_only_write(exc)):
@@ -304,9 +322,9 @@ class Run:
 
     def _record_error(self, name: str, version: str, message: str) -> None:
         engine = self.engine
-        engine.errors[name] = (version, message)
-        engine.changed([name])
-        for listener in engine.listeners:
+        engine.checks.errors[name] = (version, message)
+        engine.feed.changed([name])
+        for listener in engine.feed.listeners:
             listener.node_finished(name, False)
 
     def interrupted(self, names: list[str], user_tb: str = "") -> Interrupted:

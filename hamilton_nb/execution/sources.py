@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import InputError, NodeExecutionError
 from ..graph.build import where
-from ..graph.fingerprint import value_token
+from ..graph.value_tokens import value_token
 from . import sharing
 
 LOADED = "override:loaded:"  # a loader's version: fixed by its data, as an override's is

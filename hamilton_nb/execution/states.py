@@ -2,42 +2,45 @@
 the nodes that changed only, so showing them costs what changed, not the size of the graph."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import Callable, Iterable
 
-from .versions import UNBOUND, is_untracked
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .engine import Engine
+from ..graph import FunctionGraph
+from .cache import ValueCache
+from .check_book import CheckBook
+from .feed import ChangeFeed
+from .versions import UNBOUND, Versioner, is_untracked
 
 
 class StateBook:
-    """Every node's state as of the last change the engine reported through :meth:`mark`."""
+    """Every node's state as of the last change the change feed reported (:meth:`mark`)."""
 
-    def __init__(self, engine: "Engine") -> None:
-        self.engine = engine
+    def __init__(self, graph: FunctionGraph, versions: Versioner, cache: ValueCache, checks: CheckBook,
+                 feed: ChangeFeed, bind_all: Callable[[], None]) -> None:
+        self.graph, self.versions, self.cache, self.checks = graph, versions, cache, checks
+        self.running, self.bind_all = feed.running, bind_all
         self.states: dict[str, str] = {}
         self.structure = -1  # graph.structure the states were computed for (-1: recompute all)
         self.dirty: set[str] = set()
         self.changes: dict[str, str] = {}  # since the last take_changes()
         self.revision = 0  # changes whenever a node's state changes
+        feed.subscribe(changed=self.mark, forgotten=self.mark)
 
     def mark(self, names: Iterable[str]) -> None:
         """The state of ``names`` may have changed (version, value, error, running)."""
         self.dirty.update(names)
 
     def state(self, name: str) -> str:
-        engine = self.engine
-        if name in engine.running:
+        if name in self.running:
             return "running"
-        if name not in engine.graph.nodes:
+        if name not in self.graph.nodes:
             return "input"
-        version = engine.versions.version(name)
-        error = engine.errors.get(name)
+        version = self.versions.version(name)
+        error = self.checks.errors.get(name)
         if error is not None and error[0] == version and version is not UNBOUND:
             return "error"
-        entry = engine.cache.get(name)
+        entry = self.cache.get(name)
         if entry is None:
-            evicted = engine.cache.evicted.get(name)
+            evicted = self.cache.evicted.get(name)
             if evicted is None:
                 return "not computed"
             return "evicted" if evicted == version else "stale"
@@ -47,13 +50,12 @@ class StateBook:
 
     def current(self) -> dict[str, str]:
         """All states, recomputing those marked since the last call (all after a shape change)."""
-        engine = self.engine
-        graph = engine.graph
-        engine.bind_all()
+        graph = self.graph
+        self.bind_all()
         old = self.states
         if self.structure != graph.structure:
             order = graph.topological_order()
-            engine.versions.compute(order)
+            self.versions.compute(order)
             self.states = {name: self.state(name) for name in order}
             changes = {n: s for n, s in self.states.items() if old.get(n) != s}
             changes.update({n: "removed" for n in old if n not in self.states})
@@ -63,7 +65,7 @@ class StateBook:
             if not dirty:
                 return old
             present = [n for n in dirty if n in graph.dag]
-            engine.versions.compute(present)
+            self.versions.compute(present)
             changes = {n: "removed" for n in dirty if n not in graph.dag and old.pop(n, None) is not None}
             for name in present:
                 state = self.state(name)

@@ -26,12 +26,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Interrupted
-from ..graph.fingerprint import value_token
+from ..graph.value_tokens import value_token
 from . import sharing
 from .diff import compare
-from .engine import binding_token
 from .executors import LocalExecutor
-from .plans import Step, step_for
+from .plans import Step
 from .remote import Remote
 from .report import ExecutionReport, abbreviate, format_seconds
 from .run import Run
@@ -174,9 +173,7 @@ def verifiable(engine: "Engine", name: str, state: str) -> tuple[Step, dict, dic
     entry = engine.cache.get(name)
     if isinstance(entry.value, Remote):
         raise Skip("kept on the Dask cluster: not brought here to verify")
-    known = engine._steps.get(name)
-    node = engine.graph.nodes[name]
-    step = known[1] if known is not None and known[0] is node else step_for(engine.graph, name)
+    step = engine.planner.known_step(name)
     values, guards, nodes, version = {}, {}, engine.graph.nodes, engine.versions.known
     for _, dep, _ in step.args:
         if dep in nodes:
@@ -187,8 +184,8 @@ def verifiable(engine: "Engine", name: str, state: str) -> tuple[Step, dict, dic
                 raise Skip("an input is kept on the Dask cluster: not brought here to verify")
             values[dep], guards[dep] = found.value, found.guard
         elif dep in engine.inputs or dep in engine.config:
-            value = engine.inputs[dep] if dep in engine.inputs else engine.config[dep]
-            if dep in engine._reread and binding_token(value) != engine._tokens.get(dep):
+            value = engine.bound.value(dep)
+            if engine.bound.changed_since_bound(dep):
                 raise Skip("an input changed since it was bound: the next execute recomputes them")
             values[dep], guards[dep] = value, sharing.seal(value)
     return step, values, guards
@@ -281,7 +278,7 @@ def mark_stale(engine: "Engine", names: Iterable[str]) -> list[str]:
         else:
             cache.evicted[name] = MARK + version
         made.append(name)
-    engine._values_dropped(affected)
+    engine.values_dropped(affected)
     return engine.sort_by_order(made)
 
 

@@ -4,8 +4,7 @@
 gives the same nodes and values. (Code that keeps Apache Hamilton's import works too, with the
 ``hamilton`` extra: Apache Hamilton resolves its own decorators, see ``graph.apache``.)
 Each decorator records itself on the function and returns the *same* function, so decorated
-functions remain ordinary, callable, unit-testable functions; the graph layer turns them into
-nodes (``base.resolve``).
+functions remain ordinary, callable, unit-testable functions; :mod:`.nodes` turns them into nodes.
 """
 from .base import InvalidDecoratorError, InvalidDecoratorException, MissingColumnError, MissingFieldError
 from .checks import check_output, check_output_custom

@@ -2,7 +2,7 @@
 
 A decorator appends a :class:`Modifier` to ``fn.__hamilton_nb_modifiers__`` and returns the
 same function, so decorated functions stay plain, callable, unit-testable functions.
-:func:`resolve` (called by ``graph.build.nodes_from_function``) applies the modifiers in a
+:func:`resolve` (called by :func:`~hamilton_nb.function_modifiers.nodes.nodes_from_function`) applies the modifiers in a
 fixed order of stages, whatever order the decorators were written in:
 
 1. ``CONFIG``    — ``@config.when…``: is the function active under this config? (all must agree)

@@ -31,6 +31,7 @@ import typing
 from typing import Any, Callable
 
 from ..graph import fingerprint as fp
+from ..graph.value_tokens import value_token
 from ..graph.node import Node
 from ..graph.types import describe
 from .base import TRANSFORM, Context, InvalidDecoratorError, Modifier
@@ -50,7 +51,7 @@ class Check:
     @property
     def token(self) -> str:
         """What the check's verdict depends on (its value's version aside)."""
-        return f"{self.name}={fp.value_token(self.argument)}:{self.importance}"
+        return f"{self.name}={value_token(self.argument)}:{self.importance}"
 
     @property
     def description(self) -> str:
@@ -338,4 +339,4 @@ class check_output_custom(Modifier):
             made.append(Check(type(validator).__name__, about, _importance_of(validator), _custom_test(validator)))
         return [dataclasses.replace(node, checks=(*node.checks, *made),
                                     fingerprint=fp.digest(node.fingerprint, "check_output_custom",
-                                                          fp.value_token(list(self.validators))))]
+                                                          value_token(list(self.validators))))]

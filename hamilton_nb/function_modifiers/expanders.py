@@ -12,6 +12,7 @@ import typing
 from typing import Any, Mapping
 
 from ..graph import fingerprint as fp
+from ..graph.value_tokens import value_token
 from ..graph.build import where
 from ..graph.node import Dependency, Node
 from ..graph.types import describe
@@ -119,7 +120,7 @@ def _filled(container: Node, keys: tuple, fill_with: Any, is_frame: bool, kind: 
         return container
     return dataclasses.replace(
         container, callable=_FillMissing(container.callable, keys, fill_with, is_frame),
-        fingerprint=fp.digest(container.fingerprint, kind, "fill_with", fp.value_token(fill_with),
+        fingerprint=fp.digest(container.fingerprint, kind, "fill_with", value_token(fill_with),
                               *map(str, keys)))
 
 

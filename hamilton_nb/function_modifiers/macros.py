@@ -6,6 +6,7 @@ import inspect
 from typing import Any, Callable, Mapping
 
 from ..graph import fingerprint as fp
+from ..graph.value_tokens import value_token
 from ..graph.build import function_node
 from ..graph.node import Node
 from ..graph.watch import watching
@@ -68,7 +69,7 @@ class does(Modifier):
         return [dataclasses.replace(
             base, callable=_Replaced(self.replacing, self.mapping, defaults),
             function=watching(ctx.fn, [self.replacing]),  # what the replacing function reads counts too
-            fingerprint=fp.digest(base.fingerprint, "does", fp.value_token(self.replacing),
+            fingerprint=fp.digest(base.fingerprint, "does", value_token(self.replacing),
                                   *sorted(f"{k}={v}" for k, v in self.mapping.items())))]
 
     def _check_signature(self, base: Node, ctx: Context) -> None:

@@ -17,6 +17,7 @@ import inspect
 from typing import Any, Mapping
 
 from ..graph import fingerprint as fp
+from ..graph.value_tokens import bound_token, value_token
 from ..graph.build import function_node
 from ..graph.watch import watching
 from ..graph.node import Node
@@ -38,7 +39,7 @@ class value:
             self.value = literal
 
     def token(self) -> str:
-        return "value:" + fp.value_token(self.value)
+        return "value:" + value_token(self.value)
 
     def __repr__(self) -> str:
         return f"value({self.value!r})"
@@ -182,7 +183,7 @@ class parameterize(Modifier):
         tokens = sorted(f"{p}={b.token()}" for p, b in binding.items())
         # A literal holding user code (an instance of a notebook class, a function) is read again
         # before every execute, like a global: its class can be edited after the decorator ran.
-        carriers = [v for v in literals.values() if fp.bound_token(v)[1]]
+        carriers = [v for v in literals.values() if bound_token(v)[1]]
         return dataclasses.replace(
             base, name=out, callable=call, dependencies=deps, doc=self._doc(out, binding, ctx),
             function=watching(base.function, carriers),

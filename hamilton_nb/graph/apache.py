@@ -21,6 +21,7 @@ from typing import Any, Callable, Mapping
 
 from ..errors import GraphError
 from . import fingerprint as fp
+from .value_tokens import value_token
 from .node import Dependency, Node
 from .watch import helpers_in, watching
 
@@ -109,7 +110,7 @@ def nodes_from_apache(fn: Callable, module: str, config: Mapping[str, Any]) -> l
         fn.__name__ = name  # Apache Hamilton's @config renames the function it resolves; keep the user's
     if not resolved:
         return []
-    shared = fp.digest("apache-hamilton", version, fp.function_fingerprint(fn), fp.value_token(decorators))
+    shared = fp.digest("apache-hamilton", version, fp.function_fingerprint(fn), value_token(decorators))
     watched = watching(fn, helpers_in(decorators))
     return [_translate(n, fn, module, decorators, shared, watched) for n in resolved]
 

@@ -1,13 +1,13 @@
-"""Functions → nodes: the paradigm's rules, and the hook where modifiers expand them."""
+"""Functions → nodes: the paradigm's rules. Modifiers build on them (:mod:`hamilton_nb.function_modifiers.nodes`)."""
 from __future__ import annotations
 
 import inspect
 import types
 import typing
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
 from ..errors import GraphError
-from . import apache, fingerprint as fp, parallel
+from . import fingerprint as fp, parallel
 from .node import Dependency, Node
 
 # Decorators in ``hamilton_nb.function_modifiers`` append themselves to this attribute.
@@ -141,41 +141,3 @@ def function_node(fn: Callable, module: str, name: str | None = None) -> Node:
     return Node(name=name or fn.__name__, callable=fn, type=return_type, dependencies=deps,
                 doc=inspect.cleandoc(fn.__doc__) if fn.__doc__ else "", module=module, function=fn,
                 fingerprint=fp.function_fingerprint(fn))
-
-
-def nodes_from_function(fn: Callable, module: str, config: Mapping[str, Any]) -> list[Node]:
-    """All nodes one function contributes under ``config`` (modifiers may add, rename or drop)."""
-    modifiers = getattr(fn, MODIFIERS_ATTR, ())
-    foreign = apache.decorators_of(fn)
-    if foreign:
-        if modifiers:
-            raise GraphError(
-                f"`{fn.__name__}` in {where(module)} mixes decorators from `hamilton_nb.function_modifiers` "
-                f"({', '.join(m.decorator for m in modifiers)}) with Apache Hamilton's "
-                f"({', '.join(dict.fromkeys(apache.decorator_label(d) for d in foreign))}); one library "
-                "must resolve all of a function's decorators.\n"
-                "Fix: import every decorator of this function from the same place.")
-        return apache.nodes_from_apache(fn, module, config)
-    if not modifiers:
-        return [function_node(fn, module)]
-    from ..function_modifiers.base import resolve  # modifiers live above the plain rules
-
-    return resolve(fn, module, config, modifiers)
-
-
-def nodes_from_functions(functions: Iterable[Callable], module: str,
-                         config: Mapping[str, Any] | None = None) -> list[Node]:
-    config = config or {}
-    functions = list(functions)
-    apache.check_mutations_stay_home(functions)
-    nodes: list[Node] = []
-    owner: dict[str, Callable] = {}
-    for fn in functions:
-        for node in nodes_from_function(fn, module, config):
-            first = owner.setdefault(node.name, fn)
-            if first is not fn:  # e.g. two @config.when implementations both active
-                from ..function_modifiers.base import duplicate_error
-
-                raise duplicate_error(node.name, first, fn, module, config)
-            nodes.append(node)
-    return nodes

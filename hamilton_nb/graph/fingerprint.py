@@ -4,15 +4,15 @@ A function's *code fingerprint* hashes its bytecode and constants — so docstri
 comments, formatting and type-hint spelling, which cannot change a value, do not
 count. Everything else it reads (defaults, closure, constants, helpers, data) can change
 after registration, in any notebook cell, so it is read before every execute instead
-(:mod:`hamilton_nb.graph.reach`, :mod:`hamilton_nb.graph.tokens`).
+(:mod:`hamilton_nb.graph.reach`, :mod:`hamilton_nb.graph.tokens`); values are read by
+:mod:`hamilton_nb.graph.value_tokens`.
 """
 from __future__ import annotations
 
 import hashlib
 import sys
 import types
-import uuid
-from typing import Any, Callable
+from typing import Callable
 
 _HAS_DOCSTRING_FLAG = getattr(__import__("inspect"), "CO_HAS_DOCSTRING", 0)
 _code_cache: dict[types.CodeType, str] = {}
@@ -52,22 +52,3 @@ def function_fingerprint(fn: Callable) -> str:
     again before every execute: see :mod:`hamilton_nb.graph.reach`."""
     code = getattr(fn, "__code__", None)
     return code_digest(code) if code is not None else digest("callable", repr(fn))
-
-
-def value_token(obj: Any) -> str:
-    """Content token of a value (see :mod:`hamilton_nb.graph.tokens`): a decorator argument, a
-    bound input, loaded data. One with no sound token gets an ``untracked:`` token of its own,
-    so whatever depends on it counts as changed every time it is read."""
-    return bound_token(obj)[0]
-
-
-def bound_token(obj: Any) -> tuple[str, bool]:
-    """:func:`value_token`, and whether the value carries user code (an instance of a notebook
-    class, a function): that code can be edited after binding, so such a value is re-read."""
-    from .tokens import Tokenizer, Untracked
-
-    tokenizer = Tokenizer()
-    try:
-        return tokenizer.token(obj), tokenizer.reads_code
-    except Untracked:
-        return f"untracked:{id(obj)}:{uuid.uuid4().hex}", True

@@ -1,0 +1,30 @@
+"""What checks said about the cached values: errors, warnings, in-place changes, and which
+values must have their (edited) checks run again."""
+from __future__ import annotations
+
+import dataclasses
+
+from . import inplace
+
+
+@dataclasses.dataclass
+class CheckBook:
+    strict_types: bool = False  # True: a value that contradicts its return type hint is an error
+    errors: dict[str, tuple[str | None, str]] = dataclasses.field(default_factory=dict)  # node -> (version, message)
+    warnings: dict[str, list[str]] = dataclasses.field(default_factory=dict)  # node -> failed "warn" checks
+    changed_in_place: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)  # node -> {input: note}
+    checked: dict[str, str] = dataclasses.field(default_factory=dict)  # node -> checks_token its value passed
+    recheck: set[str] = dataclasses.field(default_factory=set)  # checks edited since the value was checked
+    what_if: frozenset[str] = frozenset()  # nodes this execute computes from overrides
+
+    def forget(self, name: str) -> list[str]:
+        """Drop what is known of a node that left the graph; returns the nodes whose notes changed."""
+        self.errors.pop(name, None)
+        self.warnings.pop(name, None)
+        return inplace.forget(self.warnings, self.changed_in_place, name)
+
+    def clear_values(self) -> None:
+        """Every cached value is gone: so are their errors and check marks."""
+        self.errors.clear()
+        self.checked.clear()
+        self.recheck.clear()
