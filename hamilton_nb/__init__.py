@@ -4,7 +4,20 @@
 """
 from __future__ import annotations
 
+from .session import frontends as _frontends
+
 __version__ = "0.1.0"
+
+
+def _notebook_frontend():
+    """The notebook layer, front end of sessions and drivers (imported when first needed): the
+    root wires it in, so the layers below never import it."""
+    from .notebook.frontend import FRONTEND
+
+    return FRONTEND
+
+
+_frontends.use(_notebook_frontend)
 
 
 def __getattr__(name: str):

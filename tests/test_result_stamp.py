@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hamilton_nb.result_stamp import changes, reread_globals, stamp
+from hamilton_nb.execution.result_stamp import changes, reread_globals, stamp
 from hamilton_nb.session import Session
 
 FEATURES = '''

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from hamilton_nb.notebook.pictures import BINS, POINTS, table_head, value_picture
+from hamilton_nb.session.pictures import BINS, POINTS, table_head, value_picture
 from hamilton_nb.notebook.widget import GraphWidget
 from test_graph_view import small_session
 from test_widget import images

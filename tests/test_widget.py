@@ -493,7 +493,7 @@ def test_colours_follow_the_theme_or_read_in_both():
     pictures (which carry their own light card) read at WCAG AA or better."""
     import pandas as pd
 
-    from hamilton_nb.notebook.pictures import INK, PAPER, value_picture
+    from hamilton_nb.session.pictures import INK, PAPER, value_picture
     from hamilton_nb.notebook.style import STATE_COLOURS
     from hamilton_nb.notebook.widget_theme import LABEL_COLOUR, PANEL_CSS
     assert "var(--jp-layout-color0" in PANEL_CSS and "var(--jp-ui-font-color1" in PANEL_CSS

@@ -6,6 +6,7 @@ from typing import Any, Container, Iterable, Mapping, Sequence
 
 from ..errors import InputError
 from ..graph import FunctionGraph
+from ..graph.build import where
 from ..graph.types import describe, runtime_check_type
 from .plans import Step
 
@@ -24,9 +25,13 @@ def missing_inputs(outputs: Sequence[str], needed_inputs: Iterable[str], steps: 
     return missing
 
 
-def missing_error(missing: Mapping[str, list[str]], fix: str | None = None) -> InputError:
+def missing_error(missing: Mapping[str, list[str]], fix: str | None = None,
+                  removed: Mapping[str, str | None] = {}) -> InputError:
+    """Missing inputs, and which of them were functions an edit ``removed`` (name -> its module)."""
     lines = [f"  {name}  (needed by {', '.join(needers)})" if needers else f"  {name}  (requested)"
              for name, needers in missing.items()]
+    lines += [f"  `{name}` was a function in {where(removed[name])}, since removed: define it again, "
+              "or supply it as an input" for name in missing if name in removed]
     fix = fix or ("supply them, e.g. `%hamilton_inputs " + " ".join(f"{m}=..." for m in missing) +
                   "` or `execute(..., inputs={...})`.")
     return InputError("Missing inputs:\n" + "\n".join(lines) + f"\nFix: {fix}")

@@ -249,3 +249,35 @@ class MemoryInfo:
 
 def _values(n: int) -> str:
     return f"{n} value" if n == 1 else f"{n} values"
+
+
+@dataclasses.dataclass
+class CacheInfo:
+    """What ``%hamilton_cache info`` shows. Hits and misses count this session's look-ups."""
+
+    directory: str
+    entries: int
+    bytes: int
+    max_bytes: int | None
+    hits: int
+    misses: int
+    writes: int
+    pending: int
+    evictions: int
+    corrupt: int
+
+    @property
+    def hit_rate(self) -> float | None:
+        looked = self.hits + self.misses
+        return self.hits / looked if looked else None
+
+    def __str__(self) -> str:
+        limit = format_size(self.max_bytes) if self.max_bytes else "no limit"
+        rate = f"{self.hit_rate:.0%}" if self.hit_rate is not None else "n/a"
+        lines = [f"persistent cache: {self.directory}",
+                 f"  entries   {self.entries} ({format_size(self.bytes)}; limit {limit})",
+                 f"  hit rate  {rate} ({self.hits} loaded from disk, {self.misses} missed this session)",
+                 f"  writes    {self.writes}" + (f" ({self.pending} pending)" if self.pending else "")]
+        if self.evictions or self.corrupt:
+            lines.append(f"  evicted   {self.evictions}; corrupted entries dropped: {self.corrupt}")
+        return "\n".join(lines)

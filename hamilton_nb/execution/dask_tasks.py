@@ -23,7 +23,7 @@ from ..graph.reach import is_library_module, is_user_class
 from . import inplace, sharing
 from .cache import nbytes_of
 from .diff import compare
-from .persistent import write_entry
+from .entry_file import write_entry
 from .remote import Remote
 from .run import verdict_of
 

@@ -68,6 +68,9 @@ class Engine:
         self.changed_in_place = self.checks.changed_in_place
         self.bound = BoundValues(graph, self.versions, self.changes, self.changed)
         self.inputs, self.config = self.bound.inputs, self.bound.config
+        bound = self.bound  # binding is its job
+        self.set_inputs, self.remove_input, self.set_config = bound.set_inputs, bound.remove_input, bound.set_config
+        self.bind_all = bound.bind_all
         self.planner = Planner(graph, self.versions, self.cache, self.checks, self.feed, self.unknown)
         self.loaders: set[str] = set()  # data loader nodes: re-read before every execute
         # Node removed by an edit -> the module it was in (for messages naming it as such).
@@ -86,19 +89,6 @@ class Engine:
             return
         self.feed.forgotten(names)
         self.frames.drop_holding(names)
-
-    # ---- bindings (see :mod:`.bound`) ------------------------------------------------------
-    def set_inputs(self, values: Mapping[str, Any]) -> None:
-        self.bound.set_inputs(values)
-
-    def remove_input(self, name: str) -> None:
-        self.bound.remove_input(name)
-
-    def set_config(self, config: Mapping[str, Any]) -> None:
-        self.bound.set_config(config)
-
-    def bind_all(self) -> None:
-        self.bound.bind_all()
 
     def graph_changed(self, touched: Iterable[str], recheck: Iterable[str] = ()) -> list[str]:
         """Forget versions downstream of ``touched``, and of the ``recheck`` nodes (redefined with
@@ -344,14 +334,7 @@ class Engine:
 
     def missing_error(self, missing: Mapping[str, list[str]], fix: str | None = None) -> InputError:
         """Missing inputs, and which of them were functions an edit removed."""
-        error = bindings.missing_error(missing, fix)
-        gone = [name for name in missing if name in self.removed]
-        if not gone:
-            return error
-        lines = "\n".join(f"  `{name}` was a function in {where(self.removed[name])}, since removed: "
-                          "define it again, or supply it as an input" for name in gone)
-        text, _, fix_line = str(error).rpartition("\nFix:")
-        return InputError(f"{text}\n{lines}\nFix:{fix_line}")
+        return bindings.missing_error(missing, fix, self.removed)
 
     # ---- states ---------------------------------------------------------------------------
     def state(self, name: str) -> str:

@@ -9,16 +9,10 @@ node has a new version and simply misses (stale entries are never loaded).
 One file per entry, encoded by :mod:`.codec` (Arrow IPC for pandas, polars' IPC, else
 pickle — loading a pickle can run code: **only enable a cache directory you trust**).
 
-Safety
-    * Each file is ``payload + footer``; the footer holds the payload length, a CRC-32 of
-      it, the compute time and a magic trailer. A truncated or corrupted file fails
-      validation: it is reported once (a logging warning naming the node and the file),
-      removed, and the node is recomputed.
-    * Writes go to a temporary file in the same directory, then ``os.replace`` — atomic, so
-      a process killed mid-write leaves at most a ``.tmp`` file, which is never loaded and
-      is cleaned up by the next store that opens the directory.
-    * Writes run on a background thread by default (the hot loop only enqueues); ``flush``
-      waits for them, and they are flushed at interpreter exit.
+Safety: an entry file is written atomically and checked when read (:mod:`.entry_file`); a
+damaged one is reported once (a logging warning naming the node and the file), removed, and the
+node is recomputed. Writes run on a background thread by default (the hot loop only enqueues);
+``flush`` waits for them, and they are flushed at interpreter exit.
 
 Least-recently-used eviction keeps the directory under ``max_bytes``: a hit sets the file's
 modification time, eviction removes the oldest files first.
@@ -26,22 +20,20 @@ modification time, eviction removes the oldest files first.
 from __future__ import annotations
 
 import atexit
-import dataclasses
 import hashlib
 import logging
 import os
 import queue
 import re
-import struct
 import threading
 import time
 import weakref
-import zlib
 from pathlib import Path
 from typing import Any
 
-from .codec import Unstorable, decode, encode
-from .sizes import format_size
+from .cache import CacheInfo
+from .codec import Unstorable, decode
+from .entry_file import BadEntry, is_abandoned_temp, read_entry, write_entry
 from .remote import Remote
 
 logger = logging.getLogger("hamilton_nb")
@@ -54,46 +46,10 @@ def _environment() -> str:
     computed under pandas 2 is not served under pandas 3, whether or not a node names pandas)."""
     import sys
 
-    from ..graph.tokens import library_version
+    from ..graph.process_state import library_version
 
     return "|".join([sys.version, *(library_version(name) for name in ("numpy", "pandas", "pyarrow", "hamilton_nb"))])
-_MAGIC = b"HNBCACH1"
-# kind (1 byte), payload length, compute seconds, CRC-32 of the payload, magic trailer
-_FOOTER = struct.Struct("<cQdI8s")
 _QUIET = 0.02  # seconds without new values before the background writer starts writing
-
-
-# ---- the store ---------------------------------------------------------------------------------
-@dataclasses.dataclass
-class CacheInfo:
-    """What ``%hamilton_cache info`` shows. Hits and misses count this session's look-ups."""
-
-    directory: str
-    entries: int
-    bytes: int
-    max_bytes: int | None
-    hits: int
-    misses: int
-    writes: int
-    pending: int
-    evictions: int
-    corrupt: int
-
-    @property
-    def hit_rate(self) -> float | None:
-        looked = self.hits + self.misses
-        return self.hits / looked if looked else None
-
-    def __str__(self) -> str:
-        limit = format_size(self.max_bytes) if self.max_bytes else "no limit"
-        rate = f"{self.hit_rate:.0%}" if self.hit_rate is not None else "n/a"
-        lines = [f"persistent cache: {self.directory}",
-                 f"  entries   {self.entries} ({format_size(self.bytes)}; limit {limit})",
-                 f"  hit rate  {rate} ({self.hits} loaded from disk, {self.misses} missed this session)",
-                 f"  writes    {self.writes}" + (f" ({self.pending} pending)" if self.pending else "")]
-        if self.evictions or self.corrupt:
-            lines.append(f"  evicted   {self.evictions}; corrupted entries dropped: {self.corrupt}")
-        return "\n".join(lines)
 
 
 _STORES: "weakref.WeakSet[PersistentCache]" = weakref.WeakSet()
@@ -104,50 +60,6 @@ def flush_all() -> None:
     """Finish the pending writes of every store (at exit, and before a Dask cluster closes)."""
     for store in list(_STORES):
         store.flush(timeout=60)
-
-
-def _write_all(fd: int, data: Any) -> None:
-    view = memoryview(data).cast("B")
-    while view:
-        view = view[os.write(fd, view):]
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
-
-
-def write_entry(value: Any, path: str, seconds: float, max_bytes: int | None) -> int:
-    """Write one entry file (payload + footer) through a temporary file and ``os.replace``;
-    returns its size, or 0 when it is larger than ``max_bytes``. Runs where the value is: a
-    Dask worker writes the values kept on its cluster. Raises ``Unstorable`` or ``OSError``."""
-    kind, payload = encode(value)
-    size = len(payload) + _FOOTER.size
-    if max_bytes is not None and size > max_bytes:
-        return 0
-    head, tail = os.path.split(path)
-    temp = os.path.join(head, f".{tail}.{os.getpid()}.{threading.get_ident()}.tmp")
-    footer = _FOOTER.pack(kind, len(payload), float(seconds), zlib.crc32(payload), _MAGIC)
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            _write_all(fd, payload)
-            _write_all(fd, footer)
-        finally:
-            os.close(fd)
-        os.replace(temp, path)
-    except OSError:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
-    return size
 
 
 class PersistentCache:
@@ -208,14 +120,11 @@ class PersistentCache:
             if entry.name.endswith(SUFFIX):
                 known.add(entry.path)
                 total += entry.stat().st_size
-            elif entry.name.endswith(".tmp") and entry.name.startswith("."):
-                parts = entry.name.split(".")
-                pid = int(parts[-3]) if len(parts) > 3 and parts[-3].isdigit() else None
-                if pid is not None and pid != os.getpid() and not _pid_alive(pid):
-                    try:
-                        os.unlink(entry.path)
-                    except OSError:
-                        pass
+            elif is_abandoned_temp(entry.name):
+                try:
+                    os.unlink(entry.path)
+                except OSError:
+                    pass
         self._known = known
         self._scanned = (time.monotonic(), mtime)
         return total
@@ -266,15 +175,10 @@ class PersistentCache:
         except OSError as exc:
             self._bad(name, path, f"cannot be read ({exc})", remove=False)
             return None
-        size = len(data)
-        if size < _FOOTER.size or data[-8:] != _MAGIC:
-            return self._bad(name, path, "is truncated (no valid footer)")
-        kind, length, seconds, crc, _ = _FOOTER.unpack_from(data, size - _FOOTER.size)
-        if length != size - _FOOTER.size:
-            return self._bad(name, path, f"has the wrong length ({size - _FOOTER.size} bytes, expected {length})")
-        payload = memoryview(data)[:length]
-        if zlib.crc32(payload) != crc:
-            return self._bad(name, path, "fails its checksum (corrupted)")
+        try:
+            kind, payload, seconds = read_entry(data)
+        except BadEntry as exc:
+            return self._bad(name, path, str(exc))
         try:
             value = decode(kind, payload, self._interned)
         except Exception as exc:

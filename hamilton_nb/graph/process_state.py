@@ -17,6 +17,8 @@ name, say) is what ``%hamilton_verify`` exists for.
 from __future__ import annotations
 
 import decimal
+import functools
+import importlib.metadata
 import os
 import sys
 from stat import S_ISREG
@@ -105,3 +107,26 @@ def file_stamp(text: str) -> str | None:
     if not S_ISREG(stat.st_mode):
         return None
     return f"file:{os.path.abspath(text)}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+@functools.lru_cache(maxsize=None)
+def library_version(module_name: str) -> str:
+    """The version of the installed package a module belongs to: its ``__version__``, its
+    distribution's version, or (neither known) the size and time of its file — never a scan of
+    every installed distribution, which costs a second."""
+    top = module_name.partition(".")[0]
+    module = sys.modules.get(top)
+    version = getattr(module, "__version__", None)
+    if isinstance(version, str):
+        return f"{top}=={version}"
+    if top in sys.stdlib_module_names or top in sys.builtin_module_names:
+        return f"python=={sys.version.split()[0]}"
+    try:
+        return f"{top}=={importlib.metadata.version(top)}"
+    except Exception:
+        pass
+    try:
+        stat = os.stat(module.__file__)
+        return f"{top}@{stat.st_size}:{stat.st_mtime_ns}"
+    except (OSError, TypeError, AttributeError):
+        return f"{top}==unknown"

@@ -22,16 +22,13 @@ import enum
 import fractions
 import functools
 import hashlib
-import importlib.metadata
 import io
 import logging
-import os
 import pathlib
 import pickle
 import random
 import re
 import struct
-import sys
 import threading
 import types
 import uuid
@@ -40,7 +37,7 @@ from typing import Any
 from .data_tokens import data_token, item_token, subclass_attributes
 from .fingerprint import code_digest, digest
 from .extensions import EXTENSIONS
-from .process_state import file_stamp, looks_like_path, reader_state
+from .process_state import file_stamp, library_version, looks_like_path, reader_state
 from .reach import (MISSING, attribute_names, dynamic_lookup, global_chains, is_library_module,
                     is_user_class, is_user_function, past_library, path_constants, resolve)
 
@@ -80,29 +77,6 @@ def _bytes_hash(data) -> str:
     """Hash of a buffer. SHA-1 runs in hardware on current CPUs (2–3× BLAKE2 on large arrays); a
     content fingerprint needs no more."""
     return hashlib.sha1(data).hexdigest()
-
-
-@functools.lru_cache(maxsize=None)
-def library_version(module_name: str) -> str:
-    """The version of the installed package a module belongs to: its ``__version__``, its
-    distribution's version, or (neither known) the size and time of its file — never a scan of
-    every installed distribution, which costs a second."""
-    top = module_name.partition(".")[0]
-    module = sys.modules.get(top)
-    version = getattr(module, "__version__", None)
-    if isinstance(version, str):
-        return f"{top}=={version}"
-    if top in sys.stdlib_module_names or top in sys.builtin_module_names:
-        return f"python=={sys.version.split()[0]}"
-    try:
-        return f"{top}=={importlib.metadata.version(top)}"
-    except Exception:
-        pass
-    try:
-        stat = os.stat(module.__file__)
-        return f"{top}@{stat.st_size}:{stat.st_mtime_ns}"
-    except (OSError, TypeError, AttributeError):
-        return f"{top}==unknown"
 
 
 def _user_code_held(attributes: dict) -> dict:

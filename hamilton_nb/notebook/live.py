@@ -22,7 +22,7 @@ import uuid
 from typing import Any, Callable, Mapping, Sequence
 
 from ..execution.report import abbreviate
-from ..result_stamp import ResultStamp, changes, reread_globals, stamp
+from ..execution.result_stamp import ResultStamp, changes, reread_globals, stamp
 
 logger = logging.getLogger("hamilton_nb")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 
-from .pictures import as_img
+from ..session.pictures import as_img
 from .style import FONT_PX, LINE_PX, STATE_COLOURS, WARNING_COLOUR
 
 LEGEND_PX = 26

@@ -73,7 +73,7 @@ class Builder:
     with_local_executor = with_remote_executor = with_execution_manager = _executor_refused
 
     def build(self):
-        from .driver import Driver
+        from .facade import Driver
 
         built = Driver(self._config, *self._modules, result=self._result)
         if self._cache is not None:

@@ -6,7 +6,7 @@ the node functions themselves (decorators included) in dependency order. What it
 found from the names each function actually reads (``symtable``), resolved in the namespace
 the function was defined in (the notebook for cells, the module for imported modules).
 
-:func:`load_module` (in :mod:`hamilton_nb.imports`, re-exported here) loads a module freshly
+:func:`load_module` (in :mod:`hamilton_nb.session.imports`, re-exported here) loads a module freshly
 from its source file, every time, so that ``Session.import_module`` sees the file as it is now
 (no stale bytecode, no ``reload`` surprises). Session layer: no IPython here.
 """
@@ -26,7 +26,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .errors import InputError
+from ..errors import InputError
 from .imports import load_module  # noqa: F401  (Session.import_module reads it here)
 
 _LITERALS = (type(None), bool, int, float, complex, str, bytes)

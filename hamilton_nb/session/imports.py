@@ -27,7 +27,7 @@ import types
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .errors import InputError
+from ..errors import InputError
 
 # module name -> (file, digest of the source that last ran in it, as far as we saw it run)
 _ran: dict[str, tuple[str, str]] = {}

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .execution.diff import differing, polars_kind, polars_masks, polars_to_pandas, size_of
-from .execution.remote import fetch
+from .compare import differing, polars_kind, polars_masks, polars_to_pandas, size_of
+from ..remote import fetch
 
 SHOWN_ROWS = 20
 SHOWN_COLUMNS = 5

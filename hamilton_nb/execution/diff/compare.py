@@ -1,7 +1,7 @@
 """What a recompute changed: a node's new value compared with the one it replaces.
 
 The engine compares every recomputed value with the cached value it is about to replace
-(:func:`compare`: pandas/numpy/polars aware, NaN equals NaN). A :class:`ChangeLog` remembers which
+(:func:`compare`: pandas/numpy/polars aware, NaN equals NaN). A :class:`~.log.ChangeLog` remembers which
 nodes the executes since the last edit recomputed (and which of them changed), whichever execute
 did it (a live output's included), and keeps, for each node whose last recompute changed it,
 the value it had before, so the change can be shown side by side. Memory stays bounded: at
@@ -14,14 +14,13 @@ import dataclasses
 import math
 import reprlib
 import sys
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .remote import Remote
+from ..remote import Remote
 
-DEFAULT_MAX_BYTES = 512 * 2**20  # previous values kept for diffs, in all
 
 
 @dataclasses.dataclass(frozen=True)
@@ -269,70 +268,3 @@ def size_of(value: Any) -> int:
     if callable(estimated):
         return int(estimated())
     return sys.getsizeof(value)
-
-
-class ChangeLog:
-    """What the executes since the last edit recomputed and changed, and each changed node's
-    previous value (bounded)."""
-
-    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self.changed: dict[str, str] = {}  # nodes recomputed since the last edit with a new value -> how
-        self.outcome: dict[str, Comparison] = {}  # each node's last recompute, while not edited since
-        self.recent: dict[str, object] = {}  # node -> the execute that recomputed it since the last edit
-        self._previous: dict[str, tuple[Any, int]] = {}  # name -> (value before, its bytes); oldest first
-        self._bytes = 0
-
-    def record(self, name: str, old: Any, comparison: Comparison, run: object) -> Comparison:
-        """``name`` was recomputed in ``run`` (an execute) and ``comparison`` says how its value
-        compares with ``old``: remember that, and keep ``old`` if it changed."""
-        self._release(name)
-        self.outcome[name] = comparison
-        self.recent[name] = run
-        if comparison.same:
-            self.changed.pop(name, None)
-        else:
-            self.changed[name] = comparison.detail
-            size = size_of(old)
-            if size <= self.max_bytes:
-                self._previous[name] = (old, size)
-                self._bytes += size
-                while self._bytes > self.max_bytes:  # the oldest previous values go first
-                    self._release(next(iter(self._previous)))
-        return comparison
-
-    def earlier(self, names: Iterable[str], run: object) -> dict[str, tuple[Comparison, object]]:
-        """Those of ``names`` that an execute other than ``run`` recomputed since the last edit:
-        name -> (how its value compares with the one before, that execute)."""
-        recent, outcome = self.recent, self.outcome
-        return {n: (outcome[n], recent[n]) for n in names
-                if n in recent and recent[n] is not run and n in outcome}
-
-    def previous(self, name: str) -> tuple[bool, Any]:
-        """(True, the value before its last recompute) if kept, else (False, None)."""
-        found = self._previous.get(name)
-        return (True, found[0]) if found is not None else (False, None)
-
-    def edited(self, names: Iterable[str] = ()) -> None:
-        """Something was edited: the marks of the executes before are outdated; ``names`` lose their
-        previous values (their cached value is about to be replaced, and becomes the next previous one)."""
-        self.changed = {}
-        self.recent = {}
-        for name in names:
-            self._release(name)
-            self.outcome.pop(name, None)
-
-    forget = edited
-
-    def clear(self) -> None:
-        self.__init__(self.max_bytes)
-
-    @property
-    def nbytes(self) -> int:
-        """Memory held by previous values (what diffs cost)."""
-        return self._bytes
-
-    def _release(self, name: str) -> None:
-        found = self._previous.pop(name, None)
-        if found is not None:
-            self._bytes -= found[1]

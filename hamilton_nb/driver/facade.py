@@ -1,14 +1,13 @@
 """``Driver``: the seed's API over the same graph and engine the notebook uses."""
 from __future__ import annotations
 
-import sys
 import types
 from typing import Any, Mapping, Sequence
 
 
-from .builder import Builder
-from .graph import functions_of_module
-from .session import Session
+from ..graph import functions_of_module
+from ..session import frontends
+from ..session.session import Session
 
 _RESULTS = ("dataframe", "dict", "polars")
 
@@ -31,7 +30,7 @@ class Driver:
         if result not in _RESULTS:
             raise ValueError(f"result must be one of {_RESULTS}, not {result!r}")
         if result == "polars":
-            from .execution.optional import require
+            from ..execution.optional import require
 
             require("polars", "polars", "A polars result")
         self.config = dict(config or {})
@@ -51,14 +50,7 @@ class Driver:
     def execute(self, final_vars: Sequence[str], overrides: Mapping[str, Any] | None = None,
                 display_graph: bool = False, inputs: Mapping[str, Any] | None = None) -> Any:
         """Compute ``final_vars`` (and only what they need) → DataFrame, or dict with ``result="dict"``."""
-        shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
-        if shell:  # inside IPython: long runs show progress
-            from .notebook import progress
-
-            with progress.attached(self.engine):
-                out = self.session.execute(list(final_vars), inputs=inputs, overrides=overrides,
-                                           result=self.result)
-        else:
+        with frontends.progress(self.engine):  # inside IPython: long runs show progress
             out = self.session.execute(list(final_vars), inputs=inputs, overrides=overrides, result=self.result)
         if display_graph:
             self.display_graph(final_vars)
@@ -131,11 +123,7 @@ class Driver:
 
     def display_graph(self, final_vars: Sequence[str] | None = None):
         """Show the graph (of ``final_vars`` and what they need): a widget in a notebook, text elsewhere."""
-        from .notebook import render
-
-        picture = render.show(self.session, nodes=list(final_vars) if final_vars else None)
-        render.display(picture)
-        return picture
+        return frontends.show_graph(self.session, list(final_vars) if final_vars else None)
 
     def display_all_functions(self):
         """Show the whole graph."""
@@ -154,4 +142,4 @@ def _matches(tags: Mapping[str, Any], tag_filter: Mapping[str, Any]) -> bool:
     return True
 
 
-__all__ = ["Builder", "Driver"]
+__all__ = ["Driver"]

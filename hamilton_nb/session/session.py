@@ -1,88 +1,38 @@
 """The live session graph: named modules (cells) of functions, inputs, config, values.
 
 Every change is validated before it is applied; on error nothing changes. Observers
-(the graph widget, progress bars) subscribe to events; the session imports no UI.
+(the graph widget, progress bars, live outputs) subscribe to events; the session imports no UI.
+Where its values are kept is :mod:`.storage`; what it shows of itself, :mod:`.views`.
 """
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import logging
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-import pandas as pd
-
-from . import cells
-from .details import NodeDetails
-from .errors import GraphError, InputError
-from .execution import Engine, ExecutionReport, Listener
-from .execution.report import counted
-from .execution.verification import Verification
-from .execution.verify import VerifyReport
-from .function_modifiers.nodes import nodes_from_functions
-from .graph import ChangeSet, FunctionGraph
-from .graph.build import MODIFIERS_ATTR, where
-from .graph.types import describe
-from .value_diff import ValueDiff
+from ..errors import GraphError, InputError
+from ..execution import Engine, ExecutionReport
+from ..execution.verification import Verification
+from ..execution.verify import VerifyReport
+from ..function_modifiers.nodes import nodes_from_functions
+from ..graph import ChangeSet, FunctionGraph
+from ..graph.build import MODIFIERS_ATTR, where
+from . import cells, frontends
+from .events import Event, Registration, Relay
+from .storage import Storage
+from .views import Views
 
 logger = logging.getLogger("hamilton_nb")
 
 
-@dataclasses.dataclass
-class Event:
-    """``kind`` is one of: graph, states, node_started, node_finished, executed, reset."""
-
-    kind: str
-    nodes: list[str] = dataclasses.field(default_factory=list)
-    states: dict[str, str] = dataclasses.field(default_factory=dict)
-    module: str | None = None
-
-
-@dataclasses.dataclass
-class Registration:
-    """What registering a module did; its text is the one-line feedback a cell prints."""
-
-    module: str
-    change: ChangeSet
-    stale: list[str]
-    retyped: list[str] = dataclasses.field(default_factory=list)  # only type hints changed
-    matched: str | None = None  # how an unnamed cell was matched to the module it replaces
-
-    def __str__(self) -> str:
-        c = self.change
-        count = len(c.added) + len(c.changed) + len(c.unchanged)
-        parts = [f"{count} function{'' if count == 1 else 's'}"]
-        changed = [n for n in c.changed if n not in self.retyped]
-        for label, names in (("added", c.added), ("changed", changed),
-                             ("type hints changed (nothing to recompute)", self.retyped),
-                             ("removed", c.removed)):
-            if names:
-                parts.append(counted(label, names))
-        if self.stale:
-            parts.append(counted("now stale", self.stale))
-        module = f"{self.module} ({self.matched})" if self.matched else self.module
-        return f"{module}: " + "; ".join(parts)
-
-
-class _Relay(Listener):
-    def __init__(self, session: "Session") -> None:
-        self.session = session
-
-    def node_started(self, name: str) -> None:
-        self.session._emit(Event("node_started", [name], {name: "running"}))
-
-    def node_finished(self, name: str, ok: bool) -> None:
-        self.session._emit(Event("node_finished", [name], {name: "fresh" if ok else "error"}))
-
-
-class Session:
+class Session(Storage, Views):
     """Python twin of the magics; usable without IPython."""
 
     def __init__(self, memory_budget: int | str | None = None, verify: str | None = None) -> None:
         """``memory_budget`` bounds the values kept in memory (bytes or "4GB"; default: half the
         machine's RAM); past it the least recently used are evicted. ``verify="idle"``: see
         :meth:`verify_idle`."""
-        from .execution.sizes import parse_size
+        from ..execution.sizes import parse_size
 
         self.graph = FunctionGraph()
         self.engine = Engine(self.graph, memory_budget=parse_size(memory_budget) if memory_budget else None)
@@ -104,7 +54,7 @@ class Session:
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
         """Call ``callback(event)`` on every change; returns an unsubscribe function."""
         if not self._observers:
-            self.engine.listeners.append(_Relay(self))
+            self.engine.listeners.append(Relay(self._emit))
             self.engine.state_changes()  # observers start from the current states
         self._observers.append(callback)
         return lambda: self.unsubscribe(callback)
@@ -113,7 +63,7 @@ class Session:
         if callback in self._observers:
             self._observers.remove(callback)
         if not self._observers:
-            self.engine.listeners[:] = [l for l in self.engine.listeners if not isinstance(l, _Relay)]
+            self.engine.listeners[:] = [l for l in self.engine.listeners if not isinstance(l, Relay)]
 
     def _emit(self, event: Event) -> None:
         """Tell every observer; a failing observer (a display) must never break the user's cell."""
@@ -358,18 +308,14 @@ class Session:
                     break
         finally:
             self._publish_states(Event("executed", list(outputs)))
-        if live:
-            from .notebook import live as shown_outputs  # imports IPython only inside a notebook
-
-            shown_outputs.offer(value, list(outputs), inputs=inputs, overrides=overrides, result=result,
-                                live=True)
+        if live and (frontend := frontends.current()) is not None:
+            frontend.offer(value, list(outputs), inputs=inputs, overrides=overrides, result=result, live=True)
         return value
 
     def stop_live(self) -> int:
         """Stop every live output in the notebook (``%hamilton_live off``); returns how many."""
-        from .notebook import live as shown_outputs
-
-        return shown_outputs.stop_live()
+        frontend = frontends.current()
+        return frontend.stop_live() if frontend is not None else 0
 
     @property
     def last_report(self) -> ExecutionReport | None:
@@ -382,7 +328,7 @@ class Session:
 
     @executor.setter
     def executor(self, value: Any) -> None:
-        from .execution.choice import resolve
+        from ..execution.choice import resolve
 
         self.engine.executor = resolve(value)
 
@@ -422,164 +368,11 @@ class Session:
         that it imports are read again with it.
         """
         from .export import load_module
-        from .graph import functions_of_module
+        from ..graph import functions_of_module
 
         module = load_module(module_or_path)
         return self.register_functions(as_name or module.__name__, functions_of_module(module))
 
-    def enable_persistent_cache(self, dir: str | None = None, max_bytes: int | str | None = None):
-        """Keep computed values on disk (default ``./.hamilton_cache``), keyed by node version.
-
-        After a kernel restart, re-running the cells and executing loads fresh values instead
-        of recomputing them. ``max_bytes`` (e.g. ``"2GB"``) bounds the directory; least
-        recently used entries are evicted. Non-tabular values are pickled: use a trusted directory.
-        """
-        from pathlib import Path
-
-        from .execution.persistent import PersistentCache
-        from .execution.sizes import parse_size
-
-        directory = Path(dir) if dir else Path.cwd() / ".hamilton_cache"
-        limit = parse_size(max_bytes) if max_bytes is not None else None
-        if self.engine.persistent is not None:
-            self.engine.persistent.close()
-        self.engine.persistent = PersistentCache(directory, max_bytes=limit)
-        return self.engine.persistent
-
-    def disable_persistent_cache(self) -> None:
-        """Stop reading and writing the on-disk cache (pending writes are finished first)."""
-        if self.engine.persistent is not None:
-            self.engine.persistent.close()
-            self.engine.persistent = None
-
-    def _persistent_store(self):
-        if self.engine.persistent is None:
-            raise InputError("The persistent cache is off.\n"
-                             "Fix: `%hamilton_cache on [DIR]` (`session.enable_persistent_cache()`).")
-        return self.engine.persistent
-
-    def cache_info(self):
-        """Entries, size and hit rate of the persistent cache (waits for pending writes)."""
-        store = self._persistent_store()
-        store.flush()
-        return store.info()
-
-    def clear_persistent_cache(self) -> int:
-        """Delete every entry of the persistent cache, and forget the values in memory too (what
-        "clear the cache" means to a user: the next execute recomputes). Returns how many
-        entries were removed from disk."""
-        removed = self._persistent_store().clear()
-        self.engine.reset_cache()
-        self._publish_states(Event("reset"))
-        return removed
-
-    # ---- looking ----------------------------------------------------------------------------
-    def states(self) -> dict[str, str]:
-        return self.engine.states()
-
-    def status(self, state: str | None = None, module: str | None = None) -> pd.DataFrame:
-        """One row per node: module, state, type, last compute time, tags, failed ``warn`` checks, and
-        tracking (why a node is untracked, or an instance to re-create).
-
-        ``state`` / ``module`` keep only the nodes in that state / module (for big sessions).
-        ``evicted`` nodes had a fresh value that the memory budget pushed out of memory: the next
-        execute that needs it loads it from the persistent cache (when on) or computes it again.
-        """
-        if module is not None and module not in self.graph.modules:
-            raise self.graph.unknown(module, "module")
-        engine = self.engine
-        engine.versions.refresh_reach()
-        states = engine.known_states()
-        key = (engine.revision, engine.versions.tracking_revision, self.graph.generation, self.graph.structure)
-        if self._status is None or self._status[0] != key:  # rebuilt only when something changed
-            self._status = (key, self._status_frame(states))
-        frame = self._status[1]
-        if state is not None:
-            frame = frame[frame["state"] == state]
-        if module is not None:
-            frame = frame[frame["module"] == module]
-        return frame.reset_index(drop=True) if state is not None or module is not None else frame.copy(deep=False)
-
-    def _status_frame(self, states: Mapping[str, str]) -> pd.DataFrame:
-        graph, engine = self.graph, self.engine
-        cache, warnings = engine.cache, engine.warnings
-        order = graph.topological_order()
-        described = self._described
-        if described.get("structure") != graph.structure:  # inputs' types follow the graph's shape
-            described.clear()
-            described["structure"] = graph.structure
-        columns: list[tuple] = []
-        for name in order:
-            node = graph.nodes.get(name)
-            known = described.get(name)
-            if known is None or known[0] is not node:  # what a node is changes only with the node
-                shown = node if node is not None else graph.input_node(name)
-                known = described[name] = (node, shown.module or "(input)", describe(shown.type),
-                                           ", ".join(f"{k}={v}" for k, v in shown.tags.items()))
-            columns.append(known[1:])
-        modules, types, tags = zip(*columns) if columns else ((), (), ())
-        entries = [cache.get(name) for name in order]
-        versions = engine.versions
-        tracked = bool(versions.untracked or versions.notes)
-        return pd.DataFrame({
-            "node": order,
-            "module": list(modules),
-            "state": [states[name] for name in order],
-            "type": list(types),
-            "last compute (ms)": [round(e.seconds * 1000, 3) if e else None for e in entries],
-            "tags": list(tags),
-            "checks": ["; ".join(warnings[name]) if name in warnings else "" for name in order],
-            "tracking": [engine.tracking(name) for name in order] if tracked else [""] * len(order)})
-
-    # ---- memory ------------------------------------------------------------------------------
-    @property
-    def memory_budget(self) -> int:
-        """Bytes of values kept in memory at most; set an int or a size such as "4GB"."""
-        return self.engine.cache.budget
-
-    @memory_budget.setter
-    def memory_budget(self, value: int | str) -> None:
-        self.set_memory_budget(value)
-
-    def set_memory_budget(self, size: int | str) -> list[str]:
-        """Bound the values kept in memory (``"4GB"``, ``"500MB"`` or bytes); returns the nodes
-        evicted to fit. Evicted values come back from the persistent cache when it is on."""
-        from .execution.sizes import parse_size
-
-        try:
-            nbytes = parse_size(size)
-        except ValueError as exc:
-            raise InputError(f"Memory budget: {exc}.\nFix: give a size such as 4GB or 500MB.") from None
-        evicted = self.engine.set_memory_budget(nbytes)
-        self._publish_states()
-        return evicted
-
-    def memory_info(self):
-        """Bytes of values in memory, the budget, which nodes were evicted, and what a Dask
-        cluster keeps."""
-        from .execution.cache import MemoryInfo
-
-        cache = self.engine.cache
-        states = self.engine.known_states()
-        evicted = [n for n in cache.evicted if states.get(n) == "evicted"]
-        remote = cache.remote()
-        return MemoryInfo(cache.nbytes, cache.budget, len(cache) - len(remote), evicted,
-                          self.engine.persistent is not None, sum(r.nbytes for r in remote), len(remote))
-
-    def show(self, name: str) -> NodeDetails:
-        """Doc, signature, source, lineage, state and a value preview of one node."""
-        return NodeDetails(self, self.graph.get(name).name)
-
-    @property
-    def changed(self) -> dict[str, str]:
-        """Nodes whose value the last execute changed (name -> how), until the next edit."""
-        return dict(self.engine.changes.changed)
-
-    def diff(self, name: str) -> ValueDiff:
-        """``name``'s value before and after its last recompute, side by side (rows that differ,
-        summary statistics), or why there is nothing to compare."""
-        name = self.graph.get(name).name
-        return ValueDiff.of(self.engine, name, self.engine.states()[name])
 
 
 _SESSION: Session | None = None

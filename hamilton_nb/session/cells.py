@@ -13,7 +13,7 @@ import traceback
 import types
 from typing import Any, Callable
 
-from .errors import GraphError
+from ..errors import GraphError
 
 _ABSENT = object()
 _CO_NEWLOCALS, _CO_COROUTINE, _CO_ASYNC_GENERATOR = 0x02, 0x80, 0x200

@@ -8,8 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from .execution.remote import Remote
-from .graph.types import describe
+from ..execution.remote import Remote
+from ..graph.types import describe
+from .pictures import table_head, value_picture_html
 
 LINEAGE_SHOWN = 20  # names of upstream/downstream nodes shown before "… and N more"
 
@@ -122,8 +123,6 @@ class NodeDetails:
 
 def look(value: Any) -> tuple[str, str]:
     """(preview text, HTML picture — a table head for a DataFrame) of a value."""
-    from .notebook.pictures import table_head, value_picture_html
-
     if isinstance(value, pd.DataFrame):
         return preview(value), table_head(value)
     return preview(value), value_picture_html(value)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Iterable, Mapping, Sequence
 
-from .graph.build import where
-from .execution.bound import binding_token
+from ..graph.build import where
+from .bound import binding_token
 
 
 @dataclasses.dataclass(frozen=True)
