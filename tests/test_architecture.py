@@ -1,6 +1,7 @@
 """The layers hold: checked by import-linter against `[tool.importlinter]` in pyproject.toml."""
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
@@ -66,3 +67,18 @@ def test_the_readme_diagram_is_the_contract_the_tests_enforce():
 def _contract_layers() -> list[str]:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
     return next(c["layers"] for c in config["contracts"] if c["type"] == "layers")
+
+
+def test_executors_use_only_the_public_run_protocol():
+    """Executors see a run through its public steps protocol, never the engine behind it."""
+    from hamilton_nb.execution.run import Run
+
+    allowed = {n for n in dir(Run) if not n.startswith("_")}
+    allowed |= {"steps", "values", "memo", "report", "wanted", "remote", "watched", "guards"}
+    used = set()
+    for module in ("executors", "dask_executor"):
+        tree = ast.parse((PACKAGE / "execution" / f"{module}.py").read_text())
+        used |= {node.attr for node in ast.walk(tree)
+                 if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "run"}
+    assert used, "the executors were not read"
+    assert used <= allowed, f"executors reach past the run protocol: {sorted(used - allowed)}"

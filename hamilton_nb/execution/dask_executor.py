@@ -142,7 +142,7 @@ class DaskExecutor(Executor):
         stale = run.stale()
         if not stale:
             return
-        engine, values, memo, report = run.engine, run.values, run.memo, run.report
+        values, memo, report = run.values, run.memo, run.report
         distributed = require("distributed", "dask", "The Dask executor")
         client = self.get_client()
         names = {step.name for step in stale}
@@ -201,7 +201,7 @@ class DaskExecutor(Executor):
                         if ready.name not in report.computed:  # a batch may hold a child before its parent
                             run.started(ready.name)
         except KeyboardInterrupt:
-            running = [step.name for step in stale if step.name in engine.running]
+            running = [step.name for step in stale if step.name in run.running]
             self._cancel(client, futures, outcomes, report)
             run.abandon(names)
             raise run.interrupted(running) from None
@@ -264,7 +264,7 @@ class DaskExecutor(Executor):
             step = waiting.steps.get(exc.node, step)  # a task downstream of it may report first
             if exc.mutated:
                 run.fail(step, None, mutated=exc.mutated)
-            node = run.engine.graph.nodes[step.name]
+            node = run.graph.nodes[step.name]
             run.fail(step, exc.error, user_tb=format_remote(exc, step.callable, node.function))
         self._sent.clear()  # the cluster may have lost data (a worker died): send again next time
         if not isinstance(exc, BaseException):

@@ -9,7 +9,10 @@ This is the whole contract between the engine and an executor::
     run.fail(step, exc, user_tb=...)  # records the failure and raises NodeExecutionError
     raise run.interrupted(names)      # Ctrl-C: what finished is cached, the rest is not
 
-Executors decide only where and in which order stale steps run.
+and, for executors that run elsewhere: ``run.persist_to(step)`` (where a worker writes the
+persistent entry), ``run.previous(step)`` (the value a new one is compared with),
+``run.restore(step)``, ``run.abandon(names)``, ``run.running`` and ``run.graph``. Executors
+decide only where and in which order stale steps run; they never touch ``run.engine``.
 """
 from __future__ import annotations
 
@@ -70,6 +73,15 @@ class Run:
     @property
     def listeners(self) -> list:
         return self.engine.feed.listeners
+
+    @property
+    def running(self) -> set[str]:
+        """Names computing now (started, not yet stored, failed or abandoned)."""
+        return self.engine.feed.running
+
+    @property
+    def graph(self) -> FunctionGraph:
+        return self.engine.graph
 
     # ---- before running -----------------------------------------------------------------
     def reuse(self, step: Step) -> bool:
