@@ -1,10 +1,7 @@
 """IPython magics: a thin layer over :class:`hamilton_nb.session.Session`."""
 from __future__ import annotations
 
-import ast
 import contextlib
-import json
-from typing import Any
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
@@ -12,80 +9,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from ..errors import InputError
 from ..session import get_session
 from . import live, verify_magic
-
-
-def _evaluate(expression: str, namespace: dict, what: str) -> Any:
-    """A notebook variable, a Python literal, or an expression over notebook variables."""
-    try:
-        return eval(expression, namespace)
-    except NameError as exc:
-        raise InputError(f"{what}: `{expression}` is not defined in the notebook ({exc}).\n"
-                         "Fix: define that variable first, or check its spelling.") from None
-    except SyntaxError:
-        raise InputError(f"{what}: cannot read `{expression}`.\n"
-                         "Fix: use a variable name, a Python literal, or JSON.") from None
-
-
-def _split_top_level(text: str) -> list[str]:
-    """Split on spaces outside brackets and quotes: ``x=pd.Series([1, 2]) region='U S'`` is two items.
-
-    Quotes are kept, so ``region='US'`` evaluates to a string.
-    """
-    items, current, depth, quote = [], [], 0, ""
-    for char in text:
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char.isspace() and depth <= 0:
-            if current:
-                items.append("".join(current))
-                current = []
-            continue
-        current.append(char)
-    if current:
-        items.append("".join(current))
-    return items
-
-
-def _mapping(text: str, namespace: dict, what: str) -> dict[str, Any]:
-    """``a=1 b=var`` pairs, a dict/DataFrame variable, or a JSON object."""
-    text = text.strip()
-    if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
-        text = text[1:-1].strip()  # a quoted argument, e.g. -c '{"a": true}'
-    if not text:
-        return {}
-    if text.startswith("{"):
-        try:
-            found = json.loads(text)
-        except json.JSONDecodeError as exc:
-            try:
-                found = ast.literal_eval(text)
-            except (ValueError, SyntaxError):
-                raise InputError(f"{what}: malformed JSON ({exc.msg} at character {exc.pos}).\n"
-                                 'Fix: write e.g. {"key": "value"} with double quotes.') from None
-        if not isinstance(found, dict):
-            raise InputError(f"{what}: expected a JSON object, got {type(found).__name__}.")
-        return found
-    values: dict[str, Any] = {}
-    for token in _split_top_level(text):
-        if "=" in token:
-            key, _, expression = token.partition("=")
-            values[key.strip()] = _evaluate(expression, namespace, what)
-        else:
-            value = _evaluate(token, namespace, what)
-            if hasattr(value, "columns") and hasattr(value, "__getitem__"):  # a DataFrame
-                values.update({str(c): value[c] for c in value.columns})
-            elif isinstance(value, dict):
-                values.update(value)
-            else:
-                raise InputError(f"{what}: `{token}` is a {type(value).__name__}; give `name={token}`, "
-                                 "a dict or a DataFrame variable.")
-    return values
+from .arguments import mapping
 
 
 @magics_class
@@ -143,7 +67,7 @@ class HamiltonMagics(Magics):
         """
         args = parse_argstring(self.hamilton, line)
         session = self.session
-        config = _mapping(args.config, self.shell.user_ns, "-c/--config") if args.config else None
+        config = mapping(args.config, self.shell.user_ns, "-c/--config") if args.config else None
         filename = self.shell.compile.cache(cell, self._cell_number(), raw_code=cell) \
             if hasattr(self.shell, "compile") else None
         registration = session.register_cell(cell, args.module, self.shell.user_ns, filename=filename,
@@ -190,8 +114,8 @@ class HamiltonMagics(Magics):
         """
         args = parse_argstring(self.hamilton_execute, line)
         ns = self.shell.user_ns
-        inputs = _mapping(args.inputs, ns, "-i/--inputs") if args.inputs else None
-        overrides = _mapping(args.overrides, ns, "-o/--overrides") if args.overrides else None
+        inputs = mapping(args.inputs, ns, "-i/--inputs") if args.inputs else None
+        overrides = mapping(args.overrides, ns, "-o/--overrides") if args.overrides else None
         kind = args.result or ("polars" if args.polars else "dict" if args.dict else "dataframe")
         with contextlib.ExitStack() as stack:
             if not args.no_progress:
@@ -243,7 +167,7 @@ class HamiltonMagics(Magics):
         args = parse_argstring(self.hamilton_inputs, line)
         if args.drop:
             self.session.remove_inputs(*args.drop)
-        values = _mapping(" ".join(args.values), self.shell.user_ns, "%hamilton_inputs")
+        values = mapping(" ".join(args.values), self.shell.user_ns, "%hamilton_inputs")
         if values:
             self.session.set_inputs(values)
         if not values and not args.drop:
@@ -258,7 +182,7 @@ class HamiltonMagics(Magics):
         With no arguments, shows the current config.
         """
         args = parse_argstring(self.hamilton_config, line)
-        values = _mapping(" ".join(args.values), self.shell.user_ns, "%hamilton_config")
+        values = mapping(" ".join(args.values), self.shell.user_ns, "%hamilton_config")
         if values:
             stale = self.session.set_config(values)
             print(f"config: {', '.join(values)} set" + (f"; now stale: {', '.join(stale)}" if stale else ""))
