@@ -17,7 +17,7 @@ from ..graph.build import where
 from ..graph.fingerprint import bound_token, value_token
 from ..graph.parallel import check as check_block, roles
 from . import executors as _executors
-from . import bindings, inplace, sharing, sources
+from . import bindings, inplace, readers, sharing, sources
 from .cache import ValueCache
 from .diff import ChangeLog
 from .frames import FrameMemory
@@ -78,6 +78,7 @@ class Engine:
         self.errors: dict[str, tuple[str | None, str]] = {}  # node -> (version, message)
         self.warnings: dict[str, list[str]] = {}  # node -> failed "warn" checks of its cached value
         self.changed_in_place: dict[str, dict[str, str]] = {}  # node -> {input it changed in place: note}
+        self.read_changed: dict[str, str] = {}  # node -> note: it reads a value changed in place (readers.py)
         self.listeners: list[Listener] = []
         self.running: set[str] = set()
         self.last_report: ExecutionReport | None = None
@@ -373,6 +374,7 @@ class Engine:
                     self._announced(executor, run)
                 else:
                     executor.run(run)
+            readers.renote(self, key[0], overrides, values)  # readers of values changed in place, as Apache Hamilton orders them
             out = None
             if record is not None:
                 self._read_all(changed, values)
