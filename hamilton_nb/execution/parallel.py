@@ -59,7 +59,7 @@ class BranchCall:
         fresh: dict[str, Any] = {}
         values, keys = [], []
         for i in range(count):
-            key = digest(self.name, static or "", *(f"{p}={per_item[p].keys[i]}" for p in self.fans))
+            key = item_key(self.name, static, self.fans, per_item, i)
             if key in known:
                 value = known[key]
             else:
@@ -77,8 +77,18 @@ class BranchCall:
         return Branches(values, keys)
 
     def __reduce__(self):
-        """Shipped elsewhere (a Dask worker): every item is computed there."""
-        return BranchCall, (self.name, self.fn, self.fans, self.block, None, None)
+        """Shipped to a Dask worker: each item its own task there, reusing the items of the node's
+        previous value (:mod:`.dask_branches`); the version is read here, where it is known."""
+        from .dask_branches import RemoteBranchCall
+
+        static = self.static() if self.static is not None else None
+        return RemoteBranchCall, (self.name, self.fn, self.fans, self.block, static)
+
+
+def item_key(name: str, static: str | None, fans: tuple, per_item: dict, i: int) -> str:
+    """The key of item ``i`` of branch node ``name``: its version with the block left out and the
+    keys of the per-item values it reads (which start from the item's content token)."""
+    return digest(name, static or "", *(f"{p}={per_item[p].keys[i]}" for p in fans))
 
 
 class CollectCall:
