@@ -2,7 +2,7 @@
 locally and on a Dask LocalCluster (each item its own task there), against a plain pandas loop
 and Apache Hamilton's dynamic execution.
 
-    .venv/bin/python benchmarks/parallel.py [--items 1000] [--workers 2] [--no-dask]
+    .venv/bin/python benchmarks/parallel.py [--items 1000] [--workers 2] [--pause-ms 0] [--no-dask]
 """
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ import types
 os.environ.setdefault("HAMILTON_TELEMETRY_ENABLED", "false")
 
 SOURCE = '''
+import time
+
 import pandas as pd
 from hamilton_nb.htypes import Collect, Parallelizable
 
@@ -29,7 +31,10 @@ def frame(item: int) -> pd.DataFrame:
     return pd.DataFrame({"item": [item] * 50, "x": range(50)})
 
 
-def summed(frame: pd.DataFrame) -> float:
+def summed(frame: pd.DataFrame, pause: float) -> float:
+    """``pause``: seconds of waiting per item (as loading a file or calling a service would)."""
+    if pause:
+        time.sleep(pause)
     return float((frame["x"] * frame["item"]).sum())
 
 
@@ -57,14 +62,19 @@ def _timed(fn) -> tuple[float, object]:
     return time.perf_counter() - started, out
 
 
-def raw_pandas(values: list) -> float:
+def raw_pandas(values: list, pause: float) -> float:
     import pandas as pd
 
-    return sum(float((f["x"] * f["item"]).sum())
-               for f in (pd.DataFrame({"item": [v] * 50, "x": range(50)}) for v in values))
+    total = 0.0
+    for v in values:
+        frame = pd.DataFrame({"item": [v] * 50, "x": range(50)})
+        if pause:
+            time.sleep(pause)
+        total += float((frame["x"] * frame["item"]).sum())
+    return total
 
 
-def apache_hamilton(values: list) -> tuple[float, float] | None:
+def apache_hamilton(values: list, pause: float) -> tuple[float, float] | None:
     try:
         from hamilton import driver as hdriver
         from hamilton.execution import executors
@@ -73,14 +83,14 @@ def apache_hamilton(values: list) -> tuple[float, float] | None:
     module = _module("parallel_bench_apache", SOURCE.replace("hamilton_nb.htypes", "hamilton.htypes"))
     dr = (hdriver.Builder().with_modules(module).enable_dynamic_execution(allow_experimental_mode=True)
           .with_local_executor(executors.SynchronousLocalTaskExecutor()).build())
-    seconds, out = _timed(lambda: dr.execute(["total"], inputs={"values": values})["total"])
+    seconds, out = _timed(lambda: dr.execute(["total"], inputs={"values": values, "pause": pause})["total"])
     return seconds, out
 
 
-def ours(module, values: list, executor) -> list[tuple[str, float, float]]:
+def ours(module, values: list, pause: float, executor) -> list[tuple[str, float, float]]:
     from hamilton_nb import driver
 
-    dr = driver.Driver({}, module, result="dict", executor=executor)
+    dr = driver.Driver({"pause": pause}, module, result="dict", executor=executor)
     changed = values[:-1] + [-1]
     rows = []
     for label, inputs in (("full", values), ("no-op", values), ("one item changed", changed)):
@@ -93,13 +103,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pause-ms", type=float, default=0.0, help="waiting per item (I/O-like work)")
     parser.add_argument("--no-dask", action="store_true")
     args = parser.parse_args()
     module = _module("parallel_bench", SOURCE)
     values = list(range(args.items))
-    raw, expected = _timed(lambda: raw_pandas(values))
-    print(f"{args.items} items; raw pandas loop {raw:.3f} s")
-    apache = apache_hamilton(values)
+    pause = args.pause_ms / 1000
+    raw, expected = _timed(lambda: raw_pandas(values, pause))
+    print(f"{args.items} items, {args.pause_ms:g} ms of waiting each; raw pandas loop {raw:.3f} s")
+    apache = apache_hamilton(values, pause)
     if apache is not None:
         assert apache[1] == expected
         print(f"Apache Hamilton (dynamic execution, local) full {apache[0]:.3f} s  ({apache[0] / raw:.1f}x raw)")
@@ -112,7 +124,7 @@ def main() -> None:
         runs.append((f"dask ({args.workers} workers)", dask))
     print(f"{'executor':<22}{'step':<20}{'seconds':>9}{'x raw':>8}{'x Apache':>10}")
     for label, executor in runs:
-        for step, seconds, out in ours(module, values, executor):
+        for step, seconds, out in ours(module, values, pause, executor):
             assert out == expected or step == "one item changed"
             vs_apache = f"{seconds / apache[0]:>10.2f}" if apache is not None else ""
             print(f"{label:<22}{step:<20}{seconds:>9.3f}{seconds / raw:>8.1f}{vs_apache}")

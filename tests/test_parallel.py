@@ -323,3 +323,25 @@ def test_on_dask_a_failing_item_names_the_node_and_the_item(make_module):
         with pytest.raises(NodeExecutionError) as info:
             dr.execute(["total"])
     assert "`squared`" in str(info.value) and "item 2" in str(info.value)
+
+
+def test_on_dask_worker_processes_reuse_unchanged_items(make_module, tmp_path):
+    pytest.importorskip("distributed")
+    from distributed import get_task_stream
+
+    from dask_cluster import local_client, workers_import
+    from hamilton_nb.execution import DaskExecutor
+
+    module = make_module("par_dask_procs", TWO_STEP)
+    with local_client(processes=True) as client:
+        workers_import(client, tmp_path, "par_dask_procs")
+        dr = _ours(module, {"factor": 0.5}, executor=DaskExecutor(client))
+        with get_task_stream(client) as stream:
+            first = dr.execute(["summary"], inputs={"count": 30})["summary"]
+        assert len(_item_tasks(stream)) == 2 * 30
+        with get_task_stream(client) as stream:  # one more item: only its branch runs (inline)
+            second = dr.execute(["summary"], inputs={"count": 31})["summary"]
+        assert _item_tasks(stream) == []
+    expected = {n: _ours(module, {"factor": 0.5}).execute(["summary"], inputs={"count": n})["summary"]
+                for n in (30, 31)}
+    assert (first, second) == (expected[30], expected[31])

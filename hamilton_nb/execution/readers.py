@@ -82,6 +82,9 @@ def reader_notes(graph: Any, changed_in_place: Mapping[str, Mapping[str, str]], 
             value = node.callable(**args)
         except Exception:
             doubt[name] = reached[0] if reached else name
+            for value in changers.get(name, ()):  # what it changed is unknown past this point
+                shared.pop(value, None)
+                doubt[value] = name
             continue
         if any(value is arg for arg in args.values()) or not _same(value, ours):
             shared[name] = value  # differs, or is an object a later change may reach
