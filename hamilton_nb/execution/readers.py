@@ -61,7 +61,8 @@ def reader_notes(graph: Any, changed_in_place: Mapping[str, Mapping[str, str]], 
         return {}
     position = {name: i for i, name in enumerate(order)}
     in_blocks = roles(graph)
-    shared: dict[str, Any] = {}  # name -> the object Apache Hamilton would hold (replayed)
+    shared: dict[str, Any] = {}  # name -> the object Apache Hamilton would hold, where it may differ
+    objects: dict[str, Any] = {}  # name -> the object the replay hands out (Apache Hamilton shares it)
     doubt: dict[str, str] = {}  # name -> the input that keeps it from being replayed here
     for name in order[min(position[c] for c in changers):]:
         node, deps = graph.nodes.get(name), _deps(graph, name)
@@ -75,9 +76,10 @@ def reader_notes(graph: Any, changed_in_place: Mapping[str, Mapping[str, str]], 
             continue
         args = {}
         for param, dep in node.dependencies.items():
-            if dep.node not in shared:  # first use in the replay: a copy ours never sees, then shared
-                shared[dep.node] = sharing.handout(value_of(dep.node))
-            args[param] = shared[dep.node]
+            if dep.node not in objects:  # first use in the replay: a copy ours never sees, then shared
+                objects[dep.node] = shared[dep.node] if dep.node in shared else sharing.handout(value_of(dep.node))
+            args[param] = objects[dep.node]
+        guards = {param: sharing.seal(arg) for param, arg in args.items()}  # Series: shared with the cache
         try:
             value = node.callable(**args)
         except Exception:
@@ -86,6 +88,14 @@ def reader_notes(graph: Any, changed_in_place: Mapping[str, Mapping[str, str]], 
                 shared.pop(value, None)
                 doubt[value] = name
             continue
+        finally:
+            for param, guard in guards.items():
+                if guard is not None and sharing.tampered(args[param], guard):
+                    sharing.undo(args[param], guard)
+        objects[name] = value
+        for changed in changers.get(name, ()):
+            if changed in objects:
+                shared[changed] = objects[changed]
         if any(value is arg for arg in args.values()) or not _same(value, ours):
             shared[name] = value  # differs, or is an object a later change may reach
     noted = set(changers) | {v for left in changers.values() for v in left}
