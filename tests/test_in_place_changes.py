@@ -243,3 +243,13 @@ def test_the_comparison_runs_once_per_request_and_versions(make_module, calls):
     dr.execute(["augmented", "width"])
     dr.execute(["width", "augmented"])  # `width` first: equal there, nothing to replay past the change
     assert calls == ["augmented", "augmented", "augmented"] and "width" not in dr.warnings
+
+
+def test_readers_past_the_replay_time_are_said_to_maybe_differ(make_module, monkeypatch):
+    from hamilton_nb.execution import readers
+
+    monkeypatch.setattr(readers, "REPLAY_SECONDS", 0.0)  # nothing is worth replaying
+    dr = _driver(make_module, "replay_budget", AUGMENTING)
+    dr.execute(["augmented", "width"])
+    assert dr.warnings["frame"] == [CHANGED]
+    assert dr.warnings["width"][0].endswith("there `width` may differ")

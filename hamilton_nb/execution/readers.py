@@ -7,8 +7,9 @@ of the request a change reaches is replayed as Apache Hamilton runs it (the chan
 shared copies of their inputs, then whatever reads what they changed, in its order), and a
 replayed value is compared with ours; a node whose replay equals ours stays quiet, and so does
 everything computed only from it. The replay runs only when a request holds a node that changed
-a value in place, once per request and versions. Where a value cannot be replayed here (kept on
-a cluster, evicted, or the replay raised), the reader is warned that it may differ.
+a value in place, once per request and versions, and at most ``REPLAY_SECONDS`` of the nodes'
+computing time. Where a value cannot be replayed here (kept on a cluster, evicted, past that
+time, or the replay raised), the reader is warned that it may differ.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from .remote import Remote
 
 _WHAT = re.compile(r"was changed in place by `[^`]*` \((.*)\); hamilton_nb keeps")
 UNKNOWN = object()  # a value not held here
+REPLAY_SECONDS = 2.0  # nodes past this much computing time are not replayed: said to "may differ"
 
 
 def apache_order(graph: Any, outputs: Iterable[str], overrides: Iterable[str] = ()) -> list[str]:
@@ -52,15 +54,17 @@ def _deps(graph: Any, name: str) -> list[str]:
 
 
 def reader_notes(graph: Any, changed_in_place: Mapping[str, Mapping[str, str]], order: list[str],
-                 value_of: Any) -> dict[str, str]:
+                 value_of: Any, seconds_of: Any = lambda name: 0.0) -> dict[str, str]:
     """node → its note, for the nodes of ``order`` (other than the changers and the values they
     changed, which carry their own notes) whose value Apache Hamilton computes differently
-    because of a change in place; ``value_of(name)`` gives our value, or ``UNKNOWN``."""
+    because of a change in place; ``value_of(name)`` gives our value, or ``UNKNOWN``;
+    ``seconds_of(name)`` what computing it took (the replay stops at ``REPLAY_SECONDS``)."""
     changers = {c: left for c, left in changed_in_place.items() if c in order}
     if not changers:
         return {}
     position = {name: i for i, name in enumerate(order)}
     in_blocks = roles(graph)
+    budget = REPLAY_SECONDS
     shared: dict[str, Any] = {}  # name -> the object Apache Hamilton would hold, where it may differ
     objects: dict[str, Any] = {}  # name -> the object the replay hands out (Apache Hamilton shares it)
     doubt: dict[str, str] = {}  # name -> the input that keeps it from being replayed here
@@ -71,9 +75,10 @@ def reader_notes(graph: Any, changed_in_place: Mapping[str, Mapping[str, str]], 
             continue  # Apache Hamilton computes it from what we hold: the same value
         ours = value_of(name)
         blocked = next((d for d in deps if d in doubt or (d not in shared and value_of(d) is UNKNOWN)), None)
-        if blocked is not None or ours is UNKNOWN or name in in_blocks:
-            doubt[name] = blocked or (reached[0] if reached else name)
+        if blocked is not None or ours is UNKNOWN or name in in_blocks or seconds_of(name) > budget:
+            _unknown(name, blocked or (reached[0] if reached else name), changers, shared, doubt)
             continue
+        budget -= seconds_of(name)
         args = {}
         for param, dep in node.dependencies.items():
             if dep.node not in objects:  # first use in the replay: a copy ours never sees, then shared
@@ -83,10 +88,7 @@ def reader_notes(graph: Any, changed_in_place: Mapping[str, Mapping[str, str]], 
         try:
             value = node.callable(**args)
         except Exception:
-            doubt[name] = reached[0] if reached else name
-            for value in changers.get(name, ()):  # what it changed is unknown past this point
-                shared.pop(value, None)
-                doubt[value] = name
+            _unknown(name, reached[0] if reached else name, changers, shared, doubt)
             continue
         finally:
             for param, guard in guards.items():
@@ -109,6 +111,14 @@ def reader_notes(graph: Any, changed_in_place: Mapping[str, Mapping[str, str]], 
         elif name in shared and not _same(shared[name], value_of(name)):
             found[name] = _note(graph, name, changers, position, shared)
     return found
+
+
+def _unknown(name: str, because: str, changers: Mapping, shared: dict, doubt: dict) -> None:
+    """``name`` is not replayed; nor is what it changed in place, from here on."""
+    doubt[name] = because
+    for value in changers.get(name, ()):
+        shared.pop(value, None)
+        doubt[value] = name
 
 
 def _note(graph: Any, name: str, changers: Mapping[str, Mapping[str, str]], position: Mapping[str, int],
@@ -149,7 +159,8 @@ def renote(engine: Any, outputs: Iterable[str], overrides: Iterable[str], values
     if key and key == getattr(engine, "_read_changed_key", None):
         fresh = previous  # same request, same versions: the same replay
     else:
-        fresh = reader_notes(engine.graph, engine.changed_in_place, order, _values(engine, values)) if key else {}
+        fresh = reader_notes(engine.graph, engine.changed_in_place, order, _values(engine, values),
+                             _seconds(engine)) if key else {}
         engine._read_changed_key = key
     changed = set()
     for name, note in previous.items():
@@ -176,3 +187,10 @@ def _values(engine: Any, values: Mapping[str, Any]) -> Any:
             found = entry.value if entry is not None else UNKNOWN
         return UNKNOWN if isinstance(found, Remote) else found
     return value_of
+
+
+def _seconds(engine: Any) -> Any:
+    def seconds_of(name: str) -> float:
+        entry = engine.cache.get(name)
+        return entry.seconds if entry is not None else 0.0
+    return seconds_of
