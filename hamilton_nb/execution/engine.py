@@ -374,7 +374,7 @@ class Engine:
                     self._announced(executor, run)
                 else:
                     executor.run(run)
-            readers.renote(self, key[0], overrides, values)  # readers of values changed in place, as Apache Hamilton orders them
+            readers.renote(self, key[0], overrides, values)  # what reads a value changed in place
             out = None
             if record is not None:
                 self._read_all(changed, values)

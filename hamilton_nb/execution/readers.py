@@ -28,7 +28,7 @@ REPLAY_SECONDS = 2.0  # nodes past this much computing time are not replayed: sa
 def apache_order(graph: Any, outputs: Iterable[str], overrides: Iterable[str] = ()) -> list[str]:
     """The names in the order Apache Hamilton's Driver computes them for ``outputs`` (overridden
     names are taken as given, so what only they read is not computed)."""
-    nodes, skip = graph.nodes, set(overrides)
+    skip = set(overrides)
     order: list[str] = []
     seen: set[str] = set()
     for output in outputs:
