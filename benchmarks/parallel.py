@@ -2,7 +2,8 @@
 locally and on a Dask LocalCluster (each item its own task there), against a plain pandas loop
 and Apache Hamilton's dynamic execution.
 
-    .venv/bin/python benchmarks/parallel.py [--items 1000] [--workers 2] [--pause-ms 0] [--no-dask]
+    .venv/bin/python benchmarks/parallel.py [--items 1000] [--workers 2] [--worker-threads 1] [--pause-ms 0]
+        [--no-dask]
 """
 from __future__ import annotations
 
@@ -103,6 +104,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-threads", type=int, default=1, help="threads per Dask worker")
     parser.add_argument("--pause-ms", type=float, default=0.0, help="waiting per item (I/O-like work)")
     parser.add_argument("--no-dask", action="store_true")
     args = parser.parse_args()
@@ -119,9 +121,9 @@ def main() -> None:
     if not args.no_dask:
         from hamilton_nb.execution import DaskExecutor
 
-        dask = DaskExecutor(n_workers=args.workers, threads_per_worker=1, processes=True)
+        dask = DaskExecutor(n_workers=args.workers, threads_per_worker=args.worker_threads, processes=True)
         dask.get_client()  # the cluster starts before the clock does
-        runs.append((f"dask ({args.workers} workers)", dask))
+        runs.append((f"dask ({args.workers}x{args.worker_threads} threads)", dask))
     print(f"{'executor':<22}{'step':<20}{'seconds':>9}{'x raw':>8}{'x Apache':>10}")
     for label, executor in runs:
         for step, seconds, out in ours(module, values, pause, executor):
