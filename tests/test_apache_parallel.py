@@ -135,9 +135,8 @@ def test_config_chooses_the_generator_and_the_branch_function_as_in_apache_hamil
 def test_a_branch_node_among_the_outputs_is_refused_where_apache_hamilton_fails_obscurely(make_module):
     module = make_module("edge_outputs", BLOCK)
     for names in (["cubed"], ["cube_sum", "cubed"]):
-        with pytest.raises(Exception) as apache_error:  # a TypeError or a KeyError from inside its executor
+        with pytest.raises(Exception):  # Apache Hamilton 1.90: a TypeError or a KeyError from inside its executor
             theirs(module).execute(names, inputs={"count": 3})
-        assert "cube_sum" not in str(apache_error.value)  # it does not say what to ask for instead
         with pytest.raises(InputError) as info:
             ours(module).execute(names, inputs={"count": 3})
         message = str(info.value)
@@ -168,7 +167,7 @@ def test_two_collect_nodes_of_one_block_give_each_its_list(make_module):
 def cubes(cubed: Collect[int]) -> list:
     return list(cubed)
 ''')
-    with pytest.raises(KeyError):
+    with pytest.raises(Exception):  # Apache Hamilton 1.90: a KeyError
         theirs(module).execute(["cube_sum", "cubes"], inputs={"count": 3})
     alone = {name: theirs(module).execute([name], inputs={"count": 3})[name] for name in ("cube_sum", "cubes")}
     assert ours(module).execute(["cube_sum", "cubes"], inputs={"count": 3}) == alone
