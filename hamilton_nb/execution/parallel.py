@@ -5,7 +5,8 @@
 unit of caching: a branch node's value for one item is keyed by the node's version with the
 block left out (its code, what it reaches, its ordinary inputs) and the keys of the per-item
 values it reads, which start from the item's content token. Changing one item recomputes that
-item's branch; editing a branch function recomputes every branch.
+item's branch; editing a branch function recomputes every branch. On Dask each item is a task of
+its own, with the same keys (:mod:`.dask_branches`).
 """
 from __future__ import annotations
 
