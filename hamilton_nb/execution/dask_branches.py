@@ -13,7 +13,10 @@ import uuid
 from typing import Any, Callable
 
 from . import sharing
+from .cache import nbytes_of
 from .parallel import BranchFailed, Branches, item_key
+
+_INLINE_BYTES = 64 * 2 ** 10  # items below this travel inside their task
 
 
 def run_item(fn: Callable, block: str, index: int, fixed: dict, per_item: dict) -> Any:
@@ -60,7 +63,10 @@ class RemoteBranchCall:
             return [run_item(self.fn, self.block, i, fixed, item) for i, item in zip(missing, items)]
         with client as c:  # leaves the thread pool while the item tasks run (no deadlock)
             fn, shared = c.scatter([self.fn, fixed], hash=False, broadcast=True)  # sent once, not per item
-            placed = c.scatter(items, hash=False)  # spread over the workers; each item's task follows it
+            big = [i for i, item in enumerate(items) if nbytes_of(item) >= _INLINE_BYTES]
+            placed = list(items)  # small items travel inside their task; big ones are spread first
+            for i, future in zip(big, c.scatter([items[i] for i in big], hash=False) if big else ()):
+                placed[i] = future
             run, n = uuid.uuid4().hex, len(missing)
             futures = c.map(run_item, [fn] * n, [self.block] * n, missing, [shared] * n, placed, pure=False,
                             key=[f"{self.name}-item-{i}-{run}" for i in missing])
