@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     assert not session.last_report.computed, "re-registering an unchanged cell made something stale"
 
     # 9. a 1000-column result a notebook displays: stamped when shown, checked after every cell ------
-    from hamilton_nb.result_stamp import changes, reread_globals, stamp
+    from hamilton_nb.execution.result_stamp import changes, reread_globals, stamp
 
     session.execute(cols)
     for _ in range(light):

@@ -46,7 +46,42 @@ def test_a_column_added_in_place_is_warned_on_both_nodes_and_values_stay(make_mo
     assert dr.warnings["frame"] == [CHANGED]
     [note] = dr.warnings["augmented"]
     assert note.startswith(CHANGER) and note.endswith(FIX)
+    # Apache Hamilton computes `width` after `augmented` for this request: there it counts `b`
+    [read] = dr.warnings["width"]
+    assert read == ("`width` differs from Apache Hamilton's: there it reads `frame` after `augmented` changed it "
+                    "in place (column `b` added); hamilton_nb computes it from `frame` unchanged")
+
+
+def test_a_reader_computed_before_the_change_in_apache_hamiltons_order_stays_quiet(make_module):
+    dr = _driver(make_module, "reader_first", AUGMENTING)
+    dr.execute(["width", "augmented"])  # Apache Hamilton: frame, width, then augmented
+    assert "width" not in dr.warnings and dr.warnings["frame"] == [CHANGED]
+    dr.execute(["augmented", "width"])  # now width comes after the change
+    assert dr.warnings["width"][0].startswith("`width` differs from Apache Hamilton's")
+    dr.execute(["width"])  # a request without the changer: nothing changes `frame`
     assert "width" not in dr.warnings
+
+
+def test_nodes_computed_from_a_reader_are_warned_and_unrelated_ones_are_not(make_module):
+    dr = _driver(make_module, "reader_chain", AUGMENTING + '''
+def wide(width: int) -> bool:
+    return width > 1
+
+def rows(augmented: pd.DataFrame) -> int:
+    return len(augmented)
+''')
+    dr.execute(["augmented", "wide", "rows"])
+    assert dr.warnings["wide"][0].startswith("`wide` differs from Apache Hamilton's: it is computed from `width`")
+    assert "rows" not in dr.warnings
+
+
+def test_a_reader_whose_value_the_change_leaves_equal_stays_quiet(make_module):
+    dr = _driver(make_module, "reader_equal", AUGMENTING + '''
+def first(frame: pd.DataFrame) -> int:
+    return int(frame["a"].iloc[0])
+''')
+    out = dr.execute(["augmented", "first", "width"])  # Apache Hamilton: `first` after the change, still 1
+    assert out["first"] == 1 and "first" not in dr.warnings and dr.warnings["width"]
 
 
 @pytest.mark.parametrize("body, what", [
@@ -97,6 +132,7 @@ def test_a_change_in_place_on_a_dask_worker_is_warned(make_module):
     assert list(out["frame"].columns) == ["a"] and out["width"] == 1
     assert dr.warnings["frame"] == [CHANGED]
     assert dr.warnings["augmented"][0].startswith(CHANGER)
+    assert dr.warnings["width"][0].startswith("`width` differs from Apache Hamilton's: there it reads `frame`")
 
 
 def test_dicts_and_lists_changed_in_place_are_warned(make_module):
@@ -149,7 +185,7 @@ def test_the_status_checks_column_shows_both_notes_until_the_change_is_gone(ip):
     checks = dict(zip(*(ip.ok("%hamilton_status").value[c] for c in ("node", "checks"))))
     assert checks["frame"] == CHANGED
     assert checks["augmented"].startswith(CHANGER) and checks["augmented"].endswith(FIX)
-    assert checks["width"] == ""
+    assert checks["width"].startswith("`width` differs from Apache Hamilton's: there it reads `frame` after")
     ip.ok("%%hamilton frames\n" + AUGMENTING.replace('frame["b"] = frame["a"] * 2\n    return frame',
                                                      'return frame.assign(b=frame["a"] * 2)'))
     ip.ok('%hamilton_execute frame augmented width')
@@ -183,3 +219,37 @@ def test_apache_hamilton_shows_the_change_and_hamilton_nb_warns_about_it(make_mo
         upstream = "frame" if name == "width" else name
         assert any("Apache Hamilton would show the change" in note for note in dr.warnings[upstream])
     assert any("Apache Hamilton would show the change" in note for note in dr.warnings["augmented"])
+
+
+def test_a_reader_apache_hamilton_could_not_compute_is_said_to_maybe_differ(make_module):
+    dr = _driver(make_module, "reader_raising", AUGMENTING + '''
+def strict(frame: pd.DataFrame) -> int:
+    if list(frame.columns) != ["a"]:
+        raise ValueError("unexpected columns")
+    return 1
+''')
+    assert dr.execute(["augmented", "strict"])["strict"] == 1
+    assert dr.warnings["strict"] == ["`strict` reads `frame`, which Apache Hamilton would hand it after a change "
+                                     "in place (see the warnings upstream); there `strict` may differ"]
+
+
+def test_the_comparison_runs_once_per_request_and_versions(make_module, calls):
+    module = make_module("counted_changer", AUGMENTING.replace(
+        "def augmented(frame: pd.DataFrame) -> pd.DataFrame:\n",
+        "from modules import calls\n\ndef augmented(frame: pd.DataFrame) -> pd.DataFrame:\n    calls.hit()\n"))
+    dr = driver.Driver({}, module, result="dict")
+    dr.execute(["augmented", "width"])
+    assert calls == ["augmented", "augmented"]  # computed, then replayed as Apache Hamilton runs it
+    dr.execute(["augmented", "width"])
+    dr.execute(["width", "augmented"])  # `width` first: equal there, nothing to replay past the change
+    assert calls == ["augmented", "augmented", "augmented"] and "width" not in dr.warnings
+
+
+def test_readers_past_the_replay_time_are_said_to_maybe_differ(make_module, monkeypatch):
+    from hamilton_nb.execution import readers
+
+    monkeypatch.setattr(readers, "REPLAY_SECONDS", 0.0)  # nothing is worth replaying
+    dr = _driver(make_module, "replay_budget", AUGMENTING)
+    dr.execute(["augmented", "width"])
+    assert dr.warnings["frame"] == [CHANGED]
+    assert dr.warnings["width"][0].endswith("there `width` may differ")

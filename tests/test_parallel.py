@@ -277,3 +277,71 @@ def test_a_block_without_its_collect_node_yet_stops_only_what_needs_it(make_modu
         dr.execute(["total"])
     assert "`squared`" in str(info.value) and "`item`" in str(info.value) and "Collect[...]" in str(info.value)
     assert "Fix:" in str(info.value)
+
+
+# ---- Dask: each item its own task, unchanged items reused -------------------------------------
+COUNTED_MODULE = "from modules import calls\n" + COUNTED.split("\n", 2)[2]
+
+
+def _item_tasks(stream) -> list[str]:
+    return [task["key"] for task in stream.data if "-item-" in str(task["key"])]
+
+
+def test_on_dask_each_item_is_a_task_and_one_changed_item_recomputes_one(make_module, calls):
+    pytest.importorskip("distributed")
+    from distributed import get_task_stream
+
+    from dask_cluster import local_client
+    from hamilton_nb.execution import DaskExecutor
+
+    module = make_module("par_dask_items", COUNTED_MODULE)
+    values = list(range(40))
+    expected = sum(i * i + 10 for i in range(40))
+    with local_client(processes=False) as client:
+        dr = _ours(module, {"shift": 1}, executor=DaskExecutor(client, ship_code=False))  # calls: this log
+        with get_task_stream(client) as stream:
+            assert dr.execute(["total"], inputs={"values": values})["total"] == expected
+        assert len(_item_tasks(stream)) == 2 * 40  # `squared` and `moved` of each item: one task each
+        assert sorted(set(calls)) == ["moved", "squared", "total"] and len(calls) == 81
+        calls.clear()
+        values[7] = 1000
+        assert dr.execute(["total"], inputs={"values": values})["total"] == expected - 49 + 1000 ** 2
+        assert calls == ["squared", "moved", "total"]
+        calls.clear()
+        dr.execute(["total"], inputs={"values": values, "shift": 2})  # an ordinary input: every branch
+        assert calls.count("moved") == 40 and "squared" not in calls
+
+
+def test_on_dask_a_failing_item_names_the_node_and_the_item(make_module):
+    pytest.importorskip("distributed")
+    from dask_cluster import local_client
+    from hamilton_nb.execution import DaskExecutor
+
+    module = make_module("par_dask_fail", MINIMAL.replace("return item ** 2", "return 1 // (item - 2)"))
+    with local_client(processes=False) as client:
+        dr = _ours(module, {"n": 4}, executor=DaskExecutor(client))
+        with pytest.raises(NodeExecutionError) as info:
+            dr.execute(["total"])
+    assert "`squared`" in str(info.value) and "item 2" in str(info.value)
+
+
+def test_on_dask_worker_processes_reuse_unchanged_items(make_module, tmp_path):
+    pytest.importorskip("distributed")
+    from distributed import get_task_stream
+
+    from dask_cluster import local_client, workers_import
+    from hamilton_nb.execution import DaskExecutor
+
+    module = make_module("par_dask_procs", TWO_STEP)
+    with local_client(processes=True) as client:
+        workers_import(client, tmp_path, "par_dask_procs")
+        dr = _ours(module, {"factor": 0.5}, executor=DaskExecutor(client))
+        with get_task_stream(client) as stream:
+            first = dr.execute(["summary"], inputs={"count": 30})["summary"]
+        assert len(_item_tasks(stream)) == 2 * 30
+        with get_task_stream(client) as stream:  # one more item: only its branch runs (inline)
+            second = dr.execute(["summary"], inputs={"count": 31})["summary"]
+        assert _item_tasks(stream) == []
+    expected = {n: _ours(module, {"factor": 0.5}).execute(["summary"], inputs={"count": n})["summary"]
+                for n in (30, 31)}
+    assert (first, second) == (expected[30], expected[31])

@@ -32,7 +32,7 @@ class Builder:
     def __init__(self) -> None:
         self._modules: list[types.ModuleType] = []
         self._config: dict[str, Any] = {}
-        self._result = "dataframe"
+        self._result = "dict"  # as Apache Hamilton's Builder: a dict unless a result adapter says otherwise
         self._cache: str | None = None
 
     def with_modules(self, *modules: types.ModuleType) -> "Builder":

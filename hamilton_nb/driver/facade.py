@@ -68,8 +68,10 @@ class Driver:
 
     @property
     def warnings(self) -> dict[str, list[str]]:
-        """Nodes whose cached value failed a ``warn`` check or its return type hint → what failed; and
-        the same for values the last execute computed from overrides (not cached, so marked)."""
+        """Nodes whose cached value failed a ``warn`` check or its return type hint, that changed a
+        value in place, or whose value would differ in Apache Hamilton because of such a change →
+        what happened; and the same for values the last execute computed from overrides (not
+        cached, so marked)."""
         found = {name: list(notes) for name, notes in self.engine.warnings.items()}
         report = self.engine.last_report
         for name, notes in (report.what_if_warnings.items() if report is not None else ()):

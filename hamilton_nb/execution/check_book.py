@@ -16,6 +16,8 @@ class CheckBook:
     checked: dict[str, str] = dataclasses.field(default_factory=dict)  # node -> checks_token its value passed
     recheck: set[str] = dataclasses.field(default_factory=set)  # checks edited since the value was checked
     what_if: frozenset[str] = frozenset()  # nodes this execute computes from overrides
+    read_changed: dict[str, str] = dataclasses.field(default_factory=dict)  # node -> note: it read a changed value
+    read_changed_key: tuple = ()  # (request, versions) the read_changed notes were made for
 
     def forget(self, name: str) -> list[str]:
         """Drop what is known of a node that left the graph; returns the nodes whose notes changed."""

@@ -200,6 +200,8 @@ def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple, persist: t
     (``persist``: its file and size limit) run here, where the value is.
     """
     fn, checks = opened(task)
+    if previous and hasattr(fn, "reusing"):  # a branch node: reuses the items of its previous value
+        fn = fn.reusing(value_of(opened(previous[0])))
     args = {param: value_of(opened(value)) for param, value in kwargs.items()}
     guards = {param: sharing.seal(value) for param, value in args.items()}
     handed = {param: sharing.handout(value) for param, value in args.items()}

@@ -15,7 +15,7 @@ from typing import Any, Container, Iterable, Mapping, Sequence
 from ..errors import InputError
 from ..graph import FunctionGraph
 from ..graph.build import where
-from . import bindings, choice, sharing, sources
+from . import bindings, choice, readers, sharing, sources
 from .bound import BoundValues
 from .cache import ValueCache
 from .check_book import CheckBook
@@ -248,6 +248,7 @@ class Engine:
                     self._announced(executor, run)
                 else:
                     executor.run(run)
+            readers.renote(self, key[0], overrides, values)  # what reads a value changed in place
             out = None
             if record is not None:
                 self._read_all(changed, values)

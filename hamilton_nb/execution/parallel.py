@@ -1,31 +1,20 @@
 """How the nodes of a parallel block run (see :mod:`hamilton_nb.graph.parallel`).
 
 ``P`` is computed as the list of its items, each branch node as the list of its per-item values
-(:class:`Branches`, which also carries one key per item), ``C`` with that list. Every item is a
+(:class:`~.branches.Branches`, which also carries one key per item), ``C`` with that list. Every item is a
 unit of caching: a branch node's value for one item is keyed by the node's version with the
 block left out (its code, what it reaches, its ordinary inputs) and the keys of the per-item
 values it reads, which start from the item's content token. Changing one item recomputes that
-item's branch; editing a branch function recomputes every branch.
+item's branch; editing a branch function recomputes every branch. On Dask each item is a task of
+its own, with the same keys (:mod:`.dask_branches`).
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-from ..graph.fingerprint import digest
 from ..graph.value_tokens import value_token
 from . import sharing
-
-
-class Branches(list):
-    """The per-item values of a block node, in item order, with the key of each."""
-
-    def __init__(self, values: Iterable[Any] = (), keys: Iterable[str] = ()) -> None:
-        super().__init__(values)
-        self.keys = list(keys)
-
-
-class BranchFailed(Exception):
-    """A branch node raised for one item; the original exception is its cause."""
+from .branches import BranchFailed, Branches, item_key
 
 
 class ExpandCall:
@@ -60,7 +49,7 @@ class BranchCall:
         fresh: dict[str, Any] = {}
         values, keys = [], []
         for i in range(count):
-            key = digest(self.name, static or "", *(f"{p}={per_item[p].keys[i]}" for p in self.fans))
+            key = item_key(self.name, static, self.fans, per_item, i)
             if key in known:
                 value = known[key]
             else:
@@ -78,8 +67,12 @@ class BranchCall:
         return Branches(values, keys)
 
     def __reduce__(self):
-        """Shipped elsewhere (a Dask worker): every item is computed there."""
-        return BranchCall, (self.name, self.fn, self.fans, self.block, None, None)
+        """Shipped to a Dask worker: each item its own task there, reusing the items of the node's
+        previous value (:mod:`.dask_branches`); the version is read here, where it is known."""
+        from .dask_branches import RemoteBranchCall
+
+        static = self.static() if self.static is not None else None
+        return RemoteBranchCall, (self.name, self.fn, self.fans, self.block, static)
 
 
 class CollectCall:
