@@ -192,7 +192,8 @@ def test_dataframe_outputs_become_columns(shapes, dated_spend):
     dr = driver.Driver({"spend": dated_spend}, shapes)
     expected = pd.DataFrame({"a": dated_spend, "b": dated_spend + 1})
     pd.testing.assert_frame_equal(dr.execute(["frame"]), expected)
-    assert list(dr.execute(["weekly", "frame"]).columns) == ["weekly", "a", "b"]
+    # beside other outputs a frame's columns are named `frame.a`, as Apache Hamilton names them
+    assert list(dr.execute(["weekly", "frame"]).columns) == ["weekly", "frame.a", "frame.b"]
 
 
 def test_outputs_on_different_indexes_are_a_clear_error(shapes, dated_spend):

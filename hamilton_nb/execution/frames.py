@@ -7,14 +7,15 @@ from collections import OrderedDict
 from typing import Any, Iterable
 
 from .plans import Step
-from .results import build_dataframe, update_dataframe
+from .results import build_dataframe, pandas_outputs, update_dataframe
 
 MAX_FRAMES = 4  # result frames remembered (by requested columns)
 
 
 @dataclasses.dataclass
 class Frame:
-    """A result DataFrame with its columns' versions; ``plan``: the plan key it was last synced by.
+    """A result DataFrame with its columns' versions; ``plan``: the plan key it was last synced by;
+    ``pandas``: the outputs that were Series or DataFrames (they set its rows).
 
     While ``plan`` is set, only the steps that plan looks at can have changed a column.
     """
@@ -22,6 +23,7 @@ class Frame:
     versions: dict[str, str]
     plan: tuple | None
     frame: Any
+    pandas: set[str]
 
 
 class FrameMemory:
@@ -63,19 +65,21 @@ class FrameMemory:
     def updated(self, record: Frame, key: tuple, outputs: list[str], changed: list[str], values: dict,
                 memo: dict):
         """The remembered frame with only the changed columns replaced (None: build anew)."""
-        frame = update_dataframe(record.frame, values, changed, outputs)
+        pandas = (record.pandas - set(changed)) | pandas_outputs(values, changed)
+        frame = update_dataframe(record.frame, values, changed, outputs, bool(pandas))
         if frame is None:
             del self._frames[tuple(outputs)]  # release the old frame before a new one is built
             return None
         for name in changed:
             record.versions[name] = memo[name]
-        record.plan, record.frame = key, frame
+        record.plan, record.frame, record.pandas = key, frame, pandas
         self.used(outputs)
         return frame.copy(deep=False)
 
     def new(self, key: tuple, outputs: list[str], values: dict, memo: dict):
         frame = build_dataframe(values, outputs)
-        self._frames[tuple(outputs)] = Frame({name: memo[name] for name in outputs}, key, frame)
+        self._frames[tuple(outputs)] = Frame({name: memo[name] for name in outputs}, key, frame,
+                                               pandas_outputs(values, outputs))
         self.used(outputs)
         while len(self._frames) > MAX_FRAMES:
             self._frames.popitem(last=False)

@@ -51,31 +51,63 @@ def check_aligned(values: Mapping[str, Any], outputs: Sequence[str]) -> pd.Index
 
 
 def _columns(values: Mapping[str, Any], outputs: Sequence[str]) -> dict[str, Any]:
+    """One column per output; a DataFrame among several outputs gives its columns as
+    ``output.column`` (as Apache Hamilton names them, so the two frames match)."""
     columns: dict[str, Any] = {}
     for name in outputs:
         value = values[name]
-        if isinstance(value, pd.DataFrame) and len(outputs) > 1:
-            for column in value.columns:
-                key = column if column not in columns and column not in outputs else f"{name}.{column}"
-                columns[key] = value[column]
+        if isinstance(value, pd.DataFrame):
+            columns.update((f"{name}.{column}", value[column]) for column in value.columns)
         else:
             columns[name] = value
     return columns
 
 
+def _refuse(key: str, why: str) -> ResultError:
+    return ResultError(f"Cannot put `{key}` in a DataFrame: {why}.\nFix: return a list, 1-D array or "
+                       "pd.Series of one length (or a scalar), or ask for a dict result instead.")
+
+
+def _check_rows(key: str, value: Any, index: pd.Index) -> None:
+    """A list, array or dict beside pandas outputs must fit their index exactly: pandas would
+    otherwise add rows (Apache Hamilton's outer join) or fill gaps, never what was meant."""
+    if isinstance(value, dict):
+        extra = [k for k in value if k not in index]
+        if extra:
+            raise _refuse(key, f"its keys {extra[:3]!r} are not in the other outputs' index "
+                               f"({_describe_index(index)})")
+    elif isinstance(value, np.ndarray) and value.ndim != 1:
+        raise _refuse(key, f"it is a {value.ndim}-D array")
+    elif len(value) != len(index):
+        raise _refuse(key, f"it has length {len(value)} but the other outputs have {len(index)} rows")
+
+
 def build_dataframe(values: Mapping[str, Any], outputs: Sequence[str]) -> pd.DataFrame:
-    """Series side by side on their shared index; scalars broadcast; DataFrames expand."""
+    """The frame Apache Hamilton's default result gives: a lone DataFrame as it is; scalars alone
+    one row; lists, tuples and 1-D arrays as rows, dicts as rows labelled by their keys; Series side
+    by side. Where pandas would outer-join or pad (indexes that differ, dict keys outside the
+    index) hamilton_nb refuses instead, naming the output."""
     if len(outputs) == 1 and isinstance(values[outputs[0]], pd.DataFrame):
         return values[outputs[0]].copy(deep=False)
     index = check_aligned(values, outputs)
     columns = _columns(values, outputs)
-    if index is None:
+    if not any(pd.api.types.is_list_like(value) for value in columns.values()):
         return pd.DataFrame({k: [v] for k, v in columns.items()})
+    if index is None:
+        for key, value in columns.items():
+            if isinstance(value, np.ndarray) and value.ndim != 1:
+                raise _refuse(key, f"it is a {value.ndim}-D array")
+        try:
+            return pd.DataFrame(columns)
+        except (ValueError, TypeError) as error:
+            shown = ", ".join(f"`{k}`: {type(v).__name__}" + (f" of {len(v)}" if hasattr(v, "__len__") else "")
+                              for k, v in columns.items() if pd.api.types.is_list_like(v))
+            raise ResultError(f"Cannot put these outputs in one DataFrame ({shown}): {error}.\n"
+                              "Fix: return lists or arrays of one length (dicts only with scalars), "
+                              "or ask for a dict result instead.") from None
     for key, value in columns.items():
-        if not isinstance(value, (pd.Series, pd.DataFrame)) and hasattr(value, "__len__") \
-                and not isinstance(value, str) and len(value) != len(index):
-            raise ResultError(f"`{key}` has length {len(value)} but the other outputs have "
-                              f"{len(index)} rows.\nFix: return a pd.Series on the same index, or a scalar.")
+        if pd.api.types.is_list_like(value) and not isinstance(value, (pd.Series, pd.DataFrame)):
+            _check_rows(key, value, index)
     small = sum(nbytes_of(value) for value in columns.values()) <= SMALL_FRAME_BYTES
     return pd.DataFrame(columns, index=index, copy=small)
 
@@ -85,13 +117,24 @@ def shares_memory(frame: pd.DataFrame) -> bool:
     return nbytes_of(frame) > SMALL_FRAME_BYTES
 
 
+def pandas_outputs(values: Mapping[str, Any], names: Sequence[str]) -> set[str]:
+    """The outputs among ``names`` whose value is a Series or DataFrame (they set a frame's rows)."""
+    return {name for name in names if isinstance(values[name], (pd.Series, pd.DataFrame))}
+
+
 def update_dataframe(previous: pd.DataFrame, values: Mapping[str, Any],
-                     changed: Sequence[str], outputs: Sequence[str]) -> pd.DataFrame | None:
-    """Reuse the last frame for the same outputs, replacing only changed columns.
+                     changed: Sequence[str], outputs: Sequence[str], indexed: bool) -> pd.DataFrame | None:
+    """Reuse the last frame for the same outputs, replacing only changed columns; ``indexed``:
+    whether a Series or DataFrame among the outputs (after the change) sets its rows.
 
     Returns None when that is not possible (shape or index changed): build anew.
     """
     if any(isinstance(values[name], pd.DataFrame) for name in changed):
+        return None
+    if not indexed:
+        return None  # rows come from lists, arrays or dicts, or a single row of scalars: build anew
+    if any(pd.api.types.is_list_like(values[name]) and not isinstance(values[name], pd.Series)
+           for name in changed):
         return None
     for name in changed:
         value = values[name]
