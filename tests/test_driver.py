@@ -229,7 +229,13 @@ def test_missing_inputs_are_reported_all_at_once_with_who_needs_them(calls):
         message = str(info.value)
         assert re.search(r"raw_spend\s+\(needed by clean_spend\)", message)
         assert re.search(r"raw_signups\s+\(needed by signups", message)
-        assert "Fix:" in message and "inputs=" in message
+        fix = message.split("Fix:")[1]
+        assert "execute(..., inputs={'raw_spend': ..., 'raw_signups': ...})" in fix
+        assert "Driver({'raw_spend'" in fix and "with_config(" in fix  # the driver's own ways
+        assert "%hamilton" not in message  # no notebook magic in a script
+    with pytest.raises(InputError) as info:
+        driver.Builder().with_modules(counted).build().execute(["clean_spend"])
+    assert "inputs={'raw_spend': ...}" in str(info.value) and "%hamilton" not in str(info.value)
     assert calls == []
 
 

@@ -530,7 +530,16 @@ def test_inputs_are_snapshotted_and_can_be_dropped(ip):
     ip.ok("%hamilton_inputs --drop signups")
     assert ip.ok("%hamilton_inputs").value == {"spend": "Series"}
     ran = ip.fails("%hamilton_execute total", InputError)
-    assert "Missing inputs" in ran.out and "signups" in ran.out and "%hamilton_inputs" in ran.out
+    assert "Missing inputs" in ran.out and "`%hamilton_inputs signups=...`" in ran.out
+    assert "execute(..., inputs={...})" in ran.out and "Driver(" not in ran.out
+
+
+def test_a_driver_in_a_notebook_suggests_its_own_fix_for_missing_inputs(ip, make_module):
+    make_module("sums", "import pandas as pd\n" + SUM.replace("%%hamilton sums", ""))
+    ran = ip.fails("from hamilton_nb import driver\nimport sums\n"
+                   "driver.Driver({'spend': pd.Series([1.0])}, sums).execute(['total'])", InputError)
+    assert "Missing inputs" in ran.out and "inputs={'signups': ...}" in ran.out
+    assert "%hamilton_inputs" not in ran.out  # the magics bind the notebook's session, not this driver's
 
 
 @pytest.mark.parametrize("line, expected", [

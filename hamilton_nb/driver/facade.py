@@ -43,6 +43,7 @@ class Driver:
             self.session.register_functions(module.__name__, functions_of_module(module))
         self.graph = self.session.graph
         self.engine = self.session.engine
+        self.engine.missing_fix = _pass_to_driver
         # A script keeps no previous values for diffs (memory stays flat across executes);
         # ``last_report`` still says which recomputed nodes changed value.
         self.engine.changes.max_bytes = 0
@@ -121,7 +122,7 @@ class Driver:
         needed, steps = self.engine.plan(outputs, overrides)
         missing = self.engine.missing_inputs(outputs, needed, steps, supplied)
         if missing:
-            raise self.engine.missing_error(missing, "pass them in the Driver's config or `inputs=`.")
+            raise self.engine.missing_error(missing)
 
     def display_graph(self, final_vars: Sequence[str] | None = None):
         """Show the graph (of ``final_vars`` and what they need): a widget in a notebook, text elsewhere."""
@@ -130,6 +131,13 @@ class Driver:
     def display_all_functions(self):
         """Show the whole graph."""
         return self.display_graph(None)
+
+
+def _pass_to_driver(names: Sequence[str]) -> str:
+    """How a script supplies missing inputs: the Driver's config, or ``inputs=`` of one execute."""
+    shown = ", ".join(f"{n!r}: ..." for n in names)
+    return (f"pass them in `execute(..., inputs={{{shown}}})`, or in the config the driver is built with "
+            f"(`Driver({{{shown}}}, module)` / `Builder().with_config({{{shown}}})`).")
 
 
 def _matches(tags: Mapping[str, Any], tag_filter: Mapping[str, Any]) -> bool:

@@ -2,7 +2,7 @@
 type its consumers ask for."""
 from __future__ import annotations
 
-from typing import Any, Container, Iterable, Mapping, Sequence
+from typing import Any, Callable, Container, Iterable, Mapping, Sequence
 
 from ..errors import InputError
 from ..graph import FunctionGraph
@@ -25,16 +25,20 @@ def missing_inputs(outputs: Sequence[str], needed_inputs: Iterable[str], steps: 
     return missing
 
 
-def missing_error(missing: Mapping[str, list[str]], fix: str | None = None,
+def supply_as_inputs(names: Sequence[str]) -> str:
+    """How to supply ``names`` when the caller's surface has no way of its own."""
+    return "pass them as inputs, e.g. `execute(..., inputs={" + ", ".join(f"{n!r}: ..." for n in names) + "})`."
+
+
+def missing_error(missing: Mapping[str, list[str]], fix: Callable[[Sequence[str]], str] = supply_as_inputs,
                   removed: Mapping[str, str | None] = {}) -> InputError:
-    """Missing inputs, and which of them were functions an edit ``removed`` (name -> its module)."""
+    """Missing inputs, and which of them were functions an edit ``removed`` (name -> its module);
+    ``fix`` says how the caller's surface supplies them."""
     lines = [f"  {name}  (needed by {', '.join(needers)})" if needers else f"  {name}  (requested)"
              for name, needers in missing.items()]
     lines += [f"  `{name}` was a function in {where(removed[name])}, since removed: define it again, "
               "or supply it as an input" for name in missing if name in removed]
-    fix = fix or ("supply them, e.g. `%hamilton_inputs " + " ".join(f"{m}=..." for m in missing) +
-                  "` or `execute(..., inputs={...})`.")
-    return InputError("Missing inputs:\n" + "\n".join(lines) + f"\nFix: {fix}")
+    return InputError("Missing inputs:\n" + "\n".join(lines) + f"\nFix: {fix(list(missing))}")
 
 
 def check_input_type(graph: FunctionGraph, name: str, value: Any) -> None:

@@ -75,6 +75,7 @@ class Engine:
         self.loaders: set[str] = set()  # data loader nodes: re-read before every execute
         # Node removed by an edit -> the module it was in (for messages naming it as such).
         self.removed: dict[str, str | None] = {}
+        self.missing_fix = bindings.supply_as_inputs  # how the caller's surface supplies an input
         self.last_report: ExecutionReport | None = None
         self.frames = FrameMemory()
         self._orphans: set[str] = set()  # nodes that left the graph, their values not yet released
@@ -333,9 +334,10 @@ class Engine:
 
     missing_inputs = staticmethod(bindings.missing_inputs)
 
-    def missing_error(self, missing: Mapping[str, list[str]], fix: str | None = None) -> InputError:
-        """Missing inputs, and which of them were functions an edit removed."""
-        return bindings.missing_error(missing, fix, self.removed)
+    def missing_error(self, missing: Mapping[str, list[str]]) -> InputError:
+        """Missing inputs, which of them were functions an edit removed, and how to supply them
+        the caller's way (``missing_fix``, set by the session or the Driver)."""
+        return bindings.missing_error(missing, self.missing_fix, self.removed)
 
     # ---- states ---------------------------------------------------------------------------
     def state(self, name: str) -> str:

@@ -25,6 +25,12 @@ from .views import Views
 logger = logging.getLogger("hamilton_nb")
 
 
+def bind_in_notebook(names: Sequence[str]) -> str:
+    """How a notebook supplies missing inputs: the magic, or the Python twin's ``inputs=``."""
+    return (f"bind them, e.g. `%hamilton_inputs {' '.join(f'{n}=...' for n in names)}`, or pass them "
+            "to one execute: `%hamilton_execute ... -i VARIABLE_OR_JSON` or `execute(..., inputs={...})`.")
+
+
 class Session(Storage, Views):
     """Python twin of the magics; usable without IPython."""
 
@@ -36,6 +42,7 @@ class Session(Storage, Views):
 
         self.graph = FunctionGraph()
         self.engine = Engine(self.graph, memory_budget=parse_size(memory_budget) if memory_budget else None)
+        self.engine.missing_fix = bind_in_notebook
         self.functions: dict[str, list[Callable]] = {}
         self._dropped: dict[str, set[str]] = {}  # module -> nodes dropped one by one
         self._observers: list[Callable[[Event], None]] = []
