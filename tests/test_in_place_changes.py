@@ -253,3 +253,56 @@ def test_readers_past_the_replay_time_are_said_to_maybe_differ(make_module, monk
     dr.execute(["augmented", "width"])
     assert dr.warnings["frame"] == [CHANGED]
     assert dr.warnings["width"][0].endswith("there `width` may differ")
+
+
+# ---- the replay leaves no trace but its notes --------------------------------------------------
+REPLAYED_READER = AUGMENTING + '''
+import numpy as np
+
+SEEN = []
+
+
+class Tally:
+    def __init__(self):
+        self.widths = []
+
+
+def tally() -> Tally:
+    return Tally()
+
+
+def counted_width(frame: pd.DataFrame, augmented: pd.DataFrame, tally: Tally) -> int:
+    """Reads `frame` after `augmented` in Apache Hamilton's order: replayed."""
+    SEEN.append(len(frame.columns))
+    tally.widths.append(len(frame.columns))
+    np.random.random()
+    if len(frame.columns) > 1:
+        raise ValueError("a second column")  # only where it sees the change: in the replay
+    return len(frame.columns)
+'''
+
+
+def test_a_replayed_function_runs_again_but_changes_no_cached_value(make_module):
+    module = make_module("replayed_reader", REPLAYED_READER)
+    dr = driver.Driver({}, module, result="dict")
+    out = dr.execute(["augmented", "counted_width", "tally"])
+    assert module.SEEN == [1, 2]  # computed, then replayed seeing the change (and failing there)
+    assert out["counted_width"] == 1 and out["tally"].widths == [1]
+    assert dr.warnings["counted_width"] == [
+        "`counted_width` reads `frame`, which Apache Hamilton would hand it after a change in place "
+        "(see the warnings upstream); there `counted_width` may differ"]
+    assert dr.warnings["frame"] == [CHANGED]
+    again = dr.execute(["frame", "tally"])  # cached values as the functions returned them
+    assert list(again["frame"].columns) == ["a"] and again["tally"].widths == [1]
+
+
+def test_a_replay_draws_nothing_from_the_global_random_state(make_module):
+    import numpy as np
+
+    dr = driver.Driver({}, make_module("replayed_draw", REPLAYED_READER), result="dict")
+    np.random.seed(0)
+    dr.execute(["augmented", "counted_width", "tally"])
+    after = np.random.random()
+    np.random.seed(0)
+    np.random.random()  # the one draw of the computed `counted_width`
+    assert after == np.random.random()

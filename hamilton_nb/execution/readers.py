@@ -9,15 +9,24 @@ replayed value is compared with ours; a node whose replay equals ours stays quie
 everything computed only from it. The replay runs only when a request holds a node that changed
 a value in place, once per request and versions, and at most ``REPLAY_SECONDS`` of the nodes'
 computing time. Where a value cannot be replayed here (kept on a cluster, evicted, past that
-time, or the replay raised), the reader is warned that it may differ.
+time, not copyable, or the replay raised), the reader is warned that it may differ.
+
+The replayed functions run a second time, so the replay must leave no trace but its notes:
+each replayed node gets private copies of the cached values it reads (:func:`_private`), its
+failures are caught, and the global random states are put back afterwards. Side effects on
+the world outside the values (a global list appended to, a file written) do happen again.
 """
 from __future__ import annotations
 
+import copy
+import random
 import re
 from typing import Any, Iterable, Mapping
 
+import numpy as np
+import pandas as pd
+
 from ..graph.parallel import roles
-from . import sharing
 from .remote import Remote
 
 _WHAT = re.compile(r"was changed in place by `[^`]*` \((.*)\); hamilton_nb keeps")
@@ -74,26 +83,21 @@ def reader_notes(graph: Any, changed_in_place: Mapping[str, Mapping[str, str]], 
         if node is None or (name not in changers and not reached):
             continue  # Apache Hamilton computes it from what we hold: the same value
         ours = value_of(name)
-        blocked = next((d for d in deps if d in doubt or (d not in shared and value_of(d) is UNKNOWN)), None)
+        for dep in deps:  # first use in the replay: a copy ours never sees, then shared
+            if dep not in objects and dep not in shared and value_of(dep) is not UNKNOWN:
+                objects[dep] = _private(value_of(dep))
+        blocked = next((d for d in deps if d in doubt or (d not in shared and objects.get(d, UNKNOWN) is UNKNOWN)),
+                       None)
         if blocked is not None or ours is UNKNOWN or name in in_blocks or seconds_of(name) > budget:
             _unknown(name, blocked or (reached[0] if reached else name), changers, shared, doubt)
             continue
         budget -= seconds_of(name)
-        args = {}
-        for param, dep in node.dependencies.items():
-            if dep.node not in objects:  # first use in the replay: a copy ours never sees, then shared
-                objects[dep.node] = shared[dep.node] if dep.node in shared else sharing.handout(value_of(dep.node))
-            args[param] = objects[dep.node]
-        guards = {param: sharing.seal(arg) for param, arg in args.items()}  # Series: shared with the cache
+        args = {param: objects.setdefault(dep.node, shared.get(dep.node)) for param, dep in node.dependencies.items()}
         try:
-            value = node.callable(**args)
-        except Exception:
+            value = _call(node.callable, args)
+        except (Exception, SystemExit):
             _unknown(name, reached[0] if reached else name, changers, shared, doubt)
             continue
-        finally:
-            for param, guard in guards.items():
-                if guard is not None and sharing.tampered(args[param], guard):
-                    sharing.undo(args[param], guard)
         objects[name] = value
         for changed in changers.get(name, ()):
             if changed in objects:
@@ -111,6 +115,38 @@ def reader_notes(graph: Any, changed_in_place: Mapping[str, Mapping[str, str]], 
         elif name in shared and not _same(shared[name], value_of(name)):
             found[name] = _note(graph, name, changers, position, shared)
     return found
+
+
+_IMMUTABLE = (type(None), bool, int, float, complex, str, bytes, range, frozenset)
+
+
+def _private(value: Any) -> Any:
+    """A copy of a cached value that a replayed function may change in any way without reaching
+    the cache (``UNKNOWN`` when none can be made): pandas objects copy-on-write, arrays as
+    read-only views, everything else deeply."""
+    if isinstance(value, (pd.Series, pd.DataFrame)):
+        return value.copy(deep=False)
+    if isinstance(value, np.ndarray):
+        view = value.view()
+        view.flags.writeable = False
+        return view
+    if type(value) in _IMMUTABLE:
+        return value
+    try:
+        return copy.deepcopy(value)
+    except Exception:
+        return UNKNOWN
+
+
+def _call(function: Any, args: dict[str, Any]) -> Any:
+    """``function(**args)``, the global random states as they were before (a later node drawing
+    from them gets what it would without the replay)."""
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    try:
+        return function(**args)
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
 
 
 def _unknown(name: str, because: str, changers: Mapping, shared: dict, doubt: dict) -> None:
