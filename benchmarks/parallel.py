@@ -1,9 +1,9 @@
 """A 1000-item Parallelizable/Collect block: the first execute, a no-op, and one item changed,
-locally and on a Dask LocalCluster (each item its own task there), against a plain pandas loop
-and Apache Hamilton's dynamic execution.
+locally, on the threads executor and on a Dask LocalCluster (each item its own task on both),
+against a plain pandas loop and Apache Hamilton's dynamic execution.
 
     .venv/bin/python benchmarks/parallel.py [--items 1000] [--workers 2] [--worker-threads 1] [--pause-ms 0]
-        [--no-dask]
+        [--threads 4] [--no-dask]
 """
 from __future__ import annotations
 
@@ -106,6 +106,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-threads", type=int, default=1, help="threads per Dask worker")
     parser.add_argument("--pause-ms", type=float, default=0.0, help="waiting per item (I/O-like work)")
+    parser.add_argument("--threads", type=int, default=4, help="threads of the threads executor")
     parser.add_argument("--no-dask", action="store_true")
     args = parser.parse_args()
     module = _module("parallel_bench", SOURCE)
@@ -117,7 +118,9 @@ def main() -> None:
     if apache is not None:
         assert apache[1] == expected
         print(f"Apache Hamilton (dynamic execution, local) full {apache[0]:.3f} s  ({apache[0] / raw:.1f}x raw)")
-    runs = [("local", "local")]
+    from hamilton_nb.execution import ThreadExecutor
+
+    runs = [("local", "local"), (f"threads ({args.threads})", ThreadExecutor(args.threads))]
     if not args.no_dask:
         from hamilton_nb.execution import DaskExecutor
 

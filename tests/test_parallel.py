@@ -252,6 +252,53 @@ def test_threads_give_the_same_values(make_module):
           _ours(module, inputs).execute(["combined"])["combined"])
 
 
+RENDEZVOUS = '''
+import threading
+
+PAIR = threading.Barrier(2, timeout=60)
+
+
+def meet() -> None:
+    """Returns only once another thread has arrived too."""
+    PAIR.wait()
+'''
+
+PAIRED = MINIMAL.replace("def squared(item: int) -> int:\n", "import par_rendezvous\n\n\n"
+                         "def squared(item: int) -> int:\n    par_rendezvous.meet()\n")
+
+
+def test_threads_run_the_items_of_a_branch_node_side_by_side(make_module):
+    make_module("par_rendezvous", RENDEZVOUS)
+    module = make_module("par_paired", PAIRED)
+    # Each item waits for another to arrive: run one after another, the first would wait in vain.
+    assert _ours(module, {"n": 4}, executor="threads").execute(["total"])["total"] == 14
+
+
+def test_threads_reuse_the_unchanged_items(make_module, calls):
+    module = make_module("par_threads_items", COUNTED_MODULE)
+    values = list(range(40))
+    expected = sum(i * i + 10 for i in range(40))
+    dr = _ours(module, {"shift": 1}, executor="threads")
+    assert dr.execute(["total"], inputs={"values": values})["total"] == expected
+    assert sorted(set(calls)) == ["moved", "squared", "total"] and len(calls) == 81
+    calls.clear()
+    values[7] = 1000
+    assert dr.execute(["total"], inputs={"values": values})["total"] == expected - 49 + 1000 ** 2
+    assert calls == ["squared", "moved", "total"]
+    calls.clear()
+    dr.execute(["total"], inputs={"values": values, "shift": 2})  # an ordinary input: every branch
+    assert calls.count("moved") == 40 and "squared" not in calls
+
+
+def test_on_threads_a_failing_item_names_the_node_and_the_item(make_module):
+    module = make_module("par_threads_fail", MINIMAL.replace("return item ** 2", "return 1 // (item - 2)"))
+    dr = _ours(module, {"n": 4}, executor="threads")
+    with pytest.raises(NodeExecutionError) as info:
+        dr.execute(["total"])
+    assert "`squared`" in str(info.value) and "item 2" in str(info.value)
+    assert dr.execute(["total"], inputs={"n": 2})["total"] == -2  # items 0 and 1 alone: 1 // -2 + 1 // -1
+
+
 @pytest.mark.parametrize("processes", [False, True], ids=["threads", "processes"])
 def test_dask_gives_the_same_values(processes, make_module, tmp_path):
     pytest.importorskip("distributed")

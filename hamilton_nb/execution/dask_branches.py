@@ -12,21 +12,10 @@ from __future__ import annotations
 import uuid
 from typing import Any, Callable
 
-from . import sharing
 from .cache import nbytes_of
-from .branches import BranchFailed, Branches, item_key
+from .branches import Branches, item_key, run_item
 
 _INLINE_BYTES = 64 * 2 ** 10  # items below this travel inside their task
-
-
-def run_item(fn: Callable, block: str, index: int, fixed: dict, per_item: dict) -> Any:
-    """One item of a branch node (a Dask task)."""
-    args = {**fixed, **{param: sharing.handout(value) for param, value in per_item.items()}}
-    try:
-        return fn(**args)
-    except Exception as exc:
-        raise BranchFailed(f"for item {index} of the parallel block of `{block}`: "
-                           f"{type(exc).__name__}: {exc}") from exc
 
 
 class RemoteBranchCall:

@@ -23,6 +23,7 @@ import traceback
 from typing import TYPE_CHECKING, Any
 
 from .interrupts import CtrlC
+from .parallel import BranchCall
 
 if TYPE_CHECKING:  # pragma: no cover
     from .run import Run
@@ -121,8 +122,8 @@ class ThreadExecutor(Executor):
     """Independent stale nodes in parallel on a thread pool (``concurrent.futures``).
 
     Pays off when nodes release the GIL (numpy/pandas number crunching on large arrays, I/O);
-    pure-Python nodes run no faster than locally. Listeners and the cache are only touched on
-    the calling thread.
+    pure-Python nodes run no faster than locally. Each item of a parallel block's branch node is
+    a task of its own. Listeners, the cache and item reuse are only touched on the calling thread.
     """
 
     name = "threads"
@@ -139,15 +140,37 @@ class ThreadExecutor(Executor):
             return
         waiting = _Waiting(stale)
         queue = list(waiting.ready)
-        inflight: dict[cf.Future, Any] = {}
+        inflight: dict[cf.Future, tuple] = {}  # future -> (step, its items or None, item index)
+        items: dict[str, _Items] = {}  # branch node -> its items still computing
         pool = cf.ThreadPoolExecutor(self.max_workers, thread_name_prefix="hamilton_nb")
 
         def submit() -> None:
             while queue and len(inflight) < self.max_workers:
-                step = queue.pop(0)
+                step = queue[0]
+                if step.name in items:  # a branch node's items, one task each
+                    work = items[step.name]
+                    i = work.todo.pop()
+                    inflight[pool.submit(_call, work.work.compute, {"i": i})] = (step, work, i)
+                    if not work.todo:
+                        queue.pop(0)
+                    continue
+                queue.pop(0)
                 kwargs = run.arguments(step)
                 run.started(step.name)
-                inflight[pool.submit(_call, step.callable, kwargs)] = step
+                if isinstance(step.callable, BranchCall):
+                    work = _Items(step.callable.items(kwargs))
+                    if work.todo:
+                        items[step.name] = work
+                        queue.insert(0, step)
+                    else:
+                        finished(step, work)
+                    continue
+                inflight[pool.submit(_call, step.callable, kwargs)] = (step, None, 0)
+
+        def finished(step, work: "_Items") -> None:
+            items.pop(step.name, None)
+            run.store(step, work.work.finish(work.computed), work.seconds)
+            queue.extend(waiting.done(step.name))
 
         wait_for_running = True
         ctrl_c = CtrlC().start()
@@ -158,29 +181,50 @@ class ThreadExecutor(Executor):
                 done, _ = cf.wait(list(inflight), timeout=0.1, return_when=cf.FIRST_COMPLETED)
                 ctrl_c.check()
                 for future in done:
-                    step = inflight.pop(future)
+                    step, work, i = inflight.pop(future)
                     error = future.exception()
-                    if isinstance(error, KeyboardInterrupt):
-                        raise error
                     if error is not None:
                         raise error
                     ok, payload, seconds, user_tb = future.result()
                     if not ok:
                         run.restore(step)
                         run.fail(step, payload, user_tb=user_tb)
-                    run.store(step, payload, seconds)
-                    queue.extend(waiting.done(step.name))
+                    if work is None:
+                        run.store(step, payload, seconds)
+                        queue.extend(waiting.done(step.name))
+                    elif work.done(i, payload, seconds) and step.name not in _names(inflight):
+                        finished(step, work)
                 submit()
         except KeyboardInterrupt:
             wait_for_running = False
-            names = [step.name for step in inflight.values()]
+            names = _names(inflight)
             run.abandon(names)
             raise run.interrupted(names) from None
         finally:
             ctrl_c.stop()
             for future in inflight:
                 future.cancel()
-            run.abandon([step.name for step in inflight.values()])
+            run.abandon(_names(inflight))
             # After an error, let running nodes finish so nothing runs behind the caller's back;
             # after Ctrl-C, return at once (their results are discarded).
             pool.shutdown(wait=wait_for_running, cancel_futures=True)
+
+
+class _Items:
+    """A branch node's items on the pool (see :class:`~.parallel.ItemWork`): what is left to
+    submit, what came back, and the computing time they took together."""
+
+    def __init__(self, work: Any) -> None:
+        self.work, self.todo = work, list(reversed(work.todo))
+        self.computed: dict[int, Any] = {}
+        self.seconds = 0.0
+
+    def done(self, i: int, value: Any, seconds: float) -> bool:
+        """Item ``i`` came back; whether every item has been submitted."""
+        self.computed[i] = value
+        self.seconds += seconds
+        return not self.todo
+
+
+def _names(inflight: dict) -> list[str]:
+    return list(dict.fromkeys(step.name for step, _, _ in inflight.values()))

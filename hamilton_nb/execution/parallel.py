@@ -5,8 +5,9 @@
 unit of caching: a branch node's value for one item is keyed by the node's version with the
 block left out (its code, what it reaches, its ordinary inputs) and the keys of the per-item
 values it reads, which start from the item's content token. Changing one item recomputes that
-item's branch; editing a branch function recomputes every branch. On Dask each item is a task of
-its own, with the same keys (:mod:`.dask_branches`).
+item's branch; editing a branch function recomputes every branch. The threads executor runs
+the items to compute as tasks of their own (:meth:`BranchCall.items`); on Dask each item is a
+task of its own too, with the same keys (:mod:`.dask_branches`).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any, Callable, Iterable
 
 from ..graph.value_tokens import value_token
 from . import sharing
-from .branches import BranchFailed, Branches, item_key
+from .branches import Branches, item_key, run_item
 
 
 class ExpandCall:
@@ -32,7 +33,9 @@ class BranchCall:
     """A branch node: its function called once per item, reusing the values of unchanged items.
 
     ``static`` gives the node's version with the block left out (read when the call starts);
-    ``store`` keeps, per node, the item values of the last call (bounded by the number of items)."""
+    ``store`` keeps, per node, the item values of the last call (bounded by the number of items).
+    Called, it computes the items one after another; an executor that runs them elsewhere (the
+    threads executor) takes the :meth:`items` to compute and hands their values to ``finish``."""
 
     def __init__(self, name: str, fn: Callable, fans: tuple, block: str,
                  static: Callable[[], str] | None, store: dict | None) -> None:
@@ -41,30 +44,20 @@ class BranchCall:
         self.__wrapped__ = fn
 
     def __call__(self, **kwargs: Any) -> Branches:
+        work = self.items(kwargs)
+        return work.finish({i: work.compute(i) for i in work.todo})
+
+    def items(self, kwargs: dict) -> "ItemWork":
+        """This call's items: which to compute (unchanged ones reuse their last value)."""
+        kwargs = dict(kwargs)
         per_item = {param: kwargs.pop(param) for param in self.fans}
         sizes = {len(values) for values in per_item.values()}
         count = sizes.pop() if sizes else 0
         static = self.static() if self.static is not None else None
+        keep = self.store is not None and static is not None and not static.startswith("untracked:")
         known = self.store.get(self.name, {}) if self.store is not None and static is not None else {}
-        fresh: dict[str, Any] = {}
-        values, keys = [], []
-        for i in range(count):
-            key = item_key(self.name, static, self.fans, per_item, i)
-            if key in known:
-                value = known[key]
-            else:
-                args = {**kwargs, **{p: sharing.handout(per_item[p][i]) for p in self.fans}}
-                try:
-                    value = self.fn(**args)
-                except Exception as exc:
-                    raise BranchFailed(f"for item {i} of the parallel block of `{self.block}`: "
-                                       f"{type(exc).__name__}: {exc}") from exc
-            fresh[key] = value
-            values.append(value)
-            keys.append(key)
-        if self.store is not None and static is not None and not static.startswith("untracked:"):
-            self.store[self.name] = fresh
-        return Branches(values, keys)
+        keys = [item_key(self.name, static, self.fans, per_item, i) for i in range(count)]
+        return ItemWork(self, kwargs, per_item, keys, known, keep)
 
     def __reduce__(self):
         """Shipped to a Dask worker: each item its own task there, reusing the items of the node's
@@ -73,6 +66,26 @@ class BranchCall:
 
         static = self.static() if self.static is not None else None
         return RemoteBranchCall, (self.name, self.fn, self.fans, self.block, static)
+
+
+class ItemWork:
+    """The items of one branch node call: ``todo`` lists the indexes to compute (each one with
+    :meth:`compute`, on any thread); :meth:`finish` assembles the node's value on the caller's."""
+
+    def __init__(self, call: BranchCall, fixed: dict, per_item: dict, keys: list[str], known: dict,
+                 keep: bool) -> None:
+        self.call, self.fixed, self.per_item, self.keys, self.known, self.keep = call, fixed, per_item, keys, known, keep
+        self.todo = [i for i, key in enumerate(keys) if key not in known]
+
+    def compute(self, i: int) -> Any:
+        call = self.call
+        return run_item(call.fn, call.block, i, self.fixed, {p: self.per_item[p][i] for p in call.fans})
+
+    def finish(self, computed: dict[int, Any]) -> Branches:
+        values = [computed[i] if i in computed else self.known[key] for i, key in enumerate(self.keys)]
+        if self.keep:
+            self.call.store[self.call.name] = dict(zip(self.keys, values))
+        return Branches(values, self.keys)
 
 
 class CollectCall:
