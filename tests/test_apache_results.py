@@ -71,7 +71,7 @@ def grid() -> np.ndarray:
 
 
 def kinds() -> set:
-    return {"a", "b"}
+    return {"a", "b", "c"}
 '''
 
 PEOPLE = {"people": ["ada", "bo", "cy"]}
@@ -127,6 +127,7 @@ def test_outputs_apache_hamilton_would_outer_join_are_refused(shapes, outputs, c
     (["score", "short"], "short"),      # a list that does not fit the index
     (["grid", "label"], "grid"),        # a 2-D array
     (["kinds", "label"], "kinds"),      # a set has no order
+    (["score", "kinds"], "kinds"),      # beside a Series too
 ])
 def test_outputs_apache_hamilton_cannot_frame_are_refused_by_name(shapes, outputs, culprit):
     with pytest.raises(Exception):

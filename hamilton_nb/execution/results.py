@@ -97,19 +97,25 @@ def build_dataframe(values: Mapping[str, Any], outputs: Sequence[str]) -> pd.Dat
         for key, value in columns.items():
             if isinstance(value, np.ndarray) and value.ndim != 1:
                 raise _refuse(key, f"it is a {value.ndim}-D array")
-        try:
-            return pd.DataFrame(columns)
-        except (ValueError, TypeError) as error:
-            shown = ", ".join(f"`{k}`: {type(v).__name__}" + (f" of {len(v)}" if hasattr(v, "__len__") else "")
-                              for k, v in columns.items() if pd.api.types.is_list_like(v))
-            raise ResultError(f"Cannot put these outputs in one DataFrame ({shown}): {error}.\n"
-                              "Fix: return lists or arrays of one length (dicts only with scalars), "
-                              "or ask for a dict result instead.") from None
+        return _framed(columns)
     for key, value in columns.items():
         if pd.api.types.is_list_like(value) and not isinstance(value, (pd.Series, pd.DataFrame)):
             _check_rows(key, value, index)
     small = sum(nbytes_of(value) for value in columns.values()) <= SMALL_FRAME_BYTES
-    return pd.DataFrame(columns, index=index, copy=small)
+    return _framed(columns, index=index, copy=small)
+
+
+def _framed(columns: dict[str, Any], **options: Any) -> pd.DataFrame:
+    """``pd.DataFrame(columns)``; what pandas cannot frame (lengths that differ, a set) refused
+    with the list-like outputs named."""
+    try:
+        return pd.DataFrame(columns, **options)
+    except (ValueError, TypeError) as error:
+        shown = ", ".join(f"`{k}`: {type(v).__name__}" + (f" of {len(v)}" if hasattr(v, "__len__") else "")
+                          for k, v in columns.items() if pd.api.types.is_list_like(v))
+        raise ResultError(f"Cannot put these outputs in one DataFrame ({shown}): {error}.\n"
+                          "Fix: return lists or arrays of one length (dicts only with scalars), "
+                          "or ask for a dict result instead.") from None
 
 
 def shares_memory(frame: pd.DataFrame) -> bool:
