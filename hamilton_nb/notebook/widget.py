@@ -16,6 +16,7 @@ import ipywidgets as W
 from ..errors import HamiltonError
 from .graph_view import (INPUTS_GROUP, ViewSpec, build_view, group_element, node_classes, parallel_items,
                          state_class)
+from .saved_picture import SavedPicture, can_update
 from .static import StaticView
 from .style import MAX_ZOOM, MIN_ZOOM
 from .widget_theme import DETAILS_PX, PAGE_HTML, STYLE, legend_html  # noqa: F401 (legend_html: public)
@@ -54,6 +55,7 @@ class GraphWidget(W.VBox):
         self.selected: str | None = None
         self._pending: dict[str, str] = {}
         self._last_flush = 0.0
+        self._saved = SavedPicture()  # the picture output under the widget (see saved_picture)
         self.cyto = ipycytoscape.CytoscapeWidget(layout=W.Layout(width="100%", height=f"{CANVAS_PX[0]}px"))
         # labels are FONT_PX at zoom 1: never below 10 px on screen, never giant; pan for the rest
         self.cyto.min_zoom, self.cyto.max_zoom = MIN_ZOOM, MAX_ZOOM
@@ -103,6 +105,7 @@ class GraphWidget(W.VBox):
         right = W.VBox([self.details, self.output], layout=W.Layout(width=f"{DETAILS_PX + 10}px", flex="0 0 auto"))
         super().__init__([W.HTML(PAGE_HTML), controls, actions, W.HTML(legend_html()), self.crumbs, self.note,
                           self.hover, W.HBox([self._graph_box(), right], layout=W.Layout(width="100%", flex_flow="row wrap"))])
+        self.add_class("hamilton-widget")
         self._refresh_choices()
         self._render()
         # A weak reference: a closed or forgotten widget must not keep receiving events.
@@ -134,6 +137,7 @@ class GraphWidget(W.VBox):
         self._draw(view)
         self._draw_crumbs(view)
         self.note.value = f"<i>{html.escape(view.note)}</i>" if view.note else ""
+        self._saved.update(self.static)
 
     def _draw(self, view) -> None:
         """Make the drawn elements equal ``view``'s.
@@ -304,6 +308,8 @@ class GraphWidget(W.VBox):
         # ``states`` event, and must not stay drawn as running.
         if event.kind in ("states", "executed") or time.monotonic() - self._last_flush > FLUSH_SECONDS:
             self._flush()
+        if event.kind in ("states", "executed"):  # settled: the saved picture follows
+            self._saved.update(self.static)
 
     def _flush(self) -> None:
         """Restyle only the drawn elements whose state changed (one small message each)."""
@@ -348,10 +354,31 @@ class GraphWidget(W.VBox):
     # ---- where widgets don't render -------------------------------------------------------
     def static(self) -> StaticView:
         """What the widget shows now (bounded and laid out like it), as text/HTML/SVG/Mermaid."""
+        if self.view is not None:  # states restyled since the view was built: as drawn now
+            drawn = {node.data["id"]: node for node in self.cyto.graph.nodes}
+            for element in self.view.nodes:
+                node = drawn.get(element["data"]["id"])
+                if node is not None:
+                    element["classes"] = " ".join(c for c in node.classes.split() if c != PICKED)
+                    element["data"] = {**element["data"], **node.data}
         return StaticView(self.view)
 
     def __repr__(self) -> str:
         return repr(self.static())
+
+    def _ipython_display_(self) -> None:
+        """In a notebook: the widget, then its saved picture (what a reopened notebook shows)."""
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if not can_update(shell):
+            shell.display_pub.publish(self._repr_mimebundle_(), {})
+            return
+        bundle = W.VBox._repr_mimebundle_(self)
+        bundle["text/plain"] = "graph widget (live while its kernel runs; its saved picture follows)"
+        bundle["text/html"] = ""  # where widgets don't render: nothing here, the picture below
+        shell.display_pub.publish(bundle, {})
+        self._saved.show(shell, self.static())
 
     def _repr_mimebundle_(self, **kwargs):
         """The live view, plus the same picture as SVG (inline in the HTML too: nbconvert, nbviewer

@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 
 from .graph_view import state_class
+from .saved_picture import WIDGET_CSS
 from .style import CHANGED_COLOUR, FONT_PX, SELECTED_COLOUR, STATE_COLOURS, WARNING_COLOUR
 
 DETAILS_PX = 470
@@ -80,7 +81,7 @@ PANEL_CSS = f"""<style>
 .hamilton-legend .chip {{ display: inline-block; width: 12px; height: 12px; vertical-align: middle;
   border: 1px solid {LINE}; }}
 .hamilton-hint {{ color: {FG_DIM}; }}
-</style>"""
+{WIDGET_CSS}</style>"""
 
 # Plain wheel over the graph scrolls the page (cytoscape's user zooming is off, so it leaves the
 # event alone); Ctrl/⌘ + wheel zooms: zooming is switched on for just that event. ipycytoscape
