@@ -111,7 +111,8 @@ def _by_prefix(graph: FunctionGraph, names: Sequence[str], path: tuple[str, ...]
         groups = [Group(path + (f"prefix:{k}",), f"{k}_*", "prefix", tuple(members[k])) for k in keys]
         if others:
             order = {n: i for i, n in enumerate(names)}
-            groups.append(Group(path + ("other",), "other names", "prefix",
+            parent = path[-1][len("prefix:"):] + "_* " if path and path[-1].startswith("prefix:") else ""
+            groups.append(Group(path + ("other",), f"other {parent}names", "prefix",
                                 tuple(sorted(others, key=order.__getitem__))))
         return groups
     return []
