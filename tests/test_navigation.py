@@ -57,3 +57,74 @@ def test_names_left_over_by_a_family_split_say_whose_they_are(campaign):
                          ViewSpec(mode="group", path=("module:features", "prefix:spend", "prefix:spend_display")))
     assert titles(display)[-1] == "other spend_display_* names · 4 nodes"
     assert titles(display)[:-1] == [f"spend_display_{m}_* · 12 nodes" for m in MEASURES]
+
+
+# ---- the widget -------------------------------------------------------------------------------
+from hamilton_nb.notebook.graph_view import SEARCH_PAGE  # noqa: E402
+from hamilton_nb.notebook.navigation import HINT, NO_SELECTION  # noqa: E402
+from hamilton_nb.notebook.widget import GraphWidget  # noqa: E402
+from test_graph_view import small_session  # noqa: E402
+from test_widget import click, drawn  # noqa: E402
+
+
+@pytest.fixture
+def widget(campaign):
+    shown = GraphWidget(campaign)
+    yield shown
+    shown.close()
+
+
+def test_search_suggests_every_name_and_pages_through_the_matches(widget, campaign):
+    assert set(widget.search.options) == set(campaign.graph.dag)  # all 3001, not the first 2000
+    widget.search.value = "_3w"  # 5 families × 5 channels (_3w, _13w … _93w) + 5 × 8 display measures
+    matches = [n for n in campaign.graph.dag if "_3w" in n]
+    assert len(matches) > SEARCH_PAGE and widget.view.matches == len(matches)
+    assert widget.note.value == f"<i>Showing {SEARCH_PAGE} of {len(matches)} nodes matching &#x27;_3w&#x27; " \
+                                f"(1–{SEARCH_PAGE}).</i>"
+    assert len(drawn(widget)) == SEARCH_PAGE and widget.pager.layout.display == "flex"
+    assert widget.previous_page.disabled and not widget.next_page.disabled
+    seen = set(drawn(widget))
+    widget.next_page.click()
+    assert f"({SEARCH_PAGE + 1}–" in widget.note.value and not seen & set(drawn(widget))
+    seen |= set(drawn(widget))
+    while not widget.next_page.disabled:
+        widget.next_page.click()
+        seen |= set(drawn(widget))
+    assert seen == set(matches)  # every match on some page
+    widget.previous_page.click()
+    assert widget.spec.page == -(-len(matches) // SEARCH_PAGE) - 2
+
+
+def test_back_returns_through_every_view_and_panels_never_keep_old_content(widget, campaign):
+    overview = set(drawn(widget))
+    assert widget.back_button.disabled
+    widget.search.value = "spend_search_1"
+    click(widget, "spend_search_10w")
+    assert "spend_search_10w" in widget.details.value
+    widget._hovered({"data": {"id": "spend_search_10w", "label": "spend_search_10w", "state": "not computed"}})
+    assert widget.hover.value != HINT
+    widget.overview_button.click()
+    group = next(i for i in drawn(widget) if i.endswith("prefix:revenue_video"))
+    click(widget, group)  # opens another group
+    assert widget.search.value == "" and widget.hover.value == HINT and widget.details.value == NO_SELECTION
+    assert widget.execute_button.disabled and widget.focus_button.disabled
+    widget.back()
+    assert set(drawn(widget)) == overview
+    widget.back()
+    assert widget.spec.mode == "search" and widget.search.value == "spend_search_1"
+    widget.back()
+    assert set(drawn(widget)) == overview and widget.back_button.disabled
+
+
+def test_execute_and_focus_say_what_to_do_until_a_node_is_picked():
+    session = small_session()
+    shown = GraphWidget(session)
+    try:
+        for button in (shown.execute_button, shown.focus_button):
+            assert button.disabled and button.tooltip.startswith("Click a node in the graph first")
+        click(shown, "score")
+        assert not shown.execute_button.disabled and shown.focus_button.tooltip == \
+            "Show the selected node's neighbourhood"
+        assert shown.controls.layout.display == "none"  # seven nodes: no search or filters above them
+    finally:
+        shown.close()

@@ -27,6 +27,7 @@ MIN_ITEMS = 8     # a view with fewer boxes opens its biggest group in place …
 MAX_ITEMS = MAX_GROUPS + 8  # … as long as it then draws at most this many
 SMALL_GROUP = 3   # a group this small is drawn as its nodes
 CONTEXT_NODES = 4  # outside neighbours of an opened group drawn one by one (more: one box)
+SEARCH_PAGE = 40   # matches drawn at a time: a page stays readable on the canvas
 
 __all__ = ["INPUTS_GROUP", "STATES", "View", "ViewSpec", "build_view", "module_of", "parallel_items"]
 
@@ -49,6 +50,7 @@ class ViewSpec:
     search: str = ""
     tag: tuple[str, str] | None = None
     budget: int = 300
+    page: int = 0  # of a search's matches, SEARCH_PAGE at a time
 
 
 @dataclasses.dataclass
@@ -61,6 +63,7 @@ class View:
     trail: list[tuple[str, tuple[str, ...]]] = dataclasses.field(default_factory=list)  # breadcrumbs
     width: int = 0   # of the laid-out picture, px at zoom 1
     height: int = 0
+    matches: int = 0  # a search: how many nodes match (the view draws one page of them)
 
     @property
     def size(self) -> int:
@@ -400,5 +403,12 @@ def _elements(graph: FunctionGraph, states: Mapping[str, str], spec: ViewSpec, w
     if mode == "search":
         needle = spec.search.lower()
         found = [n for n in all_names if needle in n.lower()]
-        return _detailed(graph, states, found, spec.budget, f"nodes matching '{spec.search}'", warnings)
+        first = min(spec.page, max(0, (len(found) - 1) // SEARCH_PAGE)) * SEARCH_PAGE
+        view = _detailed(graph, states, found[first:first + SEARCH_PAGE], spec.budget, "of this page", warnings)
+        count = len(view.nodes)
+        view.note = (f"Showing {count} of {len(found)} nodes matching '{spec.search}' ({first + 1}–{first + count})."
+                     if len(found) > count else f"{len(found)} node{'' if len(found) == 1 else 's'} match "
+                     f"'{spec.search}'.")
+        view.matches = len(found)
+        return view
     raise ValueError(f"unknown view mode {mode!r}")

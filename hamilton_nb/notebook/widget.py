@@ -14,6 +14,7 @@ import ipycytoscape
 import ipywidgets as W
 
 from ..errors import HamiltonError
+from .navigation import HINT, NO_SELECTION, Navigation
 from .graph_view import (INPUTS_GROUP, ViewSpec, build_view, group_element, node_classes, parallel_items,
                          state_class)
 from .saved_picture import SavedPicture, can_update
@@ -25,6 +26,7 @@ FLUSH_SECONDS = 0.2
 CANVAS_PX = (160, 640)  # the canvas is as tall as the picture, within these bounds
 GRAPH_MIN_PX = 560      # the graph's canvas is at least this wide (wider pictures pan and zoom)
 PICKED = "picked"       # class of the selected node (cytoscape's own selection is turned off)
+COMPACT_NODES = 12      # a session this small gets no search/module/tag/hops controls
 
 def picture_layout(view=None, fit: bool = False) -> dict:
     """Cytoscape's layout: our positions as they are, at zoom 1 (labels FONT_PX), from the top
@@ -44,7 +46,7 @@ def _mark_changed(elements: list[dict], changed) -> None:
             element["classes"] = element.get("classes", "") + " changed"
 
 
-class GraphWidget(W.VBox):
+class GraphWidget(Navigation, W.VBox):
     """Controls on top, the graph on the left, details of the clicked node on the right."""
 
     def __init__(self, session, spec: ViewSpec | None = None):
@@ -67,12 +69,11 @@ class GraphWidget(W.VBox):
         self.cyto.on("node", "click", self._clicked)
         self.cyto.on("node", "mouseover", self._hovered)
         self.note = W.HTML()
-        self.hover = W.HTML("<span class='hamilton-hint'>Hover a node for its doc and state; click it for "
-                            "everything else.</span>", layout=W.Layout(min_height="22px"))
+        self.hover = W.HTML(HINT, layout=W.Layout(min_height="22px"))
         self.hover.add_class("hamilton-hover")
         self.crumbs = W.HBox(layout=W.Layout(flex_flow="row wrap"))
         self.crumbs.add_class("hamilton-crumbs")
-        self.details = W.HTML("<i>Click a node to see its details.</i>",
+        self.details = W.HTML(NO_SELECTION,
                               layout=W.Layout(width=f"{DETAILS_PX}px", overflow="auto"))
         self.details.add_class("hamilton-details")
         # not continuous: each keystroke would otherwise redraw the graph
@@ -99,9 +100,12 @@ class GraphWidget(W.VBox):
                                    f"within {MIN_ZOOM}–{MAX_ZOOM}×)", layout=W.Layout(width="70px"))
         self.fit_button.on_click(lambda _: self.fit())
         self.output = W.Output(layout=W.Layout(width=f"{DETAILS_PX}px"))
-        controls = W.HBox([self.search, self.module, self.tag, self.hops, self.direction],
-                          layout=W.Layout(flex_flow="row wrap"))
-        actions = W.HBox([self.overview_button, self.fit_button, self.focus_button, self.execute_button])
+        self.controls = controls = W.HBox([self.search, self.module, self.tag, self.hops, self.direction],
+                                          layout=W.Layout(flex_flow="row wrap"))
+        pager = self._build_navigation()
+        actions = W.HBox([self.back_button, self.overview_button, self.fit_button, self.focus_button,
+                          self.execute_button, pager], layout=W.Layout(flex_flow="row wrap"))
+        self._enable_node_actions()
         right = W.VBox([self.details, self.output], layout=W.Layout(width=f"{DETAILS_PX + 10}px", flex="0 0 auto"))
         super().__init__([W.HTML(PAGE_HTML), controls, actions, W.HTML(legend_html()), self.crumbs, self.note,
                           self.hover, W.HBox([self._graph_box(), right], layout=W.Layout(width="100%", flex_flow="row wrap"))])
@@ -218,18 +222,11 @@ class GraphWidget(W.VBox):
             self.module.options = modules
             self.module.value = current if current in modules else "(all)"
             self.module.observe(self._module_chosen, "value")
-        names = tuple(graph.topological_order()[:2000])
-        if set(names) != set(self.search.options):
+        names = tuple(sorted(graph.dag))  # every name: the browser filters them as one types
+        if names != tuple(self.search.options):
             self.search.options = names
-
-    def show(self, spec: ViewSpec) -> None:
-        self.spec = spec
-        self._render()
-
-    def focus(self, name: str | None) -> None:
-        if name:
-            self.show(ViewSpec(mode="focus", focus=name, hops=self.hops.value, direction=self.direction.value,
-                               budget=self.spec.budget))
+        # a few nodes are drawn whole: no search, module, tag or hops to choose
+        self.controls.layout.display = "none" if len(graph.dag) <= COMPACT_NODES else "flex"
 
     # ---- user actions -------------------------------------------------------------------
     def _clicked(self, element: dict) -> None:
@@ -258,6 +255,7 @@ class GraphWidget(W.VBox):
                 classes = [c for c in node.classes.split() if c != PICKED] + ([PICKED] if element_id == name else [])
                 if classes != node.classes.split():
                     node.classes = " ".join(classes)
+        self._enable_node_actions()
         try:
             self.details.value = f"<h4 style='margin:4px 0'>{html.escape(name)}</h4>" + \
                 self.session.show(name)._repr_html_()
@@ -275,26 +273,6 @@ class GraphWidget(W.VBox):
             except HamiltonError as exc:
                 print(exc)
         self.select(self.selected)
-
-    def _searched(self, change) -> None:
-        value = change["new"].strip()
-        if not value:
-            return
-        if value in self.session.graph.dag:
-            self.focus(value)
-            self.select(value)
-        else:
-            self.show(ViewSpec(mode="search", search=value, budget=self.spec.budget))
-
-    def _module_chosen(self, change) -> None:
-        value = change["new"]
-        self.show(ViewSpec(budget=self.spec.budget) if value == "(all)" else
-                  ViewSpec(mode="module", module=value, budget=self.spec.budget))
-
-    def _tag_chosen(self, change) -> None:
-        key, _, value = change["new"].partition("=")
-        tag = (key.strip(), value.strip()) if key.strip() else None
-        self.show(ViewSpec(mode="all" if tag else "auto", tag=tag, budget=self.spec.budget))
 
     # ---- following the session ------------------------------------------------------------
     def _on_event(self, event) -> None:
