@@ -128,3 +128,30 @@ def test_execute_and_focus_say_what_to_do_until_a_node_is_picked():
         assert shown.controls.layout.display == "none"  # seven nodes: no search or filters above them
     finally:
         shown.close()
+
+
+# ---- why a node is stale ----------------------------------------------------------------------
+def hover(widget, name: str) -> str:
+    node = drawn(widget)[name]
+    widget._hovered({"data": dict(node.data)})
+    return widget.hover.value
+
+
+def test_hover_and_details_say_why_a_node_is_stale():
+    from test_graph_view import FEATURES, SPEND
+
+    session = small_session()
+    shown = GraphWidget(session)
+    try:
+        session.execute(["score", "signups_norm"])
+        session.register_cell(FEATURES.replace("rolling(3)", "rolling(4)"), "features", {})
+        assert "because `avg_3wk_spend` was edited (module `features`)" in hover(shown, "score")
+        click(shown, "spend_zscore")
+        assert "stale</b> because `avg_3wk_spend` was edited (module `features`)" in shown.details.value
+        assert "because" not in hover(shown, "signups_norm")  # fresh: nothing to explain
+        session.execute(["score"])
+        session.set_inputs(spend=SPEND * 2)
+        line = hover(shown, "score")
+        assert "because input `spend` changed" in line and "edited" not in line
+    finally:
+        shown.close()

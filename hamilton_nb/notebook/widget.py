@@ -18,6 +18,7 @@ from .navigation import HINT, NO_SELECTION, Navigation
 from .graph_view import (INPUTS_GROUP, ViewSpec, build_view, group_element, node_classes, parallel_items,
                          state_class)
 from .saved_picture import SavedPicture, can_update
+from .why_stale import StaleReasons
 from .static import StaticView
 from .style import MAX_ZOOM, MIN_ZOOM
 from .widget_theme import DETAILS_PX, PAGE_HTML, STYLE, legend_html  # noqa: F401 (legend_html: public)
@@ -114,7 +115,9 @@ class GraphWidget(Navigation, W.VBox):
         self._render()
         # A weak reference: a closed or forgotten widget must not keep receiving events.
         ref = weakref.ref(self)
+        self.why = StaleReasons(session)  # what each value was made from, to say why it goes stale
         self._unsubscribe = session.subscribe(lambda event: (w := ref()) and w._on_event(event))
+        self.why.record()
 
     def _graph_box(self) -> W.Box:
         """The graph's room: what the details panel leaves, or the whole width when the panel has
@@ -243,8 +246,9 @@ class GraphWidget(Navigation, W.VBox):
         data = element.get("data", {})
         name = str(data.get("label", data.get("id", ""))).replace("\n", " · ")
         doc = str(data.get("doc") or "")
+        why = self.why.summary(data["id"]) if data.get("kind") == "node" and data.get("state") == "stale" else ""
         self.hover.value = f"<b>{html.escape(name)}</b> — {html.escape(str(data.get('state', '')))}" + \
-            (f" — {html.escape(doc)}" if doc else "")
+            (f" {html.escape(why)}" if why else "") + (f" — {html.escape(doc)}" if doc else "")
 
     def select(self, name: str) -> None:
         previous, self.selected = self.selected, name
@@ -257,8 +261,10 @@ class GraphWidget(Navigation, W.VBox):
                     node.classes = " ".join(classes)
         self._enable_node_actions()
         try:
+            why = self.why.why(name)
             self.details.value = f"<h4 style='margin:4px 0'>{html.escape(name)}</h4>" + \
-                self.session.show(name)._repr_html_()
+                (f"<div class='hamilton-why'><b>stale</b> because {html.escape('; '.join(why))}</div>" if why
+                 else "") + self.session.show(name)._repr_html_()
         except HamiltonError as exc:
             self.details.value = f"<pre>{html.escape(str(exc))}</pre>"
 
@@ -276,6 +282,8 @@ class GraphWidget(Navigation, W.VBox):
 
     # ---- following the session ------------------------------------------------------------
     def _on_event(self, event) -> None:
+        if event.kind in ("states", "executed", "graph"):
+            self.why.record()
         if event.kind in ("graph", "reset"):
             self._refresh_choices()
             self._render()
