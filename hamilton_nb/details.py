@@ -131,7 +131,7 @@ def unbroken_signature(text: str) -> str:
     name, _, params = head.partition("(")
     keep = "<span style='white-space:nowrap'>{}</span>".format
     parts = [keep(p) for p in params[:-1].split(", ")] if params[:-1] else []
-    return f"{name}(" + ", ".join(parts) + ")" + keep(f" -&gt; {returned}")
+    return f"{name}(<wbr>" + ", ".join(parts) + ") " + keep(f"-&gt; {returned}")
 
 
 def look(value: Any) -> tuple[str, str]:

@@ -28,6 +28,7 @@ class Navigation:
         self.back_button = W.Button(description="‹ Back", tooltip="Back to the previous view", disabled=True,
                                     layout=W.Layout(width="80px"))
         self.back_button.on_click(lambda _: self.back())
+        self.back_button.add_class("hamilton-back")  # Esc in the graph presses it
         self.previous_page = W.Button(description="‹ Previous", tooltip=f"The previous {SEARCH_PAGE} matches",
                                       layout=W.Layout(width="auto"))
         self.previous_page.on_click(lambda _: self._turn(-1))

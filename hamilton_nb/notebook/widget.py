@@ -167,7 +167,9 @@ class GraphWidget(Navigation, W.VBox):
             return
         height = min(max(view.height + 8, CANVAS_PX[0]), CANVAS_PX[1])
         self.cyto.layout.height = f"{height}px"  # the browser refits when the canvas resizes
-        layout = picture_layout(view)
+        # a page of search matches is fitted: its bands are laid out for the narrowest canvas at
+        # the smallest zoom, and no match may sit off the canvas unseen
+        layout = picture_layout(view, fit=self.spec.mode == "search" and view.width > GRAPH_MIN_PX)
         if self.cyto.cytoscape_layout != layout:
             self.cyto.cytoscape_layout = layout
         graph.clear()
