@@ -33,11 +33,15 @@ def picture_layout(view=None, fit: bool = False) -> dict:
     """Cytoscape's layout: our positions as they are, at zoom 1 (labels FONT_PX), from the top
     (upstream first). Not fitted by default: the browser fits before the boxes have their final
     size and the canvas its height, which zoomed small graphs to giant boxes and cut their bottom
-    off. ``fit`` is the Fit button: everything on the canvas, zoom within MIN_ZOOM…MAX_ZOOM."""
+    off; a picture wider than GRAPH_MIN_PX starts at MIN_ZOOM. ``fit`` is the Fit button: everything
+    on the canvas, zoom within MIN_ZOOM…MAX_ZOOM."""
     if fit:
         return {"name": "preset", "fit": True, "padding": 12, "animate": False}
-    left = max(0, (GRAPH_MIN_PX - (view.width if view is not None else 0)) // 2)
-    return {"name": "preset", "fit": False, "zoom": 1, "pan": {"x": left, "y": 0}, "animate": False}
+    width = view.width if view is not None else 0
+    if width > GRAPH_MIN_PX:  # wide: at the smallest zoom, in the room it asked for (see _room)
+        return {"name": "preset", "fit": False, "zoom": MIN_ZOOM, "pan": {"x": 12, "y": 0}, "animate": False}
+    return {"name": "preset", "fit": False, "zoom": 1, "pan": {"x": (GRAPH_MIN_PX - width) // 2, "y": 0},
+            "animate": False}
 
 
 def _mark_changed(elements: list[dict], changed) -> None:
@@ -123,8 +127,16 @@ class GraphWidget(Navigation, W.VBox):
         """The graph's room: what the details panel leaves, or the whole width when the panel has
         to wrap below it. Cytoscape measures its box when first shown (before its own layout
         styles apply), so the box around it sets the width."""
-        return W.Box([self.cyto], layout=W.Layout(flex=f"1 1 {GRAPH_MIN_PX}px", min_width=f"{GRAPH_MIN_PX}px",
-                                                  max_width="100%"))
+        self.graph_box = W.Box([self.cyto], layout=W.Layout(flex=self._room(self.view), min_width=f"{GRAPH_MIN_PX}px",
+                                                            max_width="100%"))
+        return self.graph_box
+
+    @staticmethod
+    def _room(view) -> str:
+        """A picture wider than the canvas asks for the room it needs at the smallest zoom (the
+        details panel then wraps below the graph) and is fitted into it."""
+        wide = view is not None and view.width > GRAPH_MIN_PX
+        return f"1 1 {int(view.width * MIN_ZOOM) + 24 if wide else GRAPH_MIN_PX}px"
 
     # ---- drawing ------------------------------------------------------------------------
     def _render(self) -> None:
@@ -167,9 +179,11 @@ class GraphWidget(Navigation, W.VBox):
             return
         height = min(max(view.height + 8, CANVAS_PX[0]), CANVAS_PX[1])
         self.cyto.layout.height = f"{height}px"  # the browser refits when the canvas resizes
-        # a page of search matches is fitted: its bands are laid out for the narrowest canvas at
-        # the smallest zoom, and no match may sit off the canvas unseen
-        layout = picture_layout(view, fit=self.spec.mode == "search" and view.width > GRAPH_MIN_PX)
+        # a wide picture (a page of search matches, a wide layer of groups) asks for the room it
+        # needs at the smallest zoom: no box may sit off the canvas unseen
+        if hasattr(self, "graph_box") and self.graph_box.layout.flex != self._room(view):
+            self.graph_box.layout.flex = self._room(view)
+        layout = picture_layout(view)
         if self.cyto.cytoscape_layout != layout:
             self.cyto.cytoscape_layout = layout
         graph.clear()

@@ -88,9 +88,11 @@ PANEL_CSS = f"""<style>
 # Plain wheel over the graph scrolls the page (cytoscape's user zooming is off, so it leaves the
 # event alone); Ctrl/⌘ + wheel zooms: zooming is switched on for just that event. ipycytoscape
 # always passes a wheel sensitivity, for which cytoscape warns once per graph: that one warning
-# is dropped. The keyboard: a click into the graph focuses it; the arrows move to the nearest box
-# that way (its hover line shows, with why it is stale), Enter opens it as a click would, Esc
-# presses Back. (No ``//`` comments in the script: it is joined into one line.) Installed once per page, from an image that fails to load (widget HTML is set as
+# is dropped. The keyboard: after a click into the graph (until a click elsewhere) the arrows move
+# to the nearest box that way (its hover line shows, with why it is stale), Enter opens it as a
+# click would, Esc presses Back (meanwhile those keys go to the graph, not to the notebook).
+# (No ``//`` comments in the script: it is joined into one line.) Installed once per page, from an
+# image that fails to load (widget HTML is set as
 # ``innerHTML``, where ``<script>`` never runs).
 WHEEL_JS = """(function () {
   if (window.__hamiltonNbWheel) return;
@@ -108,13 +110,15 @@ WHEEL_JS = """(function () {
     cy.userZoomingEnabled(true);
     setTimeout(function () { cy.userZoomingEnabled(false); }, 0);
   }, {capture: true, passive: true});
+  let active = null;
   window.addEventListener('pointerdown', function (event) {
-    const box = event.target.closest && event.target.closest('.hamilton-graph');
-    if (box) { box.tabIndex = 0; box.focus({preventScroll: true}); }
+    active = (event.target.closest && event.target.closest('.hamilton-graph')) || null;
   }, {capture: true, passive: true});
   const ways = {ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1]};
   window.addEventListener('keydown', function (event) {
-    const box = event.target.closest && event.target.closest('.hamilton-graph');
+    const box = active && active.isConnected ? active : null;
+    const typing = event.target.closest && event.target.closest('input, textarea, select, [contenteditable=true]');
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
     const cy = box && box._cyreg && box._cyreg.cy;
     if (!cy || cy.nodes().empty()) return;
     const at = cy.nodes('.keyed').first();
