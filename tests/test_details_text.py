@@ -24,3 +24,27 @@ def test_a_failed_range_check_shows_numbers_at_six_digits():
     ok, message = _series_range((0, 1))(pd.Series([0.123456789012, 2.718281828459045, 1 / 3]))
     assert not ok
     assert message == "1 of 3 values are outside [0, 1] (NaN counts as outside); min=0.123457, max=2.71828"
+
+
+def test_hamilton_inputs_says_what_it_bound_and_what_turned_stale():
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    import hamilton_nb
+    from test_graph_view import FEATURES, MODEL, SIGNUPS, SPEND
+
+    shell = InteractiveShell.instance()
+    hamilton_nb.load_ipython_extension(shell)
+    shell.run_cell("%hamilton_reset")
+    shell.user_ns.update(spend_series=SPEND, signups_series=SIGNUPS)
+    shell.run_cell("%%hamilton features\n" + FEATURES)
+    shell.run_cell("%%hamilton model\n" + MODEL)
+    with capture_output() as first:
+        shell.run_cell("%hamilton_inputs spend=spend_series signups=signups_series")
+    assert first.stdout.strip() == "inputs bound: spend (Series, 6 rows), signups (Series, 6 rows)"
+    shell.run_cell("%hamilton_execute score")
+    shell.user_ns["more_spend"] = SPEND * 2
+    with capture_output() as again:
+        shell.run_cell("%hamilton_inputs spend=more_spend")
+    assert again.stdout.strip() == ("inputs bound: spend (Series, 6 rows); now stale: avg_3wk_spend, "
+                                    "spend_per_signup, spend_zscore, score")

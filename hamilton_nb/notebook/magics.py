@@ -12,6 +12,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from ..errors import InputError
 from ..session import get_session
 from . import live, verify_magic
+from .bound import bound_line
 
 
 def _evaluate(expression: str, namespace: dict, what: str) -> Any:
@@ -245,7 +246,10 @@ class HamiltonMagics(Magics):
             self.session.remove_inputs(*args.drop)
         values = _mapping(" ".join(args.values), self.shell.user_ns, "%hamilton_inputs")
         if values:
+            before = self.session.engine.stale_nodes()
             self.session.set_inputs(values)
+            print(bound_line(values, [n for n in self.session.graph.topological_order()
+                                      if n in self.session.engine.stale_nodes() - before]))
         if not values and not args.drop:
             return {k: type(v).__name__ for k, v in self.session.inputs.items()}
 
