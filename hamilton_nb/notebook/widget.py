@@ -14,6 +14,7 @@ import ipycytoscape
 import ipywidgets as W
 
 from ..errors import HamiltonError
+from .canvas import GRAPH_MIN_PX, picture_layout, room
 from .navigation import HINT, NO_SELECTION, Navigation
 from .graph_view import (INPUTS_GROUP, ViewSpec, build_view, group_element, node_classes, parallel_items,
                          state_class)
@@ -25,24 +26,8 @@ from .widget_theme import DETAILS_PX, PAGE_HTML, STYLE, legend_html  # noqa: F40
 
 FLUSH_SECONDS = 0.2
 CANVAS_PX = (160, 640)  # the canvas is as tall as the picture, within these bounds
-GRAPH_MIN_PX = 560      # the graph's canvas is at least this wide (wider pictures pan and zoom)
 PICKED = "picked"       # class of the selected node (cytoscape's own selection is turned off)
 COMPACT_NODES = 12      # a session this small gets no search/module/tag/hops controls
-
-def picture_layout(view=None, fit: bool = False) -> dict:
-    """Cytoscape's layout: our positions as they are, at zoom 1 (labels FONT_PX), from the top
-    (upstream first). Not fitted by default: the browser fits before the boxes have their final
-    size and the canvas its height, which zoomed small graphs to giant boxes and cut their bottom
-    off; a picture wider than GRAPH_MIN_PX starts at MIN_ZOOM. ``fit`` is the Fit button: everything
-    on the canvas, zoom within MIN_ZOOM…MAX_ZOOM."""
-    if fit:
-        return {"name": "preset", "fit": True, "padding": 12, "animate": False}
-    width = view.width if view is not None else 0
-    if width > GRAPH_MIN_PX:  # wide: at the smallest zoom, in the room it asked for (see _room)
-        return {"name": "preset", "fit": False, "zoom": MIN_ZOOM, "pan": {"x": 12, "y": 0}, "animate": False}
-    return {"name": "preset", "fit": False, "zoom": 1, "pan": {"x": (GRAPH_MIN_PX - width) // 2, "y": 0},
-            "animate": False}
-
 
 def _mark_changed(elements: list[dict], changed) -> None:
     """Add the ``changed`` class to the elements of nodes the last execute changed."""
@@ -112,7 +97,8 @@ class GraphWidget(Navigation, W.VBox):
                           self.execute_button, pager], layout=W.Layout(flex_flow="row wrap"))
         self._enable_node_actions()
         right = W.VBox([self.details, self.output], layout=W.Layout(width=f"{DETAILS_PX + 10}px", flex="0 0 auto"))
-        super().__init__([W.HTML(PAGE_HTML), controls, actions, W.HTML(legend_html()), self.crumbs, self.note,
+        self.legend = W.HTML(legend_html())
+        super().__init__([W.HTML(PAGE_HTML), controls, actions, self.legend, self.crumbs, self.note,
                           self.hover, W.HBox([self._graph_box(), right], layout=W.Layout(width="100%", flex_flow="row wrap"))])
         self.add_class("hamilton-widget")
         self._refresh_choices()
@@ -127,16 +113,9 @@ class GraphWidget(Navigation, W.VBox):
         """The graph's room: what the details panel leaves, or the whole width when the panel has
         to wrap below it. Cytoscape measures its box when first shown (before its own layout
         styles apply), so the box around it sets the width."""
-        self.graph_box = W.Box([self.cyto], layout=W.Layout(flex=self._room(self.view), min_width=f"{GRAPH_MIN_PX}px",
+        self.graph_box = W.Box([self.cyto], layout=W.Layout(flex=room(self.view), min_width=f"{GRAPH_MIN_PX}px",
                                                             max_width="100%"))
         return self.graph_box
-
-    @staticmethod
-    def _room(view) -> str:
-        """A picture wider than the canvas asks for the room it needs at the smallest zoom (the
-        details panel then wraps below the graph) and is fitted into it."""
-        wide = view is not None and view.width > GRAPH_MIN_PX
-        return f"1 1 {int(view.width * MIN_ZOOM) + 24 if wide else GRAPH_MIN_PX}px"
 
     # ---- drawing ------------------------------------------------------------------------
     def _render(self) -> None:
@@ -156,7 +135,7 @@ class GraphWidget(Navigation, W.VBox):
         self._draw(view)
         self._draw_crumbs(view)
         self.note.value = f"<i>{html.escape(view.note)}</i>" if view.note else ""
-        self._saved.update(self.static)
+        self._settled()
 
     def _draw(self, view) -> None:
         """Make the drawn elements equal ``view``'s.
@@ -181,8 +160,8 @@ class GraphWidget(Navigation, W.VBox):
         self.cyto.layout.height = f"{height}px"  # the browser refits when the canvas resizes
         # a wide picture (a page of search matches, a wide layer of groups) asks for the room it
         # needs at the smallest zoom: no box may sit off the canvas unseen
-        if hasattr(self, "graph_box") and self.graph_box.layout.flex != self._room(view):
-            self.graph_box.layout.flex = self._room(view)
+        if hasattr(self, "graph_box") and self.graph_box.layout.flex != room(view):
+            self.graph_box.layout.flex = room(view)
         layout = picture_layout(view)
         if self.cyto.cytoscape_layout != layout:
             self.cyto.cytoscape_layout = layout
@@ -192,6 +171,16 @@ class GraphWidget(Navigation, W.VBox):
                          for e in view.nodes])
         graph.add_edges([ipycytoscape.Edge(data=e["data"], classes=e.get("classes", ""), selectable=False)
                          for e in view.edges], directed=True)
+
+    def _settled(self) -> None:
+        """The drawing settled (a new view, or states after a run or an edit): the legend shows
+        what it draws, the saved picture follows it."""
+        present = {n.data.get("state") for n in self.cyto.graph.nodes} | \
+            {c for n in self.cyto.graph.nodes for c in n.classes.split() if c in ("warning", "group")}
+        legend = legend_html(present)
+        if self.legend.value != legend:
+            self.legend.value = legend
+        self._saved.update(self.static)
 
     def fit(self) -> None:
         """Zoom so the whole picture is on the canvas (within the zoom bounds)."""
@@ -310,8 +299,8 @@ class GraphWidget(Navigation, W.VBox):
         # ``states`` event, and must not stay drawn as running.
         if event.kind in ("states", "executed") or time.monotonic() - self._last_flush > FLUSH_SECONDS:
             self._flush()
-        if event.kind in ("states", "executed"):  # settled: the saved picture follows
-            self._saved.update(self.static)
+        if event.kind in ("states", "executed"):
+            self._settled()
 
     def _flush(self) -> None:
         """Restyle only the drawn elements whose state changed (one small message each)."""

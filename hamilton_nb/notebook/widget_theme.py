@@ -158,16 +158,26 @@ PAGE_HTML = PANEL_CSS + (f"<img alt='' src='data:,' style='display:none' "
                          f"onerror=\"{html.escape(' '.join(WHEEL_JS.split()), quote=True)}\">")
 
 
-def legend_html() -> str:
+CORE_STATES = ("input", "fresh", "stale", "not computed", "running", "error")
+
+
+def legend_html(present: set | None = None) -> str:
+    """Every swatch; or, given the ``present`` states and marks of a view ("warning", "group"),
+    the core states plus only those others it draws (one line above a small graph)."""
     def item(swatch: str, text: str) -> str:
         return f"<span style='display:inline-block;margin-right:10px'>{swatch} {text}</span>"
 
+    def shown(key: str) -> bool:
+        return present is None or key in CORE_STATES or key in present
+
     chips = "".join(item(f"<span class='chip' style='background:{colour}'></span>", state)
-                    for state, colour in STATE_COLOURS.items())
-    chips += item(f"<span class='chip' style='width:10px;height:10px;border:3px solid {WARNING_COLOUR}'></span>",
-                  "data-quality warning")
+                    for state, colour in STATE_COLOURS.items() if shown(state))
+    if shown("warning"):
+        chips += item(f"<span class='chip' style='width:10px;height:10px;border:3px solid {WARNING_COLOUR}'></span>",
+                      "data-quality warning")
     chips += item(f"<span class='chip' style='width:10px;height:10px;border:3px solid {CHANGED_COLOUR}'></span>",
                   "value changed by the last execute")
-    chips += item(f"<span class='chip' style='width:12px;height:12px;border:3px double {FG_DIM}'></span>",
-                  "group of nodes (click to open)")
+    if shown("group"):
+        chips += item(f"<span class='chip' style='width:12px;height:12px;border:3px double {FG_DIM}'></span>",
+                      "group of nodes (click to open)")
     return f"<div class='hamilton-legend'>{chips}</div>"
