@@ -2,6 +2,8 @@
 count, and a way back from a search or a focus."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from hamilton_nb.notebook.graph_view import ViewSpec, build_view
@@ -148,7 +150,8 @@ def test_hover_and_details_say_why_a_node_is_stale():
         assert "because `avg_3wk_spend` was edited (module `features`)" in hover(shown, "score")
         click(shown, "spend_zscore")
         assert "stale</b> because `avg_3wk_spend` was edited (module `features`)" in shown.details.value
-        assert "because" not in hover(shown, "signups_norm")  # fresh: nothing to explain
+        line = hover(shown, "signups_norm")
+        assert "because" not in line and re.search(r"— computed in [0-9.]+ ms —", line)  # fresh: its time
         session.execute(["score"])
         session.set_inputs(spend=SPEND * 2)
         line = hover(shown, "score")

@@ -29,6 +29,10 @@ CANVAS_PX = (160, 640)  # the canvas is as tall as the picture, within these bou
 PICKED = "picked"       # class of the selected node (cytoscape's own selection is turned off)
 COMPACT_NODES = 12      # a session this small gets no search/module/tag/hops controls
 
+def took_text(seconds: float) -> str:
+    return f"{seconds:.3g} s" if seconds >= 1 else f"{seconds * 1000:.3g} ms"
+
+
 def _mark_changed(elements: list[dict], changed) -> None:
     """Add the ``changed`` class to the elements of nodes the last execute changed."""
     for element in elements:
@@ -252,8 +256,10 @@ class GraphWidget(Navigation, W.VBox):
         name = str(data.get("label", data.get("id", ""))).replace("\n", " · ")
         doc = str(data.get("doc") or "")
         why = self.why.summary(data["id"]) if data.get("kind") == "node" and data.get("state") == "stale" else ""
+        entry = self.session.engine.cache.get(data.get("id")) if data.get("kind") == "node" else None
+        took = f" — computed in {took_text(entry.seconds)}" if entry is not None else ""
         self.hover.value = f"<b>{html.escape(name)}</b> — {html.escape(str(data.get('state', '')))}" + \
-            (f" {html.escape(why)}" if why else "") + (f" — {html.escape(doc)}" if doc else "")
+            (f" {html.escape(why)}" if why else "") + took + (f" — {html.escape(doc)}" if doc else "")
 
     def select(self, name: str) -> None:
         previous, self.selected = self.selected, name
