@@ -88,7 +88,7 @@ PANEL_CSS = f"""<style>
 # Plain wheel over the graph scrolls the page (cytoscape's user zooming is off, so it leaves the
 # event alone); Ctrl/⌘ + wheel zooms: zooming is switched on for just that event. ipycytoscape
 # always passes a wheel sensitivity, for which cytoscape warns once per graph: that one warning
-# is dropped. The keyboard: after a click into the graph (until a click elsewhere) the arrows move
+# is dropped. The keyboard: after a click into a graph widget (until a click elsewhere) the arrows move
 # to the nearest box that way (its hover line shows, with why it is stale), Enter opens it as a
 # click would, Esc presses Back (meanwhile those keys go to the graph, not to the notebook).
 # (No ``//`` comments in the script: it is joined into one line.) Installed once per page, from an
@@ -112,7 +112,8 @@ WHEEL_JS = """(function () {
   }, {capture: true, passive: true});
   let active = null;
   window.addEventListener('pointerdown', function (event) {
-    active = (event.target.closest && event.target.closest('.hamilton-graph')) || null;
+    const widget = event.target.closest && event.target.closest('.hamilton-widget');
+    active = widget ? widget.querySelector('.hamilton-graph') : null;
   }, {capture: true, passive: true});
   const ways = {ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1]};
   window.addEventListener('keydown', function (event) {
@@ -141,7 +142,7 @@ WHEEL_JS = """(function () {
         const r = next.renderedPosition();
         if (r.x < 0 || r.y < 0 || r.x > cy.width() || r.y > cy.height()) cy.center(next);
       }
-    } else if (event.key === 'Enter' && at.nonempty()) {
+    } else if (event.key === 'Enter' && at.nonempty() && !event.target.closest('button')) {
       at.emit('click');
     } else if (event.key === 'Escape') {
       const back = box.closest('.hamilton-widget').querySelector('.hamilton-back');
