@@ -401,7 +401,7 @@ def test_nodes_mode_shows_the_chosen_nodes_and_what_they_need():
 def test_search_finds_names_case_insensitively(big):
     view = build_view(big.graph, big.states(), ViewSpec(mode="search", search="M7_F1"))
     assert set(view.ids()) == {"m7_f1"} | {f"m7_f1{i}" for i in range(10)}
-    assert view.note == ""
+    assert view.note == "11 nodes match 'M7_F1'."  # the count, always
     many = build_view(big.graph, big.states(), ViewSpec(mode="search", search="_F"))
     assert many.size <= 300 and "of 1000 nodes matching '_F'" in many.note
 

@@ -56,7 +56,8 @@ def test_the_readme_notebook_quick_start_runs_verbatim(readme_notebook):
     assert not errors(readme_notebook[:3])
     assert "features: 2 functions; added: avg_3wk_spend, spend_per_signup" in text(readme_notebook[1])
     executed = readme_notebook[2]
-    assert text(executed).startswith("2 computed, 0 from cache")
+    assert text(executed).startswith("inputs bound: spend (Series, 6 rows), signups (Series, 6 rows)\n"
+                                     "2 computed, 0 from cache")
     table = html(executed)
     assert "avg_3wk_spend" in table and "spend_per_signup" in table
     assert "43.333333" in table and "0.125" in table  # the last week: (40+40+50)/3 and 50/400
@@ -65,7 +66,8 @@ def test_the_readme_notebook_quick_start_runs_verbatim(readme_notebook):
 def test_after_an_edit_verbose_says_what_changed_and_the_diff_shows_it(readme_notebook):
     assert "now stale: spend_per_signup" in text(readme_notebook[3])
     out = text(readme_notebook[4])
-    assert out.startswith("1 computed, 1 from cache")
+    assert out.startswith("inputs bound: spend (Series, 6 rows), signups (Series, 6 rows)\n"
+                          "1 computed, 1 from cache")  # re-binding the same values makes nothing stale
     assert "1 recomputed: 1 changed (spend_per_signup: 6 of 6 rows differ, max |Δ| 990), 0 same" in out
     diff = html(readme_notebook[5])
     assert "Rows that differ (6)" in diff and "Summary, before and after" in diff

@@ -12,6 +12,7 @@ import pytest
 from hamilton_nb.errors import NodeExecutionError
 from hamilton_nb.notebook import render
 from hamilton_nb.notebook.graph_view import INPUTS_GROUP, ViewSpec
+from hamilton_nb.notebook.style import MIN_ZOOM
 from hamilton_nb.notebook.widget import FLUSH_SECONDS, GraphWidget, legend_html
 from hamilton_nb.session import Session
 from contrast import contrast
@@ -351,7 +352,8 @@ def test_the_selected_node_is_highlighted_and_hover_shows_doc_and_state(small):
     assert "score" in widget.hover.value and "not computed" in widget.hover.value
     assert "The final score." in widget.hover.value
     widget._hovered({"data": dict(drawn(widget)["spend_zscore"].data)})  # the state as drawn now
-    assert "spend_zscore</b> — fresh — Standardised rolling spend." in widget.hover.value
+    assert re.search(r"spend_zscore</b> — fresh — computed in [0-9.]+ ms — Standardised rolling spend.",
+                     widget.hover.value)
 
 
 def test_the_canvas_is_as_tall_as_the_picture_within_bounds(small):
@@ -365,9 +367,22 @@ def test_the_canvas_is_as_tall_as_the_picture_within_bounds(small):
     tall.fit_button.click()
     assert tall.cyto.cytoscape_layout["fit"] is True
     first = next(n for n in tall.cyto.graph.nodes if n.data["kind"] == "group")
-    tall._clicked({"data": dict(first.data)})  # a new picture: back to zoom 1 from the top
-    assert tall.cyto.cytoscape_layout["zoom"] == 1 and not tall.cyto.cytoscape_layout["fit"]
+    tall._clicked({"data": dict(first.data)})  # a new picture: back to zoom 1 (a wide one: the smallest) from the top
+    assert tall.cyto.cytoscape_layout["zoom"] == (1 if tall.view.width <= 560 else MIN_ZOOM)
+    assert not tall.cyto.cytoscape_layout["fit"] and tall.cyto.cytoscape_layout["pan"]["y"] == 0
     tall.close()
+
+
+def test_a_wide_picture_asks_for_room_to_show_all_of_it_at_the_smallest_zoom():
+    wide = GraphWidget(one_module_session(1000))  # ten families side by side under their input
+    try:
+        assert wide.view.width > 1000 and wide.cyto.cytoscape_layout["zoom"] == MIN_ZOOM
+        room = int(wide.graph_box.layout.flex.split()[-1].rstrip("px"))
+        assert room >= wide.view.width * MIN_ZOOM  # the details panel wraps below instead
+        wide.search.value = "spend_w1"  # a narrow picture: the usual room, zoom 1
+        assert wide.view.width <= 560 and wide.graph_box.layout.flex == "1 1 560px"
+    finally:
+        wide.close()
 
 
 def test_the_execute_button_computes_only_what_is_stale(small, capsys):

@@ -119,13 +119,18 @@ def _series_range(bounds):
         inside = series.between(lo, hi, inclusive="both")
         outside = int((~inside).sum())
         return outside == 0, (f"{outside} of {len(series)} values are outside [{lo}, {hi}] (NaN counts as "
-                              f"outside); min={series.min()}, max={series.max()}")
+                              f"outside); min={_number(series.min())}, max={_number(series.max())}")
     return test
+
+
+def _number(value) -> str:
+    """A float at six significant digits (a failed check's message stays readable)."""
+    return f"{value:.6g}" if isinstance(value, float) or type(value).__name__.startswith("float") else str(value)
 
 
 def _number_range(bounds):
     lo, hi = bounds
-    return lambda v: (lo <= v <= hi, f"value {v!r} is {'inside' if lo <= v <= hi else 'outside'} [{lo}, {hi}]")
+    return lambda v: (lo <= v <= hi, f"value {_number(v)} is {'inside' if lo <= v <= hi else 'outside'} [{lo}, {hi}]")
 
 
 def _series_values_in(allowed):

@@ -18,15 +18,14 @@ from typing import Collection, Iterable, Mapping
 from ..errors import HamiltonError
 from ..graph import FunctionGraph
 from ..graph.types import describe
-from .grouping import DETAIL_LIMIT, INPUTS_GROUP, MAX_GROUPS, Group, module_of, resolve, split, with_blocks
+from .grouping import (DETAIL_LIMIT, INPUTS_GROUP, MAX_ITEMS, MIN_ITEMS, SMALL_GROUP, Group, module_of,  # noqa: F401
+                       resolve, scope_items, with_blocks)
 from .layout import place
 from .style import label_size
 
 STATES = ("input", "fresh", "stale", "untracked", "not computed", "evicted", "running", "error")
-MIN_ITEMS = 8     # a view with fewer boxes opens its biggest group in place …
-MAX_ITEMS = MAX_GROUPS + 8  # … as long as it then draws at most this many
-SMALL_GROUP = 3   # a group this small is drawn as its nodes
 CONTEXT_NODES = 4  # outside neighbours of an opened group drawn one by one (more: one box)
+SEARCH_PAGE = 40   # matches drawn at a time: a page stays readable on the canvas
 
 __all__ = ["INPUTS_GROUP", "STATES", "View", "ViewSpec", "build_view", "module_of", "parallel_items"]
 
@@ -49,6 +48,7 @@ class ViewSpec:
     search: str = ""
     tag: tuple[str, str] | None = None
     budget: int = 300
+    page: int = 0  # of a search's matches, SEARCH_PAGE at a time
 
 
 @dataclasses.dataclass
@@ -61,6 +61,7 @@ class View:
     trail: list[tuple[str, tuple[str, ...]]] = dataclasses.field(default_factory=list)  # breadcrumbs
     width: int = 0   # of the laid-out picture, px at zoom 1
     height: int = 0
+    matches: int = 0  # a search: how many nodes match (the view draws one page of them)
 
     @property
     def size(self) -> int:
@@ -160,36 +161,6 @@ def _detailed(graph: FunctionGraph, states: Mapping[str, str], names: list[str],
                  edges, note)
 
 
-def _items(graph: FunctionGraph, names: list[str], path: tuple[str, ...]) -> list:
-    """What to draw for a scope: groups (each a readable box) and single nodes, at most
-    ``MAX_ITEMS``. Tiny groups show their nodes; a view with few boxes opens its
-    biggest group in place (a one-module session opens on that module's groups)."""
-    order = {n: i for i, n in enumerate(graph.topological_order())}  # upstream first, for the layout
-    items: list = list(split(graph, names, path)) or list(names)
-    while True:
-        groups = [g for g in items if isinstance(g, Group)]
-        tiny = next((g for g in groups if len(g.members) <= SMALL_GROUP
-                     and len(items) - 1 + len(g.members) <= MAX_ITEMS), None)
-        biggest = max(groups, key=lambda g: len(g.members), default=None)
-        if tiny is not None:
-            opened, target = list(tiny.members), tiny
-        elif biggest is not None and len(items) < MIN_ITEMS:
-            opened = list(biggest.members) if len(biggest.members) <= MIN_ITEMS else \
-                split(graph, list(biggest.members), biggest.path)
-            target = biggest
-            if biggest.rule == "module" and sum(1 for g in groups if g.rule == "module") > 1:
-                # beside other modules, say whose groups these are: "features › spend_*"
-                opened = [dataclasses.replace(g, title=f"{biggest.title} › {g.title}") if isinstance(g, Group)
-                          else g for g in opened]
-            if not opened or len(items) - 1 + len(opened) > MAX_ITEMS:
-                break
-        else:
-            break
-        at = items.index(target)
-        items[at:at + 1] = opened
-    return sorted(items, key=lambda item: order[item.members[0] if isinstance(item, Group) else item])
-
-
 def grouped(graph: FunctionGraph, states: Mapping[str, str], path: tuple[str, ...] = (),
             warnings: Collection[str] = (), items: Mapping[str, int] | None = None) -> View:
     """The scope at ``path`` (the whole session for ``()``) as groups and nodes, with one edge
@@ -248,7 +219,7 @@ def _scope_shape(graph: FunctionGraph, path: tuple[str, ...]) -> _ScopeShape:
     except KeyError as exc:
         raise GraphViewError(f"The group `{exc.args[0]}` is no longer in the graph (an edit changed "
                              "it). Showing the overview.") from None
-    items = list(names) if path and len(names) <= DETAIL_LIMIT else _items(graph, names, path)
+    items = list(names) if path and len(names) <= DETAIL_LIMIT else scope_items(graph, names, path)
     found = known[path] = _shape(graph, path, names, with_blocks(graph, items, path), trail)
     return found
 
@@ -379,5 +350,12 @@ def _elements(graph: FunctionGraph, states: Mapping[str, str], spec: ViewSpec, w
     if mode == "search":
         needle = spec.search.lower()
         found = [n for n in all_names if needle in n.lower()]
-        return _detailed(graph, states, found, spec.budget, f"nodes matching '{spec.search}'", warnings)
+        first = min(spec.page, max(0, (len(found) - 1) // SEARCH_PAGE)) * SEARCH_PAGE
+        view = _detailed(graph, states, found[first:first + SEARCH_PAGE], spec.budget, "of this page", warnings)
+        count = len(view.nodes)
+        view.note = (f"Showing {count} of {len(found)} nodes matching '{spec.search}' ({first + 1}–{first + count})."
+                     if len(found) > count else f"{len(found)} node{'' if len(found) == 1 else 's'} match "
+                     f"'{spec.search}'.")
+        view.matches = len(found)
+        return view
     raise ValueError(f"unknown view mode {mode!r}")

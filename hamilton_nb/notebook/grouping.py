@@ -29,6 +29,9 @@ INPUTS_GROUP = "(inputs)"
 MAX_GROUPS = 24      # groups drawn in one view at most (each is a readable box)
 DETAIL_LIMIT = 40    # a group this small is drawn node by node
 PREFIX_DEPTHS = (1, 2, 3)
+MIN_ITEMS = 8     # a view with fewer boxes opens its biggest groups in place …
+MAX_ITEMS = MAX_GROUPS + 8  # … as long as it then draws at most this many
+SMALL_GROUP = 3   # a group this small is drawn as its nodes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,7 +114,8 @@ def _by_prefix(graph: FunctionGraph, names: Sequence[str], path: tuple[str, ...]
         groups = [Group(path + (f"prefix:{k}",), f"{k}_*", "prefix", tuple(members[k])) for k in keys]
         if others:
             order = {n: i for i, n in enumerate(names)}
-            groups.append(Group(path + ("other",), "other names", "prefix",
+            parent = path[-1][len("prefix:"):] + "_* " if path and path[-1].startswith("prefix:") else ""
+            groups.append(Group(path + ("other",), f"other {parent}names", "prefix",
                                 tuple(sorted(others, key=order.__getitem__))))
         return groups
     return []
@@ -208,3 +212,54 @@ def with_blocks(graph: FunctionGraph, items: Sequence, path: tuple[str, ...] = (
         inside = set(block.members[1:])
         items = [item for item in items if not (isinstance(item, str) and item in inside)]
     return items
+
+
+def scope_items(graph: FunctionGraph, names: list[str], path: tuple[str, ...]) -> list:
+    """What to draw for a scope: groups (each a readable box) and single nodes, at most
+    ``MAX_ITEMS``. Tiny groups show their nodes; a view with few boxes opens its biggest groups
+    one level in place, all the equally big ones or none, so sibling boxes stay alike (a
+    one-module session opens on that module's groups; one family split into sub-families next
+    to whole families of the same size reads as if it were different in kind)."""
+    order = {n: i for i, n in enumerate(graph.topological_order())}  # upstream first, for the layout
+    items: list = list(split(graph, names, path)) or list(names)
+    while True:
+        groups = [g for g in items if isinstance(g, Group)]
+        tiny = next((g for g in groups if len(g.members) <= SMALL_GROUP
+                     and len(items) - 1 + len(g.members) <= MAX_ITEMS), None)
+        if tiny is not None:
+            at = items.index(tiny)
+            items[at:at + 1] = list(tiny.members)
+            continue
+        biggest = max((len(g.members) for g in groups), default=0)
+        tied = [g for g in groups if len(g.members) == biggest]
+        if any(g.rule in ("depth", "names") for g in tied):  # arbitrary ranges: one is no different
+            tied = tied[:1]
+        opened = _open(graph, items, tied) if groups and len(items) < MIN_ITEMS else None
+        if opened is None:
+            break
+        items = opened
+    return sorted(items, key=lambda item: order[item.members[0] if isinstance(item, Group) else item])
+
+
+def _open(graph: FunctionGraph, items: list, opening: list) -> list | None:
+    """``items`` with each group of ``opening`` replaced by its next level (its nodes when
+    small), or None when that would draw more than ``MAX_ITEMS`` or opens nothing. Several
+    groups open only into named families (modules, name prefixes): ranges of depths or names,
+    side by side for each sibling, are boxes without a story."""
+    modules = sum(1 for g in items if isinstance(g, Group) and g.rule == "module") > 1
+    out: list = []
+    for item in items:
+        if item not in opening:
+            out.append(item)
+            continue
+        inner = list(item.members) if len(item.members) <= MIN_ITEMS else split(graph, list(item.members), item.path)
+        if not inner:
+            out.append(item)
+            continue
+        if len(opening) > 1 and any(isinstance(g, Group) and g.rule in ("names", "depth") for g in inner):
+            return None
+        if item.rule == "module" and modules:  # beside other modules, say whose groups these are
+            inner = [dataclasses.replace(g, title=f"{item.title} › {g.title}") if isinstance(g, Group) else g
+                     for g in inner]
+        out.extend(inner)
+    return out if len(items) < len(out) <= MAX_ITEMS else None

@@ -26,6 +26,9 @@ SLOT_PX = 10         # width a long edge takes in a layer it passes
 CLEARANCE = 3        # an edge keeps at least this far from boxes it doesn't connect
 STUB = 3             # how far below/above its layer a routed edge turns
 ORDER_ROUNDS = 4.5   # grandalf's crossing reduction sweeps
+LAID_KEPT = 16       # recent pictures kept: a redraw after a run, Back, or a state change that
+                     # keeps every box's size costs no layout (nearly all of a view's build time)
+_LAID: dict = {}
 
 
 class _Box:
@@ -56,9 +59,16 @@ def place(nodes: list[dict], edges: list[dict]) -> tuple[int, int]:
         a, b = e["data"]["source"], e["data"]["target"]
         if a in index and b in index and a != b:
             pairs[(a, b) if index[a] < index[b] else (b, a)] = None
-    parts = _components(ids, index, list(pairs))
-    laid = [_layout_component(part, [p for p in pairs if p[0] in set(part)], size) for part in parts]
-    pos, routes, width, height = _pack(laid)
+    key = (tuple((i, size[i]) for i in ids), tuple(pairs))
+    found = _LAID.pop(key, None)  # the same boxes and edges as a recent view: the same picture
+    if found is None:
+        parts = _components(ids, index, list(pairs))
+        laid = [_layout_component(part, [p for p in pairs if p[0] in set(part)], size) for part in parts]
+        found = _pack(laid)
+    _LAID[key] = found
+    while len(_LAID) > LAID_KEPT:
+        _LAID.pop(next(iter(_LAID)))
+    pos, routes, width, height = found
     for n in nodes:
         x, y = pos[n["data"]["id"]]
         n["position"] = {"x": round(x, 1), "y": round(y, 1)}

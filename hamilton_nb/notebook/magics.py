@@ -10,6 +10,7 @@ from ..errors import InputError
 from ..session import get_session
 from . import live, verify_magic
 from .arguments import mapping
+from .bound import bound_line
 
 
 @magics_class
@@ -169,7 +170,10 @@ class HamiltonMagics(Magics):
             self.session.remove_inputs(*args.drop)
         values = mapping(" ".join(args.values), self.shell.user_ns, "%hamilton_inputs")
         if values:
+            before = self.session.engine.stale_nodes()
             self.session.set_inputs(values)
+            print(bound_line(values, [n for n in self.session.graph.topological_order()
+                                      if n in self.session.engine.stale_nodes() - before]))
         if not values and not args.drop:
             return {k: type(v).__name__ for k, v in self.session.inputs.items()}
 

@@ -14,26 +14,23 @@ import ipycytoscape
 import ipywidgets as W
 
 from ..errors import HamiltonError
+from .canvas import GRAPH_MIN_PX, picture_layout, room
+from .navigation import HINT, NO_SELECTION, Navigation
 from .graph_view import (INPUTS_GROUP, ViewSpec, build_view, group_element, node_classes, parallel_items,
                          state_class)
+from .saved_picture import SavedPicture, can_update
+from .why_stale import StaleReasons
 from .static import StaticView
 from .style import MAX_ZOOM, MIN_ZOOM
 from .widget_theme import DETAILS_PX, PAGE_HTML, STYLE, legend_html  # noqa: F401 (legend_html: public)
 
 FLUSH_SECONDS = 0.2
 CANVAS_PX = (160, 640)  # the canvas is as tall as the picture, within these bounds
-GRAPH_MIN_PX = 560      # the graph's canvas is at least this wide (wider pictures pan and zoom)
 PICKED = "picked"       # class of the selected node (cytoscape's own selection is turned off)
+COMPACT_NODES = 12      # a session this small gets no search/module/tag/hops controls
 
-def picture_layout(view=None, fit: bool = False) -> dict:
-    """Cytoscape's layout: our positions as they are, at zoom 1 (labels FONT_PX), from the top
-    (upstream first). Not fitted by default: the browser fits before the boxes have their final
-    size and the canvas its height, which zoomed small graphs to giant boxes and cut their bottom
-    off. ``fit`` is the Fit button: everything on the canvas, zoom within MIN_ZOOM…MAX_ZOOM."""
-    if fit:
-        return {"name": "preset", "fit": True, "padding": 12, "animate": False}
-    left = max(0, (GRAPH_MIN_PX - (view.width if view is not None else 0)) // 2)
-    return {"name": "preset", "fit": False, "zoom": 1, "pan": {"x": left, "y": 0}, "animate": False}
+def took_text(seconds: float) -> str:
+    return f"{seconds:.3g} s" if seconds >= 1 else f"{seconds * 1000:.3g} ms"
 
 
 def _mark_changed(elements: list[dict], changed) -> None:
@@ -43,7 +40,7 @@ def _mark_changed(elements: list[dict], changed) -> None:
             element["classes"] = element.get("classes", "") + " changed"
 
 
-class GraphWidget(W.VBox):
+class GraphWidget(Navigation, W.VBox):
     """Controls on top, the graph on the left, details of the clicked node on the right."""
 
     def __init__(self, session, spec: ViewSpec | None = None):
@@ -54,6 +51,7 @@ class GraphWidget(W.VBox):
         self.selected: str | None = None
         self._pending: dict[str, str] = {}
         self._last_flush = 0.0
+        self._saved = SavedPicture()  # the picture output under the widget (see saved_picture)
         self.cyto = ipycytoscape.CytoscapeWidget(layout=W.Layout(width="100%", height=f"{CANVAS_PX[0]}px"))
         # labels are FONT_PX at zoom 1: never below 10 px on screen, never giant; pan for the rest
         self.cyto.min_zoom, self.cyto.max_zoom = MIN_ZOOM, MAX_ZOOM
@@ -65,12 +63,11 @@ class GraphWidget(W.VBox):
         self.cyto.on("node", "click", self._clicked)
         self.cyto.on("node", "mouseover", self._hovered)
         self.note = W.HTML()
-        self.hover = W.HTML("<span class='hamilton-hint'>Hover a node for its doc and state; click it for "
-                            "everything else.</span>", layout=W.Layout(min_height="22px"))
+        self.hover = W.HTML(HINT, layout=W.Layout(min_height="22px"))
         self.hover.add_class("hamilton-hover")
         self.crumbs = W.HBox(layout=W.Layout(flex_flow="row wrap"))
         self.crumbs.add_class("hamilton-crumbs")
-        self.details = W.HTML("<i>Click a node to see its details.</i>",
+        self.details = W.HTML(NO_SELECTION,
                               layout=W.Layout(width=f"{DETAILS_PX}px", overflow="auto"))
         self.details.add_class("hamilton-details")
         # not continuous: each keystroke would otherwise redraw the graph
@@ -97,24 +94,32 @@ class GraphWidget(W.VBox):
                                    f"within {MIN_ZOOM}–{MAX_ZOOM}×)", layout=W.Layout(width="70px"))
         self.fit_button.on_click(lambda _: self.fit())
         self.output = W.Output(layout=W.Layout(width=f"{DETAILS_PX}px"))
-        controls = W.HBox([self.search, self.module, self.tag, self.hops, self.direction],
-                          layout=W.Layout(flex_flow="row wrap"))
-        actions = W.HBox([self.overview_button, self.fit_button, self.focus_button, self.execute_button])
+        self.controls = controls = W.HBox([self.search, self.module, self.tag, self.hops, self.direction],
+                                          layout=W.Layout(flex_flow="row wrap"))
+        pager = self._build_navigation()
+        actions = W.HBox([self.back_button, self.overview_button, self.fit_button, self.focus_button,
+                          self.execute_button, pager], layout=W.Layout(flex_flow="row wrap"))
+        self._enable_node_actions()
         right = W.VBox([self.details, self.output], layout=W.Layout(width=f"{DETAILS_PX + 10}px", flex="0 0 auto"))
-        super().__init__([W.HTML(PAGE_HTML), controls, actions, W.HTML(legend_html()), self.crumbs, self.note,
+        self.legend = W.HTML(legend_html())
+        super().__init__([W.HTML(PAGE_HTML), controls, actions, self.legend, self.crumbs, self.note,
                           self.hover, W.HBox([self._graph_box(), right], layout=W.Layout(width="100%", flex_flow="row wrap"))])
+        self.add_class("hamilton-widget")
         self._refresh_choices()
         self._render()
         # A weak reference: a closed or forgotten widget must not keep receiving events.
         ref = weakref.ref(self)
+        self.why = StaleReasons(session)  # what each value was made from, to say why it goes stale
         self._unsubscribe = session.subscribe(lambda event: (w := ref()) and w._on_event(event))
+        self.why.record()
 
     def _graph_box(self) -> W.Box:
         """The graph's room: what the details panel leaves, or the whole width when the panel has
         to wrap below it. Cytoscape measures its box when first shown (before its own layout
         styles apply), so the box around it sets the width."""
-        return W.Box([self.cyto], layout=W.Layout(flex=f"1 1 {GRAPH_MIN_PX}px", min_width=f"{GRAPH_MIN_PX}px",
-                                                  max_width="100%"))
+        self.graph_box = W.Box([self.cyto], layout=W.Layout(flex=room(self.view), min_width=f"{GRAPH_MIN_PX}px",
+                                                            max_width="100%"))
+        return self.graph_box
 
     # ---- drawing ------------------------------------------------------------------------
     def _render(self) -> None:
@@ -134,6 +139,7 @@ class GraphWidget(W.VBox):
         self._draw(view)
         self._draw_crumbs(view)
         self.note.value = f"<i>{html.escape(view.note)}</i>" if view.note else ""
+        self._settled()
 
     def _draw(self, view) -> None:
         """Make the drawn elements equal ``view``'s.
@@ -156,6 +162,10 @@ class GraphWidget(W.VBox):
             return
         height = min(max(view.height + 8, CANVAS_PX[0]), CANVAS_PX[1])
         self.cyto.layout.height = f"{height}px"  # the browser refits when the canvas resizes
+        # a wide picture (a page of search matches, a wide layer of groups) asks for the room it
+        # needs at the smallest zoom: no box may sit off the canvas unseen
+        if hasattr(self, "graph_box") and self.graph_box.layout.flex != room(view):
+            self.graph_box.layout.flex = room(view)
         layout = picture_layout(view)
         if self.cyto.cytoscape_layout != layout:
             self.cyto.cytoscape_layout = layout
@@ -165,6 +175,16 @@ class GraphWidget(W.VBox):
                          for e in view.nodes])
         graph.add_edges([ipycytoscape.Edge(data=e["data"], classes=e.get("classes", ""), selectable=False)
                          for e in view.edges], directed=True)
+
+    def _settled(self) -> None:
+        """The drawing settled (a new view, or states after a run or an edit): the legend shows
+        what it draws, the saved picture follows it."""
+        present = {n.data.get("state") for n in self.cyto.graph.nodes} | \
+            {c for n in self.cyto.graph.nodes for c in n.classes.split() if c in ("warning", "group")}
+        legend = legend_html(present)
+        if self.legend.value != legend:
+            self.legend.value = legend
+        self._saved.update(self.static)
 
     def fit(self) -> None:
         """Zoom so the whole picture is on the canvas (within the zoom bounds)."""
@@ -214,18 +234,11 @@ class GraphWidget(W.VBox):
             self.module.options = modules
             self.module.value = current if current in modules else "(all)"
             self.module.observe(self._module_chosen, "value")
-        names = tuple(graph.topological_order()[:2000])
-        if set(names) != set(self.search.options):
+        names = tuple(sorted(graph.dag))  # every name: the browser filters them as one types
+        if names != tuple(self.search.options):
             self.search.options = names
-
-    def show(self, spec: ViewSpec) -> None:
-        self.spec = spec
-        self._render()
-
-    def focus(self, name: str | None) -> None:
-        if name:
-            self.show(ViewSpec(mode="focus", focus=name, hops=self.hops.value, direction=self.direction.value,
-                               budget=self.spec.budget))
+        # a few nodes are drawn whole: no search, module, tag or hops to choose
+        self.controls.layout.display = "none" if len(graph.dag) <= COMPACT_NODES else "flex"
 
     # ---- user actions -------------------------------------------------------------------
     def _clicked(self, element: dict) -> None:
@@ -242,8 +255,11 @@ class GraphWidget(W.VBox):
         data = element.get("data", {})
         name = str(data.get("label", data.get("id", ""))).replace("\n", " · ")
         doc = str(data.get("doc") or "")
+        why = self.why.summary(data["id"]) if data.get("kind") == "node" and data.get("state") == "stale" else ""
+        entry = self.session.engine.cache.get(data.get("id")) if data.get("kind") == "node" else None
+        took = f" — computed in {took_text(entry.seconds)}" if entry is not None else ""
         self.hover.value = f"<b>{html.escape(name)}</b> — {html.escape(str(data.get('state', '')))}" + \
-            (f" — {html.escape(doc)}" if doc else "")
+            (f" {html.escape(why)}" if why else "") + took + (f" — {html.escape(doc)}" if doc else "")
 
     def select(self, name: str) -> None:
         previous, self.selected = self.selected, name
@@ -254,9 +270,12 @@ class GraphWidget(W.VBox):
                 classes = [c for c in node.classes.split() if c != PICKED] + ([PICKED] if element_id == name else [])
                 if classes != node.classes.split():
                     node.classes = " ".join(classes)
+        self._enable_node_actions()
         try:
+            why = self.why.why(name)
             self.details.value = f"<h4 style='margin:4px 0'>{html.escape(name)}</h4>" + \
-                self.session.show(name)._repr_html_()
+                (f"<div class='hamilton-why'><b>stale</b> because {html.escape('; '.join(why))}</div>" if why
+                 else "") + self.session.show(name)._repr_html_()
         except HamiltonError as exc:
             self.details.value = f"<pre>{html.escape(str(exc))}</pre>"
 
@@ -272,28 +291,10 @@ class GraphWidget(W.VBox):
                 print(exc)
         self.select(self.selected)
 
-    def _searched(self, change) -> None:
-        value = change["new"].strip()
-        if not value:
-            return
-        if value in self.session.graph.dag:
-            self.focus(value)
-            self.select(value)
-        else:
-            self.show(ViewSpec(mode="search", search=value, budget=self.spec.budget))
-
-    def _module_chosen(self, change) -> None:
-        value = change["new"]
-        self.show(ViewSpec(budget=self.spec.budget) if value == "(all)" else
-                  ViewSpec(mode="module", module=value, budget=self.spec.budget))
-
-    def _tag_chosen(self, change) -> None:
-        key, _, value = change["new"].partition("=")
-        tag = (key.strip(), value.strip()) if key.strip() else None
-        self.show(ViewSpec(mode="all" if tag else "auto", tag=tag, budget=self.spec.budget))
-
     # ---- following the session ------------------------------------------------------------
     def _on_event(self, event) -> None:
+        if event.kind in ("states", "executed", "graph"):
+            self.why.record()
         if event.kind in ("graph", "reset"):
             self._refresh_choices()
             self._render()
@@ -304,6 +305,8 @@ class GraphWidget(W.VBox):
         # ``states`` event, and must not stay drawn as running.
         if event.kind in ("states", "executed") or time.monotonic() - self._last_flush > FLUSH_SECONDS:
             self._flush()
+        if event.kind in ("states", "executed"):
+            self._settled()
 
     def _flush(self) -> None:
         """Restyle only the drawn elements whose state changed (one small message each)."""
@@ -348,10 +351,31 @@ class GraphWidget(W.VBox):
     # ---- where widgets don't render -------------------------------------------------------
     def static(self) -> StaticView:
         """What the widget shows now (bounded and laid out like it), as text/HTML/SVG/Mermaid."""
+        if self.view is not None:  # states restyled since the view was built: as drawn now
+            drawn = {node.data["id"]: node for node in self.cyto.graph.nodes}
+            for element in self.view.nodes:
+                node = drawn.get(element["data"]["id"])
+                if node is not None:
+                    element["classes"] = " ".join(c for c in node.classes.split() if c != PICKED)
+                    element["data"] = {**element["data"], **node.data}
         return StaticView(self.view)
 
     def __repr__(self) -> str:
         return repr(self.static())
+
+    def _ipython_display_(self) -> None:
+        """In a notebook: the widget, then its saved picture (what a reopened notebook shows)."""
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if not can_update(shell):
+            shell.display_pub.publish(self._repr_mimebundle_(), {})
+            return
+        bundle = W.VBox._repr_mimebundle_(self)
+        bundle["text/plain"] = "graph widget (live while its kernel runs; its saved picture follows)"
+        bundle["text/html"] = ""  # where widgets don't render: nothing here, the picture below
+        shell.display_pub.publish(bundle, {})
+        self._saved.show(shell, self.static())
 
     def _repr_mimebundle_(self, **kwargs):
         """The live view, plus the same picture as SVG (inline in the HTML too: nbconvert, nbviewer

@@ -1,5 +1,5 @@
 """How the live graph widget looks and behaves in the page: cytoscape's style, the CSS of the
-panel around it, and a small script for the mouse wheel.
+panel around it, and a small script for the mouse wheel and the keyboard.
 
 Colours of the page come from JupyterLab's theme variables (``--jp-…``), each with a light
 fallback for front ends without them, so the widget follows the light and dark themes. The
@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 
 from .graph_view import state_class
+from .saved_picture import WIDGET_CSS
 from .style import CHANGED_COLOUR, FONT_PX, SELECTED_COLOUR, STATE_COLOURS, WARNING_COLOUR
 
 DETAILS_PX = 470
@@ -53,6 +54,8 @@ STYLE = [
     {"selector": "node.warning", "style": {"border-width": 4, "border-color": WARNING_COLOUR,
                                            "border-style": "solid"}},
     {"selector": "node.context", "style": {"opacity": 0.55, "border-style": "dotted"}},
+    {"selector": "node.keyed", "style": {"overlay-color": SELECTED_COLOUR, "overlay-opacity": 0.18,
+                                         "overlay-padding": 5}},
     {"selector": "node.picked", "style": {"border-width": 4, "border-color": SELECTED_COLOUR,
                                           "border-style": "solid", "underlay-color": SELECTED_COLOUR,
                                           "underlay-opacity": 0.25, "underlay-padding": 6}},
@@ -80,12 +83,16 @@ PANEL_CSS = f"""<style>
 .hamilton-legend .chip {{ display: inline-block; width: 12px; height: 12px; vertical-align: middle;
   border: 1px solid {LINE}; }}
 .hamilton-hint {{ color: {FG_DIM}; }}
-</style>"""
+{WIDGET_CSS}</style>"""
 
 # Plain wheel over the graph scrolls the page (cytoscape's user zooming is off, so it leaves the
 # event alone); Ctrl/⌘ + wheel zooms: zooming is switched on for just that event. ipycytoscape
 # always passes a wheel sensitivity, for which cytoscape warns once per graph: that one warning
-# is dropped. Installed once per page, from an image that fails to load (widget HTML is set as
+# is dropped. The keyboard: after a click into a graph widget (until a click elsewhere) the arrows move
+# to the nearest box that way (its hover line shows, with why it is stale), Enter opens it as a
+# click would, Esc presses Back (meanwhile those keys go to the graph, not to the notebook).
+# (No ``//`` comments in the script: it is joined into one line.) Installed once per page, from an
+# image that fails to load (widget HTML is set as
 # ``innerHTML``, where ``<script>`` never runs).
 WHEEL_JS = """(function () {
   if (window.__hamiltonNbWheel) return;
@@ -103,22 +110,75 @@ WHEEL_JS = """(function () {
     cy.userZoomingEnabled(true);
     setTimeout(function () { cy.userZoomingEnabled(false); }, 0);
   }, {capture: true, passive: true});
+  let active = null;
+  window.addEventListener('pointerdown', function (event) {
+    const widget = event.target.closest && event.target.closest('.hamilton-widget');
+    active = widget ? widget.querySelector('.hamilton-graph') : null;
+  }, {capture: true, passive: true});
+  const ways = {ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1]};
+  window.addEventListener('keydown', function (event) {
+    const box = active && active.isConnected ? active : null;
+    const typing = event.target.closest && event.target.closest('input, textarea, select, [contenteditable=true]');
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    const cy = box && box._cyreg && box._cyreg.cy;
+    if (!cy || cy.nodes().empty()) return;
+    const at = cy.nodes('.keyed').first();
+    if (ways[event.key]) {
+      const from = at.nonempty() ? at : cy.nodes('.picked').first();
+      let next = from.empty() ? cy.nodes().first() : null;
+      if (!next) {
+        const [dx, dy] = ways[event.key], p = from.position();
+        let best = Infinity;
+        cy.nodes().forEach(function (n) {
+          const q = n.position(), ax = q.x - p.x, ay = q.y - p.y, along = ax * dx + ay * dy;
+          const score = along + 2 * Math.abs(ax * dy - ay * dx);
+          if (along > 0 && score < best) { best = score; next = n; }
+        });
+      }
+      if (next) {
+        cy.nodes('.keyed').removeClass('keyed');
+        next.addClass('keyed');
+        next.emit('mouseover');
+        const r = next.renderedPosition();
+        if (r.x < 0 || r.y < 0 || r.x > cy.width() || r.y > cy.height()) cy.center(next);
+      }
+    } else if (event.key === 'Enter' && at.nonempty() && !event.target.closest('button')) {
+      at.emit('click');
+    } else if (event.key === 'Escape') {
+      const back = box.closest('.hamilton-widget').querySelector('.hamilton-back');
+      if (back && !back.disabled) back.click();
+    } else {
+      return;
+    }
+    event.preventDefault();
+    event.stopPropagation();
+  }, {capture: true});
 })();"""
 
 PAGE_HTML = PANEL_CSS + (f"<img alt='' src='data:,' style='display:none' "
                          f"onerror=\"{html.escape(' '.join(WHEEL_JS.split()), quote=True)}\">")
 
 
-def legend_html() -> str:
+CORE_STATES = ("input", "fresh", "stale", "not computed", "running", "error")
+
+
+def legend_html(present: set | None = None) -> str:
+    """Every swatch; or, given the ``present`` states and marks of a view ("warning", "group"),
+    the core states plus only those others it draws (one line above a small graph)."""
     def item(swatch: str, text: str) -> str:
         return f"<span style='display:inline-block;margin-right:10px'>{swatch} {text}</span>"
 
+    def shown(key: str) -> bool:
+        return present is None or key in CORE_STATES or key in present
+
     chips = "".join(item(f"<span class='chip' style='background:{colour}'></span>", state)
-                    for state, colour in STATE_COLOURS.items())
-    chips += item(f"<span class='chip' style='width:10px;height:10px;border:3px solid {WARNING_COLOUR}'></span>",
-                  "data-quality warning")
+                    for state, colour in STATE_COLOURS.items() if shown(state))
+    if shown("warning"):
+        chips += item(f"<span class='chip' style='width:10px;height:10px;border:3px solid {WARNING_COLOUR}'></span>",
+                      "data-quality warning")
     chips += item(f"<span class='chip' style='width:10px;height:10px;border:3px solid {CHANGED_COLOUR}'></span>",
                   "value changed by the last execute")
-    chips += item(f"<span class='chip' style='width:12px;height:12px;border:3px double {FG_DIM}'></span>",
-                  "group of nodes (click to open)")
+    if shown("group"):
+        chips += item(f"<span class='chip' style='width:12px;height:12px;border:3px double {FG_DIM}'></span>",
+                      "group of nodes (click to open)")
     return f"<div class='hamilton-legend'>{chips}</div>"

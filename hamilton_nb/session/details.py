@@ -104,6 +104,8 @@ class NodeDetails:
         for key, text in self._shown(looked):
             text = html.escape(text)
             cell = f"<pre style='margin:0;white-space:pre;overflow-x:auto'>{text}</pre>" if "\n" in text else text
+            if key == "signature":
+                cell = text = unbroken_signature(text)
             if key == "value":
                 picture = looked[1]
                 if picture.startswith("<table"):  # a DataFrame: its summary line, then the table head
@@ -119,6 +121,18 @@ class NodeDetails:
             else:
                 rows.append(f"<tr>{th}>{key}</th>{td}>{cell}</td></tr>")
         return "<table>" + "".join(rows) + "</table>"
+
+
+def unbroken_signature(text: str) -> str:
+    """An escaped signature that wraps only between parameters: never inside ``-> pd.Series``
+    or ``name: type`` (a browser may break after any hyphen)."""
+    head, arrow, returned = text.rpartition(" -&gt; ")
+    if not arrow:
+        return text
+    name, _, params = head.partition("(")
+    keep = "<span style='white-space:nowrap'>{}</span>".format
+    parts = [keep(p) for p in params[:-1].split(", ")] if params[:-1] else []
+    return f"{name}(<wbr>" + ", ".join(parts) + ") " + keep(f"-&gt; {returned}")
 
 
 def look(value: Any) -> tuple[str, str]:
