@@ -2,8 +2,8 @@
 a node is stale, and the keyboard moves through the graph (arrows, Enter, Esc for Back)."""
 from __future__ import annotations
 
-import test_browser as tb
-from test_browser import lab, page  # noqa: F401 (fixtures: JupyterLab with the test notebook, a page on it)
+import browser_support as tb
+from browser_support import lab, page  # noqa: F401 (fixtures: JupyterLab with the test notebook, a page on it)
 
 G = tb.GRAPH_SELECTOR
 

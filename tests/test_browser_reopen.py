@@ -14,7 +14,7 @@ import urllib.request
 import nbformat
 import pytest
 
-import test_browser as tb
+import browser_support as tb
 from hamilton_nb.notebook.saved_picture import RUN_LINE
 
 CELLS = tb.CELLS[:tb.ADD + 1]  # … %hamilton_graph, an edit, an execute, a new node

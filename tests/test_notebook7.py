@@ -15,8 +15,9 @@ import pytest
 pytest.importorskip("notebook", minversion="7", reason="Jupyter Notebook 7 is not installed (pip install "
                     "'notebook>=7'; the dev extra brings it)")
 
-from test_browser import (ARTIFACTS, CELLS, EXECUTE, EXECUTE_ALL, GRAPH, assert_no_widget_errors,  # noqa: E402
-                          assert_readable_in_theme, click_shows_details, set_theme, draw_graph, edit_turns_downstream_stale, execute_turns_fresh,
+from browser_support import (ARTIFACTS, CELLS, EXECUTE, EXECUTE_ALL, GRAPH, assert_no_widget_errors,  # noqa: E402
+                          assert_readable_in_theme, click_shows_details, set_theme, draw_graph,
+                          edit_turns_downstream_stale, execute_turns_fresh,
                           hover_shows_doc, jupyter_server, notebook_page, playwright_api)
 
 JS_BOXES = """(index) => {
