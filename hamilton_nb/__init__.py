@@ -23,6 +23,11 @@ def get_session():
     return _get()
 
 
+def _jupyter_labextension_paths():
+    """Where JupyterLab finds the prebuilt frontend extension (``jupyter labextension develop``)."""
+    return [{"src": "labextension", "dest": "hamilton-nb"}]
+
+
 def load_ipython_extension(ipython) -> None:
     from .notebook.magics import load_ipython_extension as _load
 
