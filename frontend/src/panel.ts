@@ -28,7 +28,8 @@ export class GraphPanel extends Panel {
     this.title.caption = 'Hamilton graph';
     this._header.addClass('hamilton-nb-panel-search');
     this._header.node.innerHTML =
-      '<input type="search" placeholder="search nodes, docs, tags…" aria-label="search nodes"/>' +
+      '<h3>Hamilton graph</h3>' +
+      '<input type="search" placeholder="find a node by name, doc or tag…" aria-label="find a node"/>' +
       '<ol class="hamilton-nb-found"></ol>';
     this._input.addEventListener('input', () => this._searchSoon());
     this._graph.addClass('hamilton-nb-panel-graph');

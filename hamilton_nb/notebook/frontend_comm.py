@@ -41,6 +41,7 @@ class FrontendLink:
         self._last: dict | None = None
         self._running: str | None = None
         self._panel = None  # the graph widget the side panel shows
+        self._reshaped = False  # the graph changed shape in this batch
 
     # ---- installation ---------------------------------------------------------------------
     @property
@@ -138,6 +139,7 @@ class FrontendLink:
 
                 panel = self.panel()
                 panel.show(ViewSpec(mode="module", module=module, budget=panel.spec.budget))
+                panel.fit()
                 self._send({"kind": "panel", "model_id": panel.model_id, "module": module})
         elif kind == "focus":
             name = str(data.get("node", ""))
@@ -145,6 +147,7 @@ class FrontendLink:
                 panel = self.panel()
                 panel.focus(name)
                 panel.select(name)
+                panel.fit()
                 self.reveal(name)
         elif kind == "search":
             text = str(data.get("text", ""))
@@ -158,6 +161,7 @@ class FrontendLink:
             from .widget import GraphWidget
 
             self._panel = GraphWidget(self.session())
+            self._panel.fit()  # the sidebar is narrower than an output: the whole picture, zoomed to fit
         return self._panel
 
     def reveal(self, name: str) -> None:
@@ -206,6 +210,8 @@ class FrontendLink:
         if event.kind == "node_finished":
             return
         where = self._where()
+        if event.kind in ("graph", "reset"):
+            self._reshaped = True
         if event.kind == "graph":
             self.causes.graph_changed(event.nodes, event.module, where)
         elif event.kind == "reset":
@@ -246,6 +252,9 @@ class FrontendLink:
         """Send the snapshot if it differs from the last one sent: one message per batch at most."""
         self.causes.end_batch()
         self._running = None
+        if self._reshaped and self._panel is not None:
+            self._panel.fit()  # a redrawn picture starts at zoom 1; the sidebar shows all of it
+        self._reshaped = False
         message = self.snapshot()
         if message != self._last:
             self._last = message
