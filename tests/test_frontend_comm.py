@@ -66,6 +66,20 @@ def test_badges_follow_an_edit_and_an_execute_one_message_per_cell(kernel):
     assert nothing.comm == []  # nothing changed: nothing sent
 
 
+def test_a_change_outside_a_cell_is_sent_once_when_it_is_done(kernel):
+    """A widget button runs outside any cell: its changes go out once its handler returns."""
+    kernel.run("%%hamilton features" + FEATURES, "c-features")  # avg_3wk_spend stale again
+    later = ("from hamilton_nb import get_session\n"
+             "get_ipython().kernel.io_loop.call_later(0.3, lambda: get_session().execute(['score']))")
+    reply = kernel.run(later, "c-timer")
+    assert reply.comm == [], reply.comm
+    import time
+    sent = kernel.drain(time.perf_counter(), timeout=10, quiet=1.0)[1]
+    assert [m["kind"] for m in sent if m["kind"] == "cells"] == ["cells"], sent
+    cells = [m for m in sent if m["kind"] == "cells"][0]["cells"]
+    assert (cells["c-features"]["badge"], cells["c-model"]["badge"]) == ("fresh", "fresh")
+
+
 def test_a_node_is_revealed_at_its_cell_and_found_by_search(kernel):
     kernel.send_comm({"kind": "reveal", "node": "spend_zscore"})
     sent = kernel.drain(0, timeout=5)[1]
