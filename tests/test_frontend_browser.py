@@ -52,7 +52,7 @@ def app(request, tmp_path_factory):
     with jupyter_server(tmp_path_factory, request.param, CELLS) as server:
         url = f"{server['base']}{APPS[request.param]}?token={server['token']}"
         with notebook_page(url, console) as page:
-            yield {"name": request.param, "page": page, "console": console}
+            yield {"name": request.param, "page": page, "console": console, "root": server["root"]}
 
 
 def cells(page) -> list[dict]:
@@ -160,5 +160,43 @@ def test_the_side_panel_shows_the_graph_and_finds_a_node(app):
     found.first.click()  # focuses the graph on it and jumps to its cell
     highlighted(page, FEATURES_CELL)
     page.wait_for_function(f"({JS_CY})(['{graph}', 'ids']).includes('avg_3wk_spend')", timeout=10_000)
+    errors = [m for m in app["console"] if m.startswith("error")]
+    assert not errors, errors
+
+
+SHOP = """import pandas as pd
+
+
+def total(spend: pd.Series) -> pd.Series:
+    \"\"\"Spend so far.\"\"\"
+    return spend.cumsum()
+"""
+
+
+def test_a_node_imported_from_a_file_opens_the_file_at_its_line(app):
+    page, name = app["page"], app["name"]
+    (app["root"] / "shop.py").write_text(SHOP)
+    last = page.locator(".jp-Notebook .jp-Cell").last
+    last.locator(".jp-InputArea-prompt").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")  # a new cell below
+    index = page.locator(".jp-Notebook .jp-Cell").count() - 1
+    set_source(page, index, "%hamilton_import shop.py")
+    assert "shop: 1 function" in run_cell(page, index)
+    if not page.locator("#hamilton-nb-panel").is_visible():
+        page.locator(".jp-Notebook .hamilton-nb-badge").first.click()  # opens the panel
+    search = page.locator("#hamilton-nb-panel input[type=search]")
+    search.fill("so far")
+    found = page.locator("#hamilton-nb-panel .hamilton-nb-found li[data-node=total]")
+    if name == "notebook":  # Notebook 7 opens other documents in a new browser tab
+        with page.context.expect_page(timeout=15_000) as opened:
+            found.click()
+        assert opened.value.url.split("?")[0].endswith("/edit/shop.py"), opened.value.url
+        opened.value.close()
+        return
+    found.click()
+    editor = page.locator(".jp-FileEditor")
+    playwright_api.expect(editor).to_be_visible(timeout=15_000)
+    playwright_api.expect(page.locator(".jp-StatusBar-Item", has_text="Ln 4, Col 1")).to_have_count(1, timeout=10_000)
     errors = [m for m in app["console"] if m.startswith("error")]
     assert not errors, errors
