@@ -123,11 +123,16 @@ def test_badges_marks_jumps_and_recompute(app):
     assert changed == [SCORE], (counts, [c["count"] for c in now])
     assert not any(c["mark"] or c["banner"] for c in cells(page))
 
-    # a node clicked in the graph: its defining cell scrolls into view, active and flashed
+    # a node clicked in a graph output: the graph stays put (it shows the node's details) and
+    # offers the jump; taking it scrolls to the defining cell, active and flashed
     page.locator(GRAPH_SELECTOR).scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     xy = cy(page, GRAPH_SELECTOR, "xy", "spend_per_signup")
     page.mouse.click(xy["x"], xy["y"])
+    jump = page.locator(".hamilton-nb-jump")
+    playwright_api.expect(jump).to_have_text("Go to the cell defining spend_per_signup", timeout=10_000)
+    assert cy(page, GRAPH_SELECTOR, "xy", "spend_per_signup") == xy  # nothing scrolled
+    jump.click()
     highlighted(page, FEATURES_CELL)
 
     # a name in %hamilton_status jumps too
@@ -160,6 +165,13 @@ def test_the_side_panel_shows_the_graph_and_finds_a_node(app):
     found.first.click()  # focuses the graph on it and jumps to its cell
     highlighted(page, FEATURES_CELL)
     page.wait_for_function(f"({JS_CY})(['{graph}', 'ids']).includes('avg_3wk_spend')", timeout=10_000)
+    # a node clicked in the panel's graph: the notebook scrolls to its cell straight away
+    page.wait_for_function(f"({JS_CY})(['{graph}', 'ids']).includes('spend_zscore')", timeout=10_000)
+    page.wait_for_timeout(500)
+    xy = cy(page, graph, "xy", "spend_zscore")
+    page.mouse.click(xy["x"], xy["y"])
+    highlighted(page, MODEL_CELL)
+    assert page.locator(".hamilton-nb-jump").count() == 0
     errors = [m for m in app["console"] if m.startswith("error")]
     assert not errors, errors
 

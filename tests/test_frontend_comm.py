@@ -65,16 +65,26 @@ def test_badges_follow_an_edit_and_an_execute_one_message_per_cell(kernel):
     nothing = kernel.run("x = 1", "c-other")
     assert nothing.comm == []  # nothing changed: nothing sent
 
+    broken = kernel.run("%%hamilton features" + EDITED.replace("def spend_per_signup", "def spend_per_signup("),
+                        "c-features")
+    assert broken.status == "error"
+    summary = broken.cells_messages()[0]["cells"]["c-features"]
+    assert (summary["badge"], summary["text"]) == ("error", "failed")
+    assert summary["why"].startswith("the last run of this cell failed: ") and \
+        "the graph keeps module `features` as it was" in summary["why"], summary["why"]
+    fixed = kernel.run("%%hamilton features" + EDITED, "c-features")
+    assert badges(fixed)["c-features"] == ("fresh", "fresh")
+
 
 def test_a_change_outside_a_cell_is_sent_once_when_it_is_done(kernel):
     """A widget button runs outside any cell: its changes go out once its handler returns."""
     kernel.run("%%hamilton features" + FEATURES, "c-features")  # avg_3wk_spend stale again
     later = ("from hamilton_nb import get_session\n"
-             "get_ipython().kernel.io_loop.call_later(0.3, lambda: get_session().execute(['score']))")
+             "get_ipython().kernel.io_loop.call_later(1.5, lambda: get_session().execute(['score']))")
     reply = kernel.run(later, "c-timer")
     assert reply.comm == [], reply.comm
     import time
-    sent = kernel.drain(time.perf_counter(), timeout=10, quiet=1.0)[1]
+    sent = kernel.drain(time.perf_counter(), timeout=10, quiet=3.0)[1]
     assert [m["kind"] for m in sent if m["kind"] == "cells"] == ["cells"], sent
     cells = [m for m in sent if m["kind"] == "cells"][0]["cells"]
     assert (cells["c-features"]["badge"], cells["c-model"]["badge"]) == ("fresh", "fresh")

@@ -7,7 +7,7 @@ import { decorate, statusNode } from './badges';
 import { KernelLink } from './link';
 import { GraphPanel, graphIcon } from './panel';
 import { recomputeStale } from './recompute';
-import { reveal } from './reveal';
+import { offerJump, reveal } from './reveal';
 
 const RECOMPUTE = 'hamilton-nb:recompute-stale';
 const OPEN_PANEL = 'hamilton-nb:open-panel';
@@ -25,6 +25,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
   activate: (app: JupyterFrontEnd, tracker: INotebookTracker, palette: ICommandPalette | null,
              docs: IDocumentManager | null) => {
     const links = new WeakMap<NotebookPanel, KernelLink>();
+    // where the last click happened: a node clicked in an output's graph offers the jump
+    // instead of scrolling the graph away from under the pointer
+    let pointer = { target: null as Element | null, x: 0, y: 0, time: 0 };
+    document.addEventListener(
+      'pointerdown',
+      (event) => (pointer = { target: event.target as Element, x: event.clientX, y: event.clientY, time: Date.now() }),
+      true
+    );
     const panel = new GraphPanel();
     const current = () => {
       const notebook = tracker.currentWidget;
@@ -50,7 +58,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
       notebook.content.model?.cells.changed.connect(() => requestAnimationFrame(redraw));
       notebook.content.modelContentChanged.connect(() => requestAnimationFrame(redraw));
       link.received.connect((_, message) => {
-        if (message.kind === 'reveal') {
+        if (message.kind !== 'reveal') {
+          return;
+        }
+        const inOutput = pointer.target?.closest('.jp-Cell-outputArea .hamilton-graph') && notebook.node.contains(pointer.target);
+        if (inOutput && Date.now() - pointer.time < 3000 && (message.cell || message.file)) {
+          const label = message.cell ? `Go to the cell defining ${message.node}` : `Open ${message.file}:${message.line}`;
+          offerJump(pointer.x, pointer.y, label, () => void reveal(notebook, message, docs));
+        } else {
           void reveal(notebook, message, docs);
         }
       });

@@ -41,3 +41,28 @@ export async function reveal(panel: NotebookPanel, where: IRevealMessage, docs: 
     }
   }
 }
+
+const JUMP = 'hamilton-nb-jump';
+const JUMP_MS = 6000;
+
+/**
+ * A node clicked in a graph shown in an output: the notebook stays where it is (the widget
+ * shows the node's details), and a small button by the pointer offers the jump.
+ */
+export function offerJump(x: number, y: number, label: string, go: () => void): HTMLElement {
+  document.querySelectorAll(`.${JUMP}`).forEach((old) => old.remove());
+  const button = document.createElement('button');
+  button.className = JUMP;
+  button.textContent = label;
+  button.title = 'Scroll to the cell that defines this node (or open its file)';
+  button.style.left = `${Math.min(x + 14, window.innerWidth - 220)}px`;
+  button.style.top = `${Math.min(y + 14, window.innerHeight - 40)}px`;
+  button.addEventListener('click', (event) => {
+    event.stopPropagation();
+    button.remove();
+    go();
+  });
+  document.body.appendChild(button);
+  window.setTimeout(() => button.remove(), JUMP_MS);
+  return button;
+}

@@ -79,6 +79,17 @@ def summarize(modules: Mapping[str, Iterable[str]], cells: Mapping[str, str], st
     return out
 
 
+def failed_cell(module: str | None, error: str, summary: dict | None) -> dict:
+    """The badge of a ``%%hamilton`` cell whose last run failed: nothing of it was registered, and
+    the graph keeps what the cell registered before (if anything)."""
+    kept = f"the graph keeps module `{module}` as it was" if module else "nothing was registered"
+    why = f"the last run of this cell failed: {error}\n{kept}"
+    if summary is not None:
+        why += "\n" + summary["why"]
+    return {"module": module or "", "badge": "error", "text": "failed", "why": why,
+            "counts": summary["counts"] if summary else {}, "nodes": summary["nodes"] if summary else []}
+
+
 def _text(badge: str, counts: Mapping[str, int]) -> str:
     if badge in ("stale", "not computed", "evicted"):
         return f"{counts[badge]} {badge}"

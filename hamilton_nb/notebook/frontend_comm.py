@@ -31,6 +31,7 @@ class FrontendLink:
         self.session = session_getter
         self.comms: list = []
         self.cells: dict[str, str] = {}  # front-end cell id -> the module it registered
+        self.failed: dict[str, str] = {}  # `%%hamilton` cell whose last run failed -> the error's first line
         self.causes = cell_badges.Causes()
         self.sent = 0  # messages sent, for the benchmark and the tests
         self._unsubscribe: Callable[[], None] | None = None
@@ -177,8 +178,13 @@ class FrontendLink:
 
     def post_run_cell(self, result=None) -> None:
         """After the cell and after the shown outputs were refreshed (their tracker runs first)."""
-        if self._hamilton_cell and self._cell_id and getattr(result, "success", True):
-            self._tie(self._cell_id, getattr(getattr(result, "info", None), "raw_cell", "") or "")
+        if self._hamilton_cell and self._cell_id:
+            if getattr(result, "success", True):
+                self.failed.pop(self._cell_id, None)
+                self._tie(self._cell_id, getattr(getattr(result, "info", None), "raw_cell", "") or "")
+            else:
+                error = getattr(result, "error_before_exec", None) or getattr(result, "error_in_exec", None)
+                self.failed[self._cell_id] = (str(error).strip().splitlines() or [type(error).__name__])[0]
         self._cell_id, self._cell_number, self._hamilton_cell = None, None, False
         if self.live:
             try:
@@ -245,8 +251,10 @@ class FrontendLink:
         tracker = live.tracker(self.shell)
         stale = [] if tracker is None else list(dict.fromkeys(
             s.cell_id for s in tracker.shown.values() if s.cell_id and (s.reasons or s.error)))
-        return {"kind": "cells", "cells": cell_badges.summarize(modules, tied, session.known_states, self.causes),
-                "stale_outputs": stale}
+        cells = cell_badges.summarize(modules, tied, session.known_states, self.causes)
+        for cell_id, error in self.failed.items():
+            cells[cell_id] = cell_badges.failed_cell(tied.get(cell_id), error, cells.get(cell_id))
+        return {"kind": "cells", "cells": cells, "stale_outputs": stale}
 
     def flush(self) -> None:
         """Send the snapshot if it differs from the last one sent: one message per batch at most."""
