@@ -13,6 +13,7 @@ FRONTEND := frontend/package.json frontend/package-lock.json $(wildcard frontend
 # links the venv's share/jupyter/labextensions/hamilton-nb to that build, as the extension
 # template does, so JupyterLab and Notebook 7 load it and a rebuild shows on a page reload.
 $(STAMP): pyproject.toml $(FRONTEND)
+	@command -v npm >/dev/null || { echo "Node.js and npm are needed to build the JupyterLab extension in frontend/"; exit 1; }
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev,hamilton,compat,dask,polars]"

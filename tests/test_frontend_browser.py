@@ -85,10 +85,26 @@ def set_source(page, index: int, text: str) -> None:
 def highlighted(page, index: int, timeout: float = 10_000) -> None:
     """Cell ``index`` is the active one, flashed, and on screen."""
     cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
-    playwright_api.expect(cell).to_have_class(re.compile(r"hamilton-nb-highlight"), timeout=timeout)
-    playwright_api.expect(cell).to_have_class(re.compile(r"jp-mod-active"), timeout=timeout)
+    try:
+        playwright_api.expect(cell).to_have_class(re.compile(r"hamilton-nb-highlight"), timeout=timeout)
+        playwright_api.expect(cell).to_have_class(re.compile(r"jp-mod-active"), timeout=timeout)
+    except AssertionError:
+        page.screenshot(path=str(ARTIFACTS / "frontend_failed_jump.png"))
+        raise
     box, view = cell.bounding_box(), page.viewport_size
     assert box is not None and box["y"] < view["height"] and box["y"] + box["height"] > 0, box
+
+
+def settled_xy(page, graph: str, node: str, seconds: float = 10) -> dict:
+    """Where ``node`` is drawn once the picture stopped moving (a refit follows a new view)."""
+    previous = None
+    for _ in range(int(seconds / 0.4)):
+        page.wait_for_timeout(400)
+        now = cy(page, graph, "xy", node)
+        if now is not None and now == previous:
+            return now
+        previous = now
+    raise AssertionError(f"{node} never settled in {graph}: {previous}")
 
 
 def test_badges_marks_jumps_and_recompute(app):
@@ -167,8 +183,7 @@ def test_the_side_panel_shows_the_graph_and_finds_a_node(app):
     page.wait_for_function(f"({JS_CY})(['{graph}', 'ids']).includes('avg_3wk_spend')", timeout=10_000)
     # a node clicked in the panel's graph: the notebook scrolls to its cell straight away
     page.wait_for_function(f"({JS_CY})(['{graph}', 'ids']).includes('spend_zscore')", timeout=10_000)
-    page.wait_for_timeout(500)
-    xy = cy(page, graph, "xy", "spend_zscore")
+    xy = settled_xy(page, graph, "spend_zscore")
     page.mouse.click(xy["x"], xy["y"])
     highlighted(page, MODEL_CELL)
     assert page.locator(".hamilton-nb-jump").count() == 0
@@ -210,5 +225,22 @@ def test_a_node_imported_from_a_file_opens_the_file_at_its_line(app):
     editor = page.locator(".jp-FileEditor")
     playwright_api.expect(editor).to_be_visible(timeout=15_000)
     playwright_api.expect(page.locator(".jp-StatusBar-Item", has_text="Ln 4, Col 1")).to_have_count(1, timeout=10_000)
+    errors = [m for m in app["console"] if m.startswith("error")]
+    assert not errors, errors
+
+
+def test_a_reloaded_page_shows_the_badges_again(app):
+    """The kernel loaded the extension before this page existed: the page opens its own comm."""
+    page = app["page"]
+    run_cell(page, FEATURES_CELL)  # with its edit saved in the notebook: nothing turns stale
+    page.keyboard.press("ControlOrMeta+s")
+    page.wait_for_timeout(1500)
+    page.reload()
+    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="widget_test.ipynb")
+    tab.first.wait_for(timeout=60_000) if app["name"] == "jupyterlab" else None
+    if tab.count():  # JupyterLab restores the file opened last in front of the notebook
+        tab.first.click()
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell .jp-InputArea-editor", timeout=60_000)
+    wait_for_badges(page, {FEATURES_CELL: "fresh", MODEL_CELL: "fresh"}, timeout=30_000)
     errors = [m for m in app["console"] if m.startswith("error")]
     assert not errors, errors
