@@ -24,7 +24,7 @@ def get_session():
 
 
 def _jupyter_labextension_paths():
-    """Where JupyterLab finds the prebuilt frontend extension (``jupyter labextension develop``)."""
+    """Where the prebuilt frontend extension lies in the package (read by ``jupyter-builder develop``)."""
     return [{"src": "labextension", "dest": "hamilton-nb"}]
 
 

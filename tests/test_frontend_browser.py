@@ -184,6 +184,8 @@ def test_the_side_panel_shows_the_graph_and_finds_a_node(app):
     # a node clicked in the panel's graph: the notebook scrolls to its cell straight away
     page.wait_for_function(f"({JS_CY})(['{graph}', 'ids']).includes('spend_zscore')", timeout=10_000)
     xy = settled_xy(page, graph, "spend_zscore")
+    page.mouse.move(xy["x"], xy["y"], steps=5)  # the hover line above the graph may grow first
+    xy = settled_xy(page, graph, "spend_zscore")
     page.mouse.click(xy["x"], xy["y"])
     highlighted(page, MODEL_CELL)
     assert page.locator(".hamilton-nb-jump").count() == 0
@@ -229,17 +231,23 @@ def test_a_node_imported_from_a_file_opens_the_file_at_its_line(app):
     assert not errors, errors
 
 
+def notebook_in_front(page, name: str) -> None:
+    """JupyterLab: the notebook's tab, not the file opened last (a reload restores that one)."""
+    if name == "jupyterlab":
+        tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="widget_test.ipynb").first
+        tab.wait_for(timeout=60_000)
+        tab.click()
+
+
 def test_a_reloaded_page_shows_the_badges_again(app):
     """The kernel loaded the extension before this page existed: the page opens its own comm."""
     page = app["page"]
+    notebook_in_front(page, app["name"])
     run_cell(page, FEATURES_CELL)  # with its edit saved in the notebook: nothing turns stale
     page.keyboard.press("ControlOrMeta+s")
     page.wait_for_timeout(1500)
     page.reload()
-    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="widget_test.ipynb")
-    tab.first.wait_for(timeout=60_000) if app["name"] == "jupyterlab" else None
-    if tab.count():  # JupyterLab restores the file opened last in front of the notebook
-        tab.first.click()
+    notebook_in_front(page, app["name"])
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell .jp-InputArea-editor", timeout=60_000)
     wait_for_badges(page, {FEATURES_CELL: "fresh", MODEL_CELL: "fresh"}, timeout=30_000)
     errors = [m for m in app["console"] if m.startswith("error")]
