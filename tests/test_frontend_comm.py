@@ -102,6 +102,18 @@ def test_a_node_is_revealed_at_its_cell_and_found_by_search(kernel):
     assert sorted(n["node"] for n in found[0]["nodes"]) == ["score", "signups_norm"], found
 
 
+def test_a_live_output_recomputes_before_the_badges_are_sent(kernel):
+    kernel.run("%hamilton_execute score --live", "c-live")
+    edited = kernel.run("%%hamilton features" + FEATURES.replace("spend.rolling(3)", "spend.rolling(5)"),
+                        "c-features")
+    assert "recomputed by live outputs" in edited.text
+    message = edited.cells_messages()
+    assert len(message) == 1, edited.comm
+    assert {c: s["badge"] for c, s in message[0]["cells"].items()} == {"c-features": "fresh", "c-model": "fresh"}
+    assert "c-live" not in message[0]["stale_outputs"] and "c-exec" in message[0]["stale_outputs"]
+    kernel.run("%hamilton_live off", "c-off")
+
+
 def test_a_function_imported_from_a_file_is_revealed_at_its_line(tmp_path):
     (tmp_path / "shop.py").write_text("import pandas as pd\n\n\ndef total(spend: pd.Series) -> pd.Series:\n"
                                       "    return spend.cumsum()\n")

@@ -40,7 +40,8 @@ class FrontendLink:
         self._cell_number: int | None = None
         self._scheduled = False
         self._last: dict | None = None
-        self._running: str | None = None
+        self._running: str | None = None  # the cell whose nodes run now
+        self._ran = False  # a `running` message went out since the last flush
         self._panel = None  # the graph widget the side panel shows
         self._reshaped = False  # the graph changed shape in this batch
 
@@ -210,7 +211,7 @@ class FrontendLink:
             node = session.graph.nodes.get(event.nodes[0]) if event.nodes else None
             cell = node_lookup.cell_of_module(self.cells, node.module) if node is not None else None
             if cell != self._running:
-                self._running = cell
+                self._running, self._ran = cell, True
                 self._send({"kind": "running", "cell": cell})
             return
         if event.kind == "node_finished":
@@ -257,14 +258,15 @@ class FrontendLink:
         return {"kind": "cells", "cells": cells, "stale_outputs": stale}
 
     def flush(self) -> None:
-        """Send the snapshot if it differs from the last one sent: one message per batch at most."""
+        """Send the snapshot if it differs from the last one sent (or nodes ran since): one message
+        per batch at most."""
         self.causes.end_batch()
-        self._running = None
+        ran, self._running, self._ran = self._ran, None, False
         if self._reshaped and self._panel is not None:
             self._panel.fit()  # a redrawn picture starts at zoom 1; the sidebar shows all of it
         self._reshaped = False
         message = self.snapshot()
-        if message != self._last:
+        if message != self._last or ran:  # after `running`, the badges say it is over
             self._last = message
             self._send(message)
 
