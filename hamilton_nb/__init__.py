@@ -36,6 +36,11 @@ def get_session():
     return _get()
 
 
+def _jupyter_labextension_paths():
+    """Where the prebuilt frontend extension lies in the package (read by ``jupyter-builder develop``)."""
+    return [{"src": "labextension", "dest": "hamilton-nb"}]
+
+
 def load_ipython_extension(ipython) -> None:
     from .notebook.magics import load_ipython_extension as _load
 

@@ -8,7 +8,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from ..errors import InputError
 from ..session import get_session
-from . import live, verify_magic
+from . import frontend_comm, live, verify_magic
 from .arguments import mapping
 from .bound import bound_line
 
@@ -383,6 +383,7 @@ def _unquote(text: str) -> str:
 def load_ipython_extension(ipython) -> None:
     ipython.register_magics(HamiltonMagics, verify_magic.VerifyMagics)
     live.tracker(ipython)
+    frontend_comm.install(ipython)  # after the tracker: badges follow the refreshed outputs
 
 
 def unload_ipython_extension(ipython) -> None:
@@ -390,4 +391,5 @@ def unload_ipython_extension(ipython) -> None:
     if magics is not None:
         ipython.events.unregister("pre_run_cell", magics._remember_cell_id)
     verify_magic.unload(ipython)
+    frontend_comm.remove(ipython)
     live.remove(ipython)

@@ -14,6 +14,7 @@ import ipycytoscape
 import ipywidgets as W
 
 from ..errors import HamiltonError
+from . import picks
 from .canvas import GRAPH_MIN_PX, picture_layout, room
 from .navigation import HINT, NO_SELECTION, Navigation
 from .graph_view import (INPUTS_GROUP, ViewSpec, build_view, group_element, node_classes, parallel_items,
@@ -249,6 +250,7 @@ class GraphWidget(Navigation, W.VBox):
                       ViewSpec(budget=self.spec.budget))
             return
         self.select(data.get("id"))
+        picks.picked(data.get("id"))  # with the Jupyter extension, the notebook scrolls to its cell
 
     def _hovered(self, element: dict) -> None:
         """One line above the graph: the name, its state (as drawn now) and the doc's first paragraph."""
