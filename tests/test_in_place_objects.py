@@ -243,3 +243,22 @@ def test_in_a_notebook_edits_after_a_change_in_place_give_a_fresh_kernels_values
     assert ip.ns["out"] == {"grown": 2, "count": 10}
     checks = ip.ok("%hamilton_status").value.set_index("node")["checks"]
     assert checks["settings"] == "" and checks["grown"] == ""
+
+
+# ---- on Dask workers: values computed there are shared by the tasks of a worker -----------------
+@pytest.mark.parametrize("kind", ["user object", "dataclass, list inside", "deque", "dict of lists"])
+def test_on_dask_workers_a_change_in_place_stays_in_the_nodes_copy(make_module, kind):
+    pytest.importorskip("distributed")
+    from hamilton_nb.execution import DaskExecutor
+
+    name = "objects_dask_" + "".join(c if c.isalnum() else "_" for c in kind)
+    expected = driver.Driver({}, make_module(name + "_fresh", _source(kind)), result="dict").execute(["later"])["later"]
+    executor = DaskExecutor(processes=False, n_workers=1)
+    try:
+        dr = driver.Driver({}, make_module(name, _source(kind)), result="dict", executor=executor)
+        assert dr.execute(["changer", "seen"])["seen"] == expected
+        assert dr.execute(["later"])["later"] == expected
+        assert dr.warnings["up"][0].startswith("`up` was changed in place by `changer` (`up")
+        assert dr.warnings["changer"][0].startswith("`changer` changes its input `up` in place (`up")
+    finally:
+        executor.close()

@@ -26,7 +26,6 @@ from ..graph.value_tokens import value_token
 from .replicas import difference, is_immutable
 
 WATCHED = (pd.DataFrame, dict, list, set)
-_SKIPPED = (pd.Series, np.ndarray)  # sealed read-only: a write raises, a rebinding is undone
 DEEP = "deep"  # the mark of a replica: compared with the original after the node ran
 
 
@@ -41,14 +40,17 @@ class Shared:
         self.token = None if token.startswith("untracked:") else token
 
 
-def watch(handed: dict[str, Any], originals: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    """(param, value, :func:`mark`) of each handed-out value a node could change in place unseen;
-    ``originals``: param → the value as cached."""
+def watch(handed: dict[str, Any], originals: Any) -> list[tuple[str, Any, Any]]:
+    """(param, value, :func:`mark`) of each handed-out value a node could change in place unseen
+    (Series and arrays are sealed read-only: a write raises, a rebinding is undone);
+    ``originals``: param → the value as cached (a mapping, or a function that makes one)."""
     found = []
     for param, value in handed.items():
         kind = type(value)
-        if kind in _SKIPPED or is_immutable(value):
+        if kind is pd.Series or kind is np.ndarray or is_immutable(value):
             continue
+        if callable(originals):
+            originals = originals()
         if value is originals.get(param) and kind is not pd.DataFrame:
             found.append((param, value, Shared(value)))
         else:

@@ -33,8 +33,9 @@ class Uncopyable(Exception):
 
 
 def is_immutable(value: Any) -> bool:
-    return isinstance(value, ATOMIC) and type(value) is not frozenset or type(value) is frozenset and \
-        all(isinstance(item, ATOMIC) for item in value)
+    if type(value) is frozenset:
+        return all(isinstance(item, ATOMIC) for item in value)
+    return isinstance(value, ATOMIC)
 
 
 def replica(value: Any) -> Any:

@@ -137,7 +137,7 @@ class Run:
                     values[dep] = fetch(values[dep])
                     self.guards[dep] = sharing.seal(values[dep])
         kwargs = {param: handout(values[dep]) for param, dep, _ in step.args if dep in values}
-        watched = inplace.watch(kwargs, {param: values[dep] for param, dep, _ in step.args if dep in values})
+        watched = inplace.watch(kwargs, lambda: {param: values[dep] for param, dep, _ in step.args if dep in values})
         if watched:
             self.watched[step.name] = watched
         return kwargs

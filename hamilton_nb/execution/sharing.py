@@ -37,7 +37,7 @@ def seal(value: Any) -> Guard | None:
     if type(value) is pd.Series:
         _freeze(value._values)
         index = value.index
-        return value._mgr, index, value._name, _index_names(index), dict(value._attrs) if value._attrs else None
+        return value._mgr, index, value._name, _index_names(index), dict(value._attrs)
     if type(value) is np.ndarray:
         value.flags.writeable = False
     return None
@@ -76,18 +76,15 @@ def handout(value: Any) -> Any:
 
 
 def _index_names(index: pd.Index) -> Any:
-    names = getattr(index, "_names", None)  # a MultiIndex keeps a list it changes in place
-    return tuple(names) if names is not None else index._name
+    # a MultiIndex keeps its names in a list it changes in place
+    return tuple(index._names) if type(index) is pd.MultiIndex else index._name
 
 
 def tampered(value: Any, guard: Guard) -> bool:
-    if value._mgr is not guard[0] or value.index is not guard[1] or value._name is not guard[2]:
-        return True
     index = guard[1]
-    names = getattr(index, "_names", None)
-    if index._name is not guard[3] if names is None else tuple(names) != guard[3]:
-        return True
-    return (dict(value._attrs) if value._attrs else None) != guard[4]
+    return (value._mgr is not guard[0] or value.index is not index or value._name is not guard[2]
+            or (index._name is not guard[3] if type(index) is not pd.MultiIndex else tuple(index._names) != guard[3])
+            or value._attrs != guard[4])
 
 
 def undo(value: Any, guard: Guard) -> None:
@@ -100,7 +97,7 @@ def undo(value: Any, guard: Guard) -> None:
         value.index = guard[1]
     value.index.names = list(guard[3]) if isinstance(guard[3], tuple) else [guard[3]]
     value._name = guard[2]
-    object.__setattr__(value, "_attrs", dict(guard[4] or {}))
+    object.__setattr__(value, "_attrs", dict(guard[4]))
 
 
 def is_read_only_write(exc: BaseException) -> bool:
