@@ -44,6 +44,7 @@ def seal(value: Any) -> Guard | None:
 
 
 _IMMUTABLE = (type(None), bool, int, float, complex, str, bytes, range, frozenset)
+_SCALARS = _IMMUTABLE[:-1]  # a frozenset may hold mutable objects
 
 
 def own(value: Any) -> tuple[Any, bool]:
@@ -67,7 +68,7 @@ def handout(value: Any) -> Any:
     kind = type(value)
     if kind is pd.DataFrame:
         return value.copy(deep=False)
-    if kind is pd.Series or kind is np.ndarray or kind in _IMMUTABLE:
+    if kind is pd.Series or kind is np.ndarray or kind in _SCALARS:
         return value
     try:
         return replica(value)
