@@ -23,7 +23,8 @@ import pandas as pd
 
 from .replicas import Uncopyable, replica
 
-Guard = tuple  # (manager, index, name, index names, attrs) of a sealed Series
+Guard = tuple  # (manager, index, name, index name, attrs, MultiIndex names) of a sealed Series
+_MULTI = pd.MultiIndex
 
 
 def _freeze(array: Any) -> None:
@@ -36,8 +37,9 @@ def seal(value: Any) -> Guard | None:
     """Make ``value``'s data read-only; return what :func:`tampered` compares against."""
     if type(value) is pd.Series:
         _freeze(value._values)
-        index = value.index
-        return value._mgr, index, value._name, _index_names(index), dict(value._attrs)
+        index, attrs = value.index, value._attrs
+        multi = tuple(index._names) if type(index) is _MULTI else None  # its names: a list changed in place
+        return value._mgr, index, value._name, index._name, dict(attrs) if attrs else None, multi
     if type(value) is np.ndarray:
         value.flags.writeable = False
     return None
@@ -76,16 +78,11 @@ def handout(value: Any) -> Any:
         return value
 
 
-def _index_names(index: pd.Index) -> Any:
-    # a MultiIndex keeps its names in a list it changes in place
-    return tuple(index._names) if type(index) is pd.MultiIndex else index._name
-
-
 def tampered(value: Any, guard: Guard) -> bool:
     index = guard[1]
     return (value._mgr is not guard[0] or value.index is not index or value._name is not guard[2]
-            or (index._name is not guard[3] if type(index) is not pd.MultiIndex else tuple(index._names) != guard[3])
-            or value._attrs != guard[4])
+            or index._name is not guard[3] or (value._attrs or None) != guard[4]
+            or guard[5] is not None and tuple(index._names) != guard[5])
 
 
 def undo(value: Any, guard: Guard) -> None:
@@ -96,9 +93,9 @@ def undo(value: Any, guard: Guard) -> None:
     value._mgr = guard[0]
     if value.index is not guard[1]:
         value.index = guard[1]
-    value.index.names = list(guard[3]) if isinstance(guard[3], tuple) else [guard[3]]
+    value.index.names = list(guard[5]) if guard[5] is not None else [guard[3]]
     value._name = guard[2]
-    object.__setattr__(value, "_attrs", dict(guard[4]))
+    object.__setattr__(value, "_attrs", dict(guard[4] or {}))
 
 
 def is_read_only_write(exc: BaseException) -> bool:
