@@ -262,3 +262,75 @@ def test_on_dask_workers_a_change_in_place_stays_in_the_nodes_copy(make_module, 
         assert dr.warnings["changer"][0].startswith("`changer` changes its input `up` in place (`up")
     finally:
         executor.close()
+
+
+# ---- quiet when nothing changed; inputs too ------------------------------------------------------
+QUIET = HEADER + '''
+import functools
+
+
+class Report:
+    def __init__(self):
+        self.when = pd.Timestamp("2024-01-01", tz="UTC")
+        self.month = pd.Period("2024-01")
+        self.values = [1.0, float("nan")]
+        self.frame = pd.DataFrame({"a": [1.0, None]})
+
+    @functools.cached_property
+    def total(self):
+        return sum(v for v in self.values if v == v)
+
+
+def report() -> Report:
+    return Report()
+
+
+def total(report: Report) -> float:
+    str(report.month)
+    return report.total + len(report.frame)
+
+
+def model() -> Model:
+    return Model()
+
+
+def tuned(model: Model) -> float:
+    model.alpha = 2.0
+    return model.alpha
+
+
+def prediction(model: Model, tuned: float) -> float:
+    return float(model.weights.sum()) * model.alpha
+'''
+
+
+def test_only_the_change_is_said_reading_an_object_says_nothing(make_module):
+    dr = driver.Driver({}, make_module("objects_quiet", QUIET), result="dict")
+    out = dr.execute(["total", "prediction"])
+    assert out == {"total": 3.0, "prediction": 3.0}  # `prediction` runs after `tuned`: alpha still 1
+    # a filled cached_property, a Period's cache: no change, so `report` and `total` stay quiet
+    assert set(dr.warnings) == {"model", "tuned", "prediction"}
+    assert dr.warnings["prediction"] == [
+        "`prediction` differs from Apache Hamilton's: there it reads `model` after `tuned` changed it in place "
+        "(`model.alpha` 1.0 → 2.0); hamilton_nb computes it from `model` unchanged"]
+
+
+def test_an_input_object_changed_in_place_stays_as_passed_in(make_module):
+    source = HEADER + '''
+
+def grown(settings: Settings) -> int:
+    settings.items.append(2)
+    return len(settings.items)
+
+
+def count(settings: Settings, grown: int) -> int:
+    return len(settings.items)
+'''
+    module = make_module("objects_input", source)
+    dr = driver.Driver({}, module, result="dict")
+    settings = module.Settings([1])
+    assert dr.execute(["grown", "count"], inputs={"settings": settings}) == {"grown": 2, "count": 1}
+    assert settings.items == [1]
+    assert dr.execute(["count"], inputs={"settings": settings}) == {"count": 1}
+    assert dr.warnings["settings"][0].startswith("`settings` was changed in place by `grown` (`settings.items` "
+                                                 "1 → 2 items); hamilton_nb keeps `settings` as it was passed in")

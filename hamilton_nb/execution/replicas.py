@@ -12,6 +12,7 @@ ran and says where they differ, so the change is reported rather than lost in si
 from __future__ import annotations
 
 import copyreg
+import functools
 import logging
 import threading
 import types
@@ -41,7 +42,12 @@ def is_immutable(value: Any) -> bool:
 def replica(value: Any) -> Any:
     """A copy of ``value`` a node may change freely without reaching ``value``; raises
     :class:`Uncopyable`. Large data is shared read-only or copy-on-write, not copied."""
-    return _copy(value, {}, 0)
+    try:
+        return _copy(value, {}, 0)
+    except Uncopyable:
+        raise
+    except Exception as exc:  # a broken __reduce__, __setstate__ or copy(): not copied
+        raise Uncopyable(f"{type(exc).__name__}: {exc}") from None
 
 
 def _copy(value: Any, memo: dict[int, Any], depth: int) -> Any:
@@ -60,8 +66,10 @@ def _copy(value: Any, memo: dict[int, Any], depth: int) -> Any:
         copied = value.copy(deep=False)  # copy-on-write: shares data until someone writes
     elif isinstance(value, pd.Index):
         copied = value.copy()  # shares its (immutable) data; ``.name`` becomes the copy's own
-    elif isinstance(value, np.ndarray) or kind.__module__.startswith("pandas"):
+    elif isinstance(value, (np.ndarray, pd.api.extensions.ExtensionArray)):
         copied = value.copy()  # masked arrays, matrices, pandas extension arrays: rare, copied whole
+    elif kind.__module__.startswith("polars") and hasattr(value, "clone"):
+        copied = value.clone()  # shares its (immutable) buffers
     elif kind is dict:
         copied = {}
         memo[id(value)] = (value, copied)
@@ -132,7 +140,10 @@ def _default_setstate(obj: Any) -> bool:
 def difference(original: Any, handed: Any, name: str) -> str | None:
     """Where ``handed`` (a :func:`replica` of ``original`` a node received as ``name``) no longer
     equals ``original`` — "`model.alpha` 1 → 2", "`settings.items` 0 → 1 items" — or None."""
-    return _differ(original, handed, name, set(), 0)
+    try:
+        return _differ(original, handed, name, set(), 0)
+    except Exception:  # a comparison that raises: the node had its own copy, only the note is lost
+        return None
 
 
 def _differ(a: Any, b: Any, path: str, seen: set, depth: int) -> str | None:
@@ -148,6 +159,9 @@ def _differ(a: Any, b: Any, path: str, seen: set, depth: int) -> str | None:
         return None if _same_array(a, b) else f"{where} values changed"
     if isinstance(a, (pd.DataFrame, pd.Series, pd.Index)):
         return None if _same_pandas(a, b) else f"{where} changed"
+    if type(a).__module__.startswith("polars") and hasattr(a, "equals"):
+        return None if a.equals(b) and getattr(a, "schema", None) == getattr(b, "schema", None) \
+            and getattr(a, "name", None) == getattr(b, "name", None) else f"{where} changed"
     if isinstance(a, pd.api.extensions.ExtensionArray):
         return None if a.dtype == b.dtype and a.equals(b) else f"{where} values changed"
     if isinstance(a, dict):
@@ -181,7 +195,7 @@ def _differ_state(a: Any, b: Any, path: str, seen: set, depth: int) -> str | Non
     slots = [n for c in type(a).__mro__ for n in getattr(c, "__slots__", ()) if isinstance(n, str)
              and n not in ("__dict__", "__weakref__")]
     if sa is not None or slots:
-        sa, sb = dict(sa or {}), dict(sb or {})
+        sa, sb = _state_of(a, sa), _state_of(b, sb)
         for name in slots:
             sa[name], sb[name] = getattr(a, name, None), getattr(b, name, None)
         added, removed = [k for k in sb if k not in sa], [k for k in sa if k not in sb]
@@ -200,6 +214,14 @@ def _differ_state(a: Any, b: Any, path: str, seen: set, depth: int) -> str | Non
     if ra is not None and rb is not None and ra[0] is rb[0]:
         return _differ(ra[1:], rb[1:], path, seen, depth + 1)
     return None if _equal(a, b) else f"{where} changed"
+
+
+def _state_of(obj: Any, attributes: dict | None) -> dict:
+    """An instance's attributes without the caches filled on first use (``cached_property``,
+    pandas' ``_cache``): reading one is no change."""
+    kind = type(obj)
+    return {name: item for name, item in (attributes or {}).items()
+            if name != "_cache" and not isinstance(getattr(kind, name, None), functools.cached_property)}
 
 
 def _reduced(value: Any) -> tuple:
