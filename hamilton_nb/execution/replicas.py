@@ -241,14 +241,41 @@ def _same_array(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
 
 
+def _views(x: Any, y: Any) -> bool:
+    """Whether two pandas arrays are views of the same memory (a copy-on-write copy untouched)."""
+    x, y = getattr(x, "_ndarray", x), getattr(y, "_ndarray", y)
+    return (isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.shape == y.shape and x.dtype == y.dtype
+            and x.strides == y.strides and x.__array_interface__["data"][0] == y.__array_interface__["data"][0])
+
+
+def _same_data(a: Any, b: Any) -> bool:
+    """``a.equals(b)``, without reading the data when ``b`` still shares it with ``a``."""
+    if isinstance(a, pd.DataFrame):
+        blocks, others = a._mgr.blocks, b._mgr.blocks
+        if len(blocks) == len(others) and all(
+                x.mgr_locs.as_array.tolist() == y.mgr_locs.as_array.tolist() and _views(x.values, y.values)
+                for x, y in zip(blocks, others)):
+            return True
+    elif _views(a._values, b._values):
+        return True
+    return a.equals(b)
+
+
+def _same_index(a: pd.Index, b: pd.Index) -> bool:
+    if a is not b and (type(a) is not type(b) or not (  # a RangeIndex compares in O(1); its values are made
+            a.equals(b) if isinstance(a, pd.RangeIndex) else _views(a._values, b._values) or a.equals(b))):
+        return False
+    return a.names == b.names and a.dtype == b.dtype
+
+
 def _same_pandas(a: Any, b: Any) -> bool:
     if isinstance(a, pd.Index):
-        return a.equals(b) and a.names == b.names and a.dtype == b.dtype
-    if not (a.equals(b) and a.index.equals(b.index) and a.index.names == b.index.names and a.attrs == b.attrs):
+        return _same_index(a, b)
+    if not (_same_index(a.index, b.index) and _same_data(a, b) and a.attrs == b.attrs):
         return False
     if isinstance(a, pd.Series):
         return a.name == b.name and a.dtype == b.dtype
-    return list(a.columns) == list(b.columns) and a.columns.names == b.columns.names and (a.dtypes == b.dtypes).all()
+    return _same_index(a.columns, b.columns) and (a.dtypes == b.dtypes).all()
 
 
 def _equal(a: Any, b: Any) -> bool:
