@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-ATOMIC = (type(None), bool, int, float, complex, str, bytes, range, frozenset, type, types.FunctionType,
-          types.BuiltinFunctionType, types.ModuleType, types.MethodType, type(Ellipsis))
+ATOMIC = (type(None), bool, int, float, complex, str, bytes, range, type, types.FunctionType,
+          types.BuiltinFunctionType, types.ModuleType, type(Ellipsis))
 # Shared, never copied: they hold no data a node computes from (a lock can't be copied at all).
 _SHARED = (type(threading.Lock()), type(threading.RLock()), threading.Event, threading.Condition,
            logging.Logger, logging.Handler)
@@ -83,6 +83,8 @@ def _copy(value: Any, memo: dict[int, Any], depth: int) -> Any:
         return copied
     elif kind in (tuple, set, frozenset):
         copied = kind(_copy(item, memo, depth + 1) for item in value)
+    elif kind is types.MethodType:  # a bound method: its object is copied (``model.fit`` can change it)
+        copied = types.MethodType(value.__func__, _copy(value.__self__, memo, depth + 1))
     else:
         return _rebuilt(value, memo, depth)
     memo[id(value)] = (value, copied)
@@ -155,10 +157,12 @@ def _differ(a: Any, b: Any, path: str, seen: set, depth: int) -> str | None:
         return f"{where} replaced by a {type(b).__name__}"
     if isinstance(a, ATOMIC):
         return None if _equal(a, b) else f"{where} {_short(a)} → {_short(b)}"
+    if isinstance(a, types.MethodType):
+        return _differ(a.__self__, b.__self__, path, seen, depth + 1)
     if isinstance(a, np.ndarray):
         return None if _same_array(a, b) else f"{where} values changed"
     if isinstance(a, (pd.DataFrame, pd.Series, pd.Index)):
-        return None if _same_pandas(a, b) else f"{where} changed"
+        return None if _same_pandas(a, b) else f"{where} {_pandas_change(a, b)}"
     if type(a).__module__.startswith("polars") and hasattr(a, "equals"):
         return None if a.equals(b) and getattr(a, "schema", None) == getattr(b, "schema", None) \
             and getattr(a, "name", None) == getattr(b, "name", None) else f"{where} changed"
@@ -241,6 +245,22 @@ def _same_array(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
 
 
+def _pandas_change(a: Any, b: Any) -> str:
+    if isinstance(a, pd.DataFrame):
+        added, removed = [c for c in b.columns if c not in a.columns], [c for c in a.columns if c not in b.columns]
+        if added or removed:
+            return f"columns {'added: ' + _keys(added) if added else 'removed: ' + _keys(removed)}"
+    if isinstance(a, pd.Index):
+        return "names changed" if a.equals(b) else "values changed"
+    if not a.index.equals(b.index):
+        return "index changed"
+    if a.index.names != b.index.names:
+        return "index names changed"
+    if getattr(a, "name", None) != getattr(b, "name", None):
+        return "name changed"
+    return "attrs changed" if a.attrs != b.attrs else "values changed"
+
+
 def _views(x: Any, y: Any) -> bool:
     """Whether two pandas arrays are views of the same memory (a copy-on-write copy untouched)."""
     x, y = getattr(x, "_ndarray", x), getattr(y, "_ndarray", y)
@@ -291,7 +311,7 @@ def _short(value: Any) -> str:
 
 
 def _keys(keys: list) -> str:
-    return ", ".join(f"`{k!r}`" for k in keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+    return ", ".join(f"`{k}`" for k in keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
 
 
 def _native(kind: type) -> bool:
