@@ -334,3 +334,17 @@ def count(settings: Settings, grown: int) -> int:
     assert dr.execute(["count"], inputs={"settings": settings}) == {"count": 1}
     assert dr.warnings["settings"][0].startswith("`settings` was changed in place by `grown` (`settings.items` "
                                                  "1 → 2 items); hamilton_nb keeps `settings` as it was passed in")
+
+
+def test_on_dask_workers_an_object_that_cannot_be_copied_and_is_changed_fails_the_node(make_module):
+    pytest.importorskip("distributed")
+    from hamilton_nb.execution import DaskExecutor
+
+    executor = DaskExecutor(processes=False, n_workers=1)
+    try:
+        dr = driver.Driver({}, make_module("objects_dask_uncopyable", UNCOPYABLE), result="dict", executor=executor)
+        with pytest.raises(NodeExecutionError, match="`changer` changed its input `up` in place, and `up` "):
+            dr.execute(["changer", "later"])
+        assert dr.execute(["later"])["later"] == 1  # the changed value on the worker was dropped
+    finally:
+        executor.close()
