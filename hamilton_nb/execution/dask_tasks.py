@@ -220,7 +220,8 @@ def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple, persist: t
             error = exc
         except Exception:
             error = RuntimeError(f"{type(exc).__name__}: {exc}")
-        raise RemoteNodeError(node, error, frames) from None
+        changed = [param for param, was in inplace.shared_changes(watched) if was] if watched else []
+        raise RemoteNodeError(node, error, frames, shared=changed[0] if changed else None) from None
     seconds = time.perf_counter() - t0
     for param, guard in guards.items():
         if guard is not None and sharing.tampered(args[param], guard):

@@ -234,20 +234,23 @@ class Run:
         engine.fit_budget(keep=self)
 
     def _shared(self, step: Step, found: list) -> None:
-        """Values handed to the node itself (they can't be copied): one it changed in place is
-        dropped and the node fails; one that can't be checked is dropped after it, with a note."""
+        """Values handed out themselves (no copy): changed in place, it fails; unchecked, a note."""
         engine, deps = self.engine, {param: dep for param, dep, _ in step.args}
         for param, changed in found:
             dep = deps[param]
             text = inplace.shared_notes(step.name, param, dep, type_name(self.values[dep]), changed)
-            if dep in engine.graph.nodes and dep in engine.cache:
-                engine.cache.discard(dep)
-                engine.feed.changed([dep])
+            self._drop(dep)
             if changed:
                 self._record_error(step.name, self.memo[step.name], text)
                 raise NodeExecutionError(text, step.name)
             engine.checks.warnings.setdefault(step.name, []).append(text)
             logger.warning("%s (%s)", text, where(engine.graph.nodes[step.name].module))
+
+    def _drop(self, name: str) -> None:
+        """Take a node's value out of the cache (it may have been changed in place): computed again."""
+        if name in self.engine.graph.nodes and name in self.engine.cache:
+            self.engine.cache.discard(name)
+            self.engine.feed.changed([name])
 
     def _changed_in_place(self, step: Step, found: Iterable, keep: bool) -> None:
         """Say which values the node changed in place (it got copies: the change stays inside it).
@@ -326,9 +329,13 @@ class Run:
         """Record and raise a node's failure. ``user_tb``: the user's traceback text, when the
         node ran elsewhere (a thread, a Dask worker) and ``exc`` carries no usable frames;
         ``shared``: an input it changed in place that could not be copied."""
-        engine = self.engine
-        if shared is not None:
+        engine, deps = self.engine, {param: dep for param, dep, _ in step.args}
+        if shared is not None and exc is None:
             self._shared(step, [(shared, True)])
+        watched = self.watched.pop(step.name, None) or []  # it raised: did it change a value given itself?
+        for param, changed in [(shared, True)] if shared else inplace.shared_changes(watched):
+            if changed:
+                self._drop(deps[param])
         engine.feed.running.discard(step.name)
         node = engine.graph.nodes[step.name]
         given, user_tb = user_tb, ""
