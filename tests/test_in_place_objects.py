@@ -51,6 +51,8 @@ KINDS = {
     "dict of lists": ("{'a': [1]}", "up['a'].append(2)", "repr(up)"),
     "list of DataFrames": ("[pd.DataFrame({'a': [1]})]", "up[0]['b'] = 2", "repr(list(up[0].columns))"),
     "list inside a tuple": ("([1], 2)", "up[0].append(5)", "repr(up)"),
+    "set of objects": ("{Model(), Model()}", "next(iter(up)).alpha = 5.0", "repr(sorted(m.alpha for m in up))"),
+    "dict keyed by objects": ("{Model(): [1]}", "list(up.values())[0].append(2)", "repr(list(up.values()))"),
 }
 
 

@@ -73,8 +73,8 @@ def _copy(value: Any, memo: dict[int, Any], depth: int) -> Any:
     elif kind is dict:
         copied = {}
         memo[id(value)] = (value, copied)
-        for key, item in value.items():
-            copied[_copy(key, memo, depth + 1)] = _copy(item, memo, depth + 1)
+        for key, item in value.items():  # keys stay: a copied key would be another key
+            copied[key] = _copy(item, memo, depth + 1)
         return copied
     elif kind is list:
         copied = []
@@ -130,7 +130,7 @@ def _rebuilt(value: Any, memo: dict[int, Any], depth: int) -> Any:
     for item in items or ():
         copied.append(_copy(item, memo, depth + 1))
     for key, item in pairs or ():
-        copied[_copy(key, memo, depth + 1)] = _copy(item, memo, depth + 1)
+        copied[key] = _copy(item, memo, depth + 1)
     return copied
 
 
@@ -187,7 +187,15 @@ def _differ(a: Any, b: Any, path: str, seen: set, depth: int) -> str | None:
             if found:
                 return found
         return _differ_state(a, b, path, seen, depth) if type(a) not in (list, tuple) else None
-    if isinstance(a, (set, frozenset, bytearray)) or type(a).__module__ == "array":
+    if isinstance(a, (set, frozenset)):
+        if len(a) != len(b):
+            return f"{where} {len(a)} → {len(b)} items"
+        if all(is_immutable(item) for item in a):
+            return None if a == b else f"{where} items replaced"
+        from ..graph.value_tokens import value_token  # copies of objects in a set pair up by content
+
+        return None if sorted(map(value_token, a)) == sorted(map(value_token, b)) else f"{where} items changed"
+    if isinstance(a, bytearray) or type(a).__module__ == "array":
         return None if _equal(a, b) else f"{where} {_short(a)} → {_short(b)}"
     return _differ_state(a, b, path, seen, depth)
 
