@@ -12,17 +12,26 @@ ran and says where they differ, so the change is reported rather than lost in si
 from __future__ import annotations
 
 import copyreg
+import datetime
+import decimal
+import enum
+import fractions
 import functools
 import logging
+import pathlib
+import re
 import threading
 import types
+import uuid
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 ATOMIC = (type(None), bool, int, float, complex, str, bytes, range, type, types.FunctionType,
-          types.BuiltinFunctionType, types.ModuleType, type(Ellipsis))
+          types.BuiltinFunctionType, types.ModuleType, type(Ellipsis), np.generic, datetime.date, datetime.time,
+          datetime.timedelta, datetime.timezone, decimal.Decimal, fractions.Fraction, uuid.UUID, pathlib.PurePath,
+          enum.Enum, re.Pattern, pd.Period, pd.Interval)  # immutable values (numpy scalars, Timestamps): shared
 # Shared, never copied: they hold no data a node computes from (a lock can't be copied at all).
 _SHARED = (type(threading.Lock()), type(threading.RLock()), threading.Event, threading.Condition,
            logging.Logger, logging.Handler)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .replicas import Uncopyable, replica
+from .replicas import Uncopyable, is_immutable, replica
 
 Guard = tuple  # (manager, index, name, index name, attrs, MultiIndex names) of a sealed Series
 _MULTI = pd.MultiIndex
@@ -70,7 +70,7 @@ def handout(value: Any) -> Any:
     kind = type(value)
     if kind is pd.DataFrame:
         return value.copy(deep=False)
-    if kind is pd.Series or kind is np.ndarray or kind in _SCALARS:
+    if kind is pd.Series or kind is np.ndarray or kind in _SCALARS or is_immutable(value):
         return value
     try:
         return replica(value)
