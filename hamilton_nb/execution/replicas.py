@@ -11,6 +11,7 @@ ran and says where they differ, so the change is reported rather than lost in si
 """
 from __future__ import annotations
 
+import collections
 import copyreg
 import datetime
 import decimal
@@ -188,7 +189,7 @@ def _differ(a: Any, b: Any, path: str, seen: set, depth: int) -> str | None:
             if found:
                 return found
         return _differ_state(a, b, path, seen, depth) if type(a) is not dict else None
-    if isinstance(a, (list, tuple)) or type(a).__name__ == "deque":
+    if isinstance(a, (list, tuple, collections.deque)):
         if len(a) != len(b):
             return f"{where} {len(a)} → {len(b)} items"
         for i, (x, y) in enumerate(zip(a, b)):
