@@ -264,8 +264,10 @@ class DaskExecutor(Executor):
             step = waiting.steps.get(exc.node, step)  # a task downstream of it may report first
             if exc.mutated:
                 run.fail(step, None, mutated=exc.mutated)
+            if exc.shared and exc.error is None:
+                run.fail(step, None, shared=exc.shared)
             node = run.graph.nodes[step.name]
-            run.fail(step, exc.error, user_tb=format_remote(exc, step.callable, node.function))
+            run.fail(step, exc.error, user_tb=format_remote(exc, step.callable, node.function), shared=exc.shared)
         self._sent.clear()  # the cluster may have lost data (a worker died): send again next time
         if not isinstance(exc, BaseException):
             exc = RuntimeError(f"the Dask task failed: {exc!r}")

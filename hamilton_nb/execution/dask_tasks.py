@@ -178,12 +178,14 @@ class RemoteNodeError(Exception):
 
     ``error`` is the user's exception (or a stand-in when it cannot be pickled), ``frames``
     the user's traceback frames as (filename, lineno, function) — formatted on the client,
-    whose line cache knows notebook cells — and ``mutated`` the parameter a node rebound.
+    whose line cache knows notebook cells — ``mutated`` the parameter a node rebound, and
+    ``shared`` one it changed in place that could not be copied (its value there is changed).
     """
 
-    def __init__(self, node: str, error: BaseException | None, frames: list, mutated: str | None = None):
-        super().__init__(node, error, frames, mutated)
-        self.node, self.error, self.frames, self.mutated = node, error, frames, mutated
+    def __init__(self, node: str, error: BaseException | None, frames: list, mutated: str | None = None,
+                 shared: str | None = None):
+        super().__init__(node, error, frames, mutated, shared)
+        self.node, self.error, self.frames, self.mutated, self.shared = node, error, frames, mutated, shared
 
     def __str__(self) -> str:
         return f"node `{self.node}` failed: {self.error!r}"
@@ -205,7 +207,7 @@ def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple, persist: t
     args = {param: value_of(opened(value)) for param, value in kwargs.items()}
     guards = {param: sharing.seal(value) for param, value in args.items()}
     handed = {param: sharing.handout(value) for param, value in args.items()}
-    watched = inplace.watch(handed)
+    watched = inplace.watch(handed, args)
     t0 = time.perf_counter()
     try:
         value = fn(**handed)
@@ -218,12 +220,16 @@ def run_remote(task: tuple, node: str, kwargs: dict, previous: tuple, persist: t
             error = exc
         except Exception:
             error = RuntimeError(f"{type(exc).__name__}: {exc}")
-        raise RemoteNodeError(node, error, frames) from None
+        changed = [param for param, was in inplace.shared_changes(watched) if was] if watched else []
+        raise RemoteNodeError(node, error, frames, shared=changed[0] if changed else None) from None
     seconds = time.perf_counter() - t0
     for param, guard in guards.items():
         if guard is not None and sharing.tampered(args[param], guard):
             sharing.undo(args[param], guard)
             raise RemoteNodeError(node, None, [], mutated=param)
+    for param, changed in inplace.shared_changes(watched) if watched else ():
+        if changed:  # the worker's copy of an upstream value that can't be copied: changed for its readers
+            raise RemoteNodeError(node, None, [], shared=param)
     in_place = inplace.changes(watched, args) if watched else None
     sharing.seal(value)
     comparison = compare(value_of(opened(previous[0])), value) if previous else None

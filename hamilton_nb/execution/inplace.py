@@ -9,20 +9,53 @@ deterministic value, and says so on both nodes.
 Detection is cheap: when a value is handed out, :func:`mark` remembers the handed copy's
 pandas manager, axes and block arrays (or a shallow copy of a container); after the node ran,
 :func:`touched` compares identities only. Data is compared only when something was touched,
-to say what changed (:func:`describe`) — and to stay quiet when nothing really did.
+to say what changed (:func:`describe`) — and to stay quiet when nothing really did. Other
+objects (and what containers hold) got a :func:`.replicas.replica`, compared with the cached
+value after the node ran (:func:`.replicas.difference`). One that could not be copied was handed
+out itself: its content token before and after says whether the node changed the cached value
+(:func:`shared_changes`).
 """
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from ..graph.value_tokens import value_token
+from .replicas import difference, is_immutable
+
 WATCHED = (pd.DataFrame, dict, list, set)
+DEEP = "deep"  # the mark of a replica: compared with the original after the node ran
 
 
-def watch(handed: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    """(param, value, :func:`mark`) of each handed-out value a node could change in place unseen."""
-    return [(param, value, mark(value)) for param, value in handed.items() if type(value) in WATCHED]
+class Shared:
+    """The mark of a value handed out itself (it can't be copied): its content token before the
+    call, or None when it has no sound token (a change can't be seen)."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, value: Any) -> None:
+        token = value_token(value)
+        self.token = None if token.startswith("untracked:") else token
+
+
+def watch(handed: dict[str, Any], originals: Any) -> list[tuple[str, Any, Any]]:
+    """(param, value, :func:`mark`) of each handed-out value a node could change in place unseen
+    (Series and arrays are sealed read-only: a write raises, a rebinding is undone);
+    ``originals``: param → the value as cached (a mapping, or a function that makes one)."""
+    found = []
+    for param, value in handed.items():
+        kind = type(value)
+        if kind is pd.Series or kind is np.ndarray or is_immutable(value):
+            continue
+        if callable(originals):
+            originals = originals()
+        if value is originals.get(param) and kind is not pd.DataFrame:
+            found.append((param, value, Shared(value)))
+        else:
+            found.append((param, value, mark(value) if kind in WATCHED else DEEP))
+    return found
 
 
 def changes(watched: list, originals: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -30,11 +63,41 @@ def changes(watched: list, originals: dict[str, Any]) -> list[tuple[str, str, st
     ``originals``: param → the value handed out (as cached)."""
     found = []
     for param, value, marked in watched:
-        if param in originals and touched(value, marked):
-            described = describe(originals[param], value)
-            if described is not None:
-                found.append((param, *described))
+        if param not in originals or isinstance(marked, Shared):
+            continue
+        original = originals[param]
+        if marked is DEEP or not touched(value, marked):
+            if marked is not DEEP and type(value) is pd.DataFrame:
+                continue
+            what = difference(original, value, param)
+            if what is not None:
+                found.append((param, what, _object_fix(original)))
+            continue
+        described = describe(original, value)
+        if described is not None:
+            found.append((param, *described))
     return found
+
+
+def shared_changes(watched: list) -> list[tuple[str, bool | None]]:
+    """(param, changed) of each value handed out itself: True when the node changed the cached
+    value in place, None when that can't be known (it has no content token)."""
+    found = []
+    for param, value, marked in watched:
+        if isinstance(marked, Shared):
+            if marked.token is None:
+                found.append((param, None))
+            elif value_token(value) != marked.token:
+                found.append((param, True))
+    return found
+
+
+def _object_fix(original: Any) -> str:
+    import dataclasses
+
+    if dataclasses.is_dataclass(original) and not isinstance(original, type):
+        return "a new object (`dataclasses.replace({param}, ...)`, or changes made on `copy.deepcopy({param})`)"
+    return "a new object (changes made on `copy.deepcopy({param})`)"
 
 
 def mark(value: Any) -> Any:
@@ -162,3 +225,19 @@ def forget(warnings: dict[str, list[str]], left: dict[str, dict[str, str]], chan
                 del warnings[dep]
             touched_names.append(dep)
     return touched_names
+
+
+def shared_notes(changer: str, param: str, dep: str, type_name: str, changed: bool | None) -> str:
+    """What is said when a value that can't be copied was handed to ``changer`` itself: it changed
+    it in place (``changed``, an error) or it can't be checked (None, a warning)."""
+    alias = f" (`{dep}`)" if param != dep else ""
+    if changed:
+        return (f"`{changer}` changed its input `{param}`{alias} in place, and `{dep}` (a {type_name}) can't be "
+                f"copied, so the change reached `{dep}` itself: its value is dropped (computed again at the "
+                f"next execute) and `{changer}` is not kept.\nFix: leave `{param}` as it is and return a new "
+                f"object, or make `{dep}` return something that can be copied (no open files, generators or "
+                "connections inside).")
+    return (f"`{changer}` received `{dep}` itself: a {type_name} that can't be copied or compared, so hamilton_nb "
+            f"can't tell whether `{changer}` changes it in place; `{dep}` is computed again at the next execute "
+            f"to be safe, but nodes reading it after `{changer}` in one execute may see such a change (make "
+            f"`{dep}` return something that can be copied)")

@@ -64,8 +64,8 @@ def _deps(graph: Any, name: str) -> list[str]:
 
 def reader_notes(graph: Any, changed_in_place: Mapping[str, Mapping[str, str]], order: list[str],
                  value_of: Any, seconds_of: Any = lambda name: 0.0) -> dict[str, str]:
-    """node → its note, for the nodes of ``order`` (other than the changers and the values they
-    changed, which carry their own notes) whose value Apache Hamilton computes differently
+    """node → its note, for the nodes of ``order`` (other than the values changed in place, which
+    carry their own notes) whose value Apache Hamilton computes differently
     because of a change in place; ``value_of(name)`` gives our value, or ``UNKNOWN``;
     ``seconds_of(name)`` what computing it took (the replay stops at ``REPLAY_SECONDS``)."""
     changers = {c: left for c, left in changed_in_place.items() if c in order}
@@ -104,7 +104,7 @@ def reader_notes(graph: Any, changed_in_place: Mapping[str, Mapping[str, str]], 
                 shared[changed] = objects[changed]
         if any(value is arg for arg in args.values()) or not _same(value, ours):
             shared[name] = value  # differs, or is an object a later change may reach
-    noted = set(changers) | {v for left in changers.values() for v in left}
+    noted = {v for left in changers.values() for v in left}  # a changer may read a changed value too
     found = {}
     for name in order:
         if name in noted or name not in graph.nodes:

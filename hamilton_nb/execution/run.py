@@ -11,7 +11,8 @@ This is the whole contract between the engine and an executor::
 
 and, for executors that run elsewhere: ``run.persist_to(step)`` (where a worker writes the
 persistent entry), ``run.previous(step)`` (the value a new one is compared with),
-``run.restore(step)``, ``run.abandon(names)``, ``run.running`` and ``run.graph``. Executors
+``run.restore(step)``, ``run.abandon(names)``, ``run.running`` and ``run.graph``; ``run.fail(step,
+None, shared=param)`` when a node changed an input that could not be copied. Executors
 decide only where and in which order stale steps run; they never touch ``run.engine``.
 """
 from __future__ import annotations
@@ -136,7 +137,7 @@ class Run:
                     values[dep] = fetch(values[dep])
                     self.guards[dep] = sharing.seal(values[dep])
         kwargs = {param: handout(values[dep]) for param, dep, _ in step.args if dep in values}
-        watched = inplace.watch(kwargs)
+        watched = inplace.watch(kwargs, lambda: {param: values[dep] for param, dep, _ in step.args if dep in values})
         if watched:
             self.watched[step.name] = watched
         return kwargs
@@ -192,6 +193,7 @@ class Run:
         self._quality_checks(step, version, value, verdict, kept=False)
         watched = self.watched.pop(name, None)
         if watched:
+            self._shared(step, inplace.shared_changes(watched))
             in_place = inplace.changes(watched, {p: values[d] for p, d, _ in step.args if d in values})
         if in_place or engine.checks.changed_in_place:
             self._changed_in_place(step, in_place or (), keep=not what_if and version is not UNBOUND)
@@ -230,6 +232,25 @@ class Run:
         self.values[name] = value
         engine.feed.changed([name])
         engine.fit_budget(keep=self)
+
+    def _shared(self, step: Step, found: list) -> None:
+        """Values handed out themselves (no copy): changed in place, it fails; unchecked, a note."""
+        engine, deps = self.engine, {param: dep for param, dep, _ in step.args}
+        for param, changed in found:
+            dep = deps[param]
+            text = inplace.shared_notes(step.name, param, dep, type_name(self.values[dep]), changed)
+            self._drop(dep)
+            if changed:
+                self._record_error(step.name, self.memo[step.name], text)
+                raise NodeExecutionError(text, step.name)
+            engine.checks.warnings.setdefault(step.name, []).append(text)
+            logger.warning("%s (%s)", text, where(engine.graph.nodes[step.name].module))
+
+    def _drop(self, name: str) -> None:
+        """Take a node's value out of the cache (it may have been changed in place): computed again."""
+        if name in self.engine.graph.nodes and name in self.engine.cache:
+            self.engine.cache.discard(name)
+            self.engine.feed.changed([name])
 
     def _changed_in_place(self, step: Step, found: Iterable, keep: bool) -> None:
         """Say which values the node changed in place (it got copies: the change stays inside it).
@@ -304,10 +325,17 @@ class Run:
                 sharing.undo(values[dep], guard)
 
     def fail(self, step: Step, exc: BaseException | None, *, value: Any = None, mutated: str | None = None,
-             user_tb: str | None = None):
+             user_tb: str | None = None, shared: str | None = None):
         """Record and raise a node's failure. ``user_tb``: the user's traceback text, when the
-        node ran elsewhere (a thread, a Dask worker) and ``exc`` carries no usable frames."""
-        engine = self.engine
+        node ran elsewhere (a thread, a Dask worker) and ``exc`` carries no usable frames;
+        ``shared``: an input it changed in place that could not be copied."""
+        engine, deps = self.engine, {param: dep for param, dep, _ in step.args}
+        if shared is not None and exc is None:
+            self._shared(step, [(shared, True)])
+        watched = self.watched.pop(step.name, None) or []  # it raised: did it change a value given itself?
+        for param, changed in [(shared, True)] if shared else inplace.shared_changes(watched):
+            if changed:
+                self._drop(deps[param])
         engine.feed.running.discard(step.name)
         node = engine.graph.nodes[step.name]
         given, user_tb = user_tb, ""

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..errors import Interrupted
 from ..graph.value_tokens import value_token
-from . import sharing
+from . import inplace, sharing
 from .diff import compare
 from .executors import LocalExecutor
 from .plans import Step
@@ -143,6 +143,15 @@ class _Aside(Run):
             if guard is not None and dep in self.values and sharing.tampered(self.values[dep], guard):
                 self.restore(step)
                 self.outcome = f"modified its input `{param}` in place"
+                return
+        watched = self.watched.pop(step.name, None)
+        deps = {param: dep for param, dep, _ in step.args}
+        for param, changed in inplace.shared_changes(watched) if watched else ():
+            if changed:  # a value that could not be copied: the cached one changed, so it goes
+                self.engine.cache.discard(deps[param])
+                self.engine.feed.changed([deps[param]])
+                self.outcome = (f"changed its input `{param}` in place, which can't be copied "
+                                f"(`{deps[param]}` is computed again at the next execute)")
                 return
         self.outcome = (value, seconds)
 
