@@ -90,7 +90,8 @@ PANEL_CSS = f"""<style>
 # always passes a wheel sensitivity, for which cytoscape warns once per graph: that one warning
 # is dropped. The keyboard: after a click into a graph widget (until a click elsewhere) the arrows move
 # to the nearest box that way (its hover line shows, with why it is stale), Enter opens it as a
-# click would, Esc presses Back (meanwhile those keys go to the graph, not to the notebook).
+# click would, Esc presses Back (meanwhile those keys go to the graph, not to the notebook). The
+# widget last clicked is remembered, and its graph looked up at each key: views redraw it.
 # (No ``//`` comments in the script: it is joined into one line.) Installed once per page, from an
 # image that fails to load (widget HTML is set as
 # ``innerHTML``, where ``<script>`` never runs).
@@ -112,14 +113,21 @@ WHEEL_JS = """(function () {
   }, {capture: true, passive: true});
   let active = null;
   window.addEventListener('pointerdown', function (event) {
-    const widget = event.target.closest && event.target.closest('.hamilton-widget');
-    active = widget ? widget.querySelector('.hamilton-graph') : null;
+    active = (event.target.closest && event.target.closest('.hamilton-widget')) || null;
   }, {capture: true, passive: true});
   const ways = {ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1]};
   window.addEventListener('keydown', function (event) {
-    const box = active && active.isConnected ? active : null;
+    const widget = active && active.isConnected ? active : null;
     const typing = event.target.closest && event.target.closest('input, textarea, select, [contenteditable=true]');
-    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!widget || typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === 'Escape') {
+      const back = widget.querySelector('.hamilton-back');
+      if (back && !back.disabled) back.click();
+      event.preventDefault();
+      event.stopPropagation();
+      return;
+    }
+    const box = widget.querySelector('.hamilton-graph');
     const cy = box && box._cyreg && box._cyreg.cy;
     if (!cy || cy.nodes().empty()) return;
     const at = cy.nodes('.keyed').first();
@@ -144,9 +152,6 @@ WHEEL_JS = """(function () {
       }
     } else if (event.key === 'Enter' && at.nonempty() && !event.target.closest('button')) {
       at.emit('click');
-    } else if (event.key === 'Escape') {
-      const back = box.closest('.hamilton-widget').querySelector('.hamilton-back');
-      if (back && !back.disabled) back.click();
     } else {
       return;
     }
