@@ -17,13 +17,18 @@ class ChangeLog:
         self.changed: dict[str, str] = {}  # nodes recomputed since the last edit with a new value -> how
         self.outcome: dict[str, Comparison] = {}  # each node's last recompute, while not edited since
         self.recent: dict[str, object] = {}  # node -> the execute that recomputed it since the last edit
+        self.made: dict[str, tuple] = {}  # node -> what its cached value was made from (see .why)
+        self.why: dict[str, tuple] = {}  # node -> (version its last recompute replaced, the causes of it)
         self._previous: dict[str, tuple[Any, int]] = {}  # name -> (value before, its bytes); oldest first
         self._bytes = 0
 
-    def record(self, name: str, old: Any, comparison: Comparison, run: object) -> Comparison:
+    def record(self, name: str, old: Any, comparison: Comparison, run: object,
+               why: tuple = (None, ())) -> Comparison:
         """``name`` was recomputed in ``run`` (an execute) and ``comparison`` says how its value
-        compares with ``old``: remember that, and keep ``old`` if it changed."""
+        compares with ``old``; ``why``: (the version replaced, the causes). Remember that, and
+        keep ``old`` if it changed."""
         self._release(name)
+        self.why[name] = why
         self.outcome[name] = comparison
         self.recent[name] = run
         if comparison.same:
@@ -59,7 +64,13 @@ class ChangeLog:
             self._release(name)
             self.outcome.pop(name, None)
 
-    forget = edited
+    def forget(self, names: Iterable[str] = ()) -> None:
+        """The values of ``names`` are gone: so is what they were made from."""
+        names = list(names)
+        self.edited(names)
+        for name in names:
+            self.made.pop(name, None)
+            self.why.pop(name, None)
 
     def clear(self) -> None:
         self.__init__(self.max_bytes)

@@ -1,0 +1,82 @@
+"""%hamilton_diff says why a node was recomputed: the edit, input, config or global behind it."""
+from __future__ import annotations
+
+import hamilton_nb
+from ipython_shell import ip  # noqa: F401  (ip is a fixture)
+
+FEATURES = '''
+%%hamilton features
+def doubled(x: pd.Series) -> pd.Series:
+    return x * 2
+
+def capped(doubled: pd.Series, cap: float) -> pd.Series:
+    return doubled.clip(upper=cap)
+'''
+
+SCORES = '''
+%%hamilton scores
+def score(capped: pd.Series) -> pd.Series:
+    return capped * WEIGHT
+'''
+
+
+def _ready(ip):
+    ip.ok("x = pd.Series([1.0, 2, 3, 4, 5, 6])\nWEIGHT = 2")
+    ip.ok(FEATURES)
+    ip.ok(SCORES)
+    ip.ok("%hamilton_inputs x=x")
+    ip.ok("%hamilton_config cap=8")
+    ip.ok("%hamilton_execute score")
+    return ip
+
+
+def test_the_diff_names_the_edit_upstream_not_the_chain_between(ip):
+    _ready(ip)
+    ip.ok(FEATURES.replace("x * 2", "x * 3"))
+    ip.ok("%hamilton_execute score")
+    diff = ip.ok("%hamilton_diff score").value
+    assert diff.why == ("`doubled` was edited (module `features`)",)
+    assert "Recomputed because `doubled` was edited (module `features`)." in repr(diff)
+    assert "Recomputed because <code>doubled</code> was edited (module <code>features</code>)." \
+        in diff._repr_html_()
+    assert hamilton_nb.get_session().diff("capped").why == diff.why  # the twin says the same
+
+
+def test_the_diff_names_a_rebound_input_a_changed_config_and_a_changed_global(ip):
+    _ready(ip)
+    ip.ok("x10 = x * 10\n%hamilton_inputs x=x10")
+    ip.ok("%hamilton_execute score")
+    assert ip.ok("%hamilton_diff score").value.why == ("input `x` was rebound",)
+    ip.ok("%hamilton_config cap=5")
+    ip.ok("%hamilton_execute score")
+    assert ip.ok("%hamilton_diff capped").value.why == ("config `cap` changed",)
+    assert ip.ok("%hamilton_diff score").value.why == ("config `cap` changed",)
+    ip.ok("WEIGHT = 3")
+    ip.ok("%hamilton_execute score")
+    assert ip.ok("%hamilton_diff score").value.why == (
+        "a global or helper that `score` reads (module `scores`) changed",)
+
+
+def test_a_recompute_with_the_same_value_says_why_it_ran(ip):
+    _ready(ip)
+    ip.ok(FEATURES.replace("x * 2", "x + x"))
+    ip.ok("%hamilton_execute score")
+    shown = repr(ip.ok("%hamilton_diff score").value)
+    assert "the same as before" in shown and "Recomputed because `doubled` was edited" in shown
+
+
+def test_two_changes_before_one_execute_are_both_named(ip):
+    _ready(ip)
+    ip.ok(FEATURES.replace("x * 2", "x * 3"))
+    ip.ok("x1 = x + 1\n%hamilton_inputs x=x1")
+    ip.ok("%hamilton_execute score")
+    why = ip.ok("%hamilton_diff score").value.why
+    assert set(why) == {"`doubled` was edited (module `features`)", "input `x` was rebound"}
+
+
+def test_an_edit_recomputed_in_two_steps_keeps_its_cause(ip):
+    _ready(ip)
+    ip.ok(FEATURES.replace("x * 2", "x * 3"))
+    ip.ok("%hamilton_execute capped")  # score stays stale for now
+    ip.ok("%hamilton_execute score")
+    assert ip.ok("%hamilton_diff score").value.why == ("`doubled` was edited (module `features`)",)
