@@ -80,3 +80,19 @@ def test_an_edit_recomputed_in_two_steps_keeps_its_cause(ip):
     ip.ok("%hamilton_execute capped")  # score stays stale for now
     ip.ok("%hamilton_execute score")
     assert ip.ok("%hamilton_diff score").value.why == ("`doubled` was edited (module `features`)",)
+
+
+def test_the_graph_hover_explains_values_computed_before_the_graph_was_shown():
+    from test_graph_view import FEATURES
+    from test_navigation import hover, small_session
+
+    from hamilton_nb.notebook.widget import GraphWidget
+
+    session = small_session()
+    session.execute(["score"])  # before any graph is shown
+    shown = GraphWidget(session)
+    try:
+        session.register_cell(FEATURES.replace("rolling(3)", "rolling(4)"), "features", {})
+        assert "because `avg_3wk_spend` was edited (module `features`)" in hover(shown, "score")
+    finally:
+        shown.close()

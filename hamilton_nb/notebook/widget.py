@@ -110,9 +110,8 @@ class GraphWidget(Navigation, W.VBox):
         self._render()
         # A weak reference: a closed or forgotten widget must not keep receiving events.
         ref = weakref.ref(self)
-        self.why = StaleReasons(session)  # what each value was made from, to say why it goes stale
+        self.why = StaleReasons(session)  # why a node is stale, from what its value was made from
         self._unsubscribe = session.subscribe(lambda event: (w := ref()) and w._on_event(event))
-        self.why.record()
 
     def _graph_box(self) -> W.Box:
         """The graph's room: what the details panel leaves, or the whole width when the panel has
@@ -295,8 +294,6 @@ class GraphWidget(Navigation, W.VBox):
 
     # ---- following the session ------------------------------------------------------------
     def _on_event(self, event) -> None:
-        if event.kind in ("states", "executed", "graph"):
-            self.why.record()
         if event.kind in ("graph", "reset"):
             self._refresh_choices()
             self._render()

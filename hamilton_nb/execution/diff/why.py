@@ -29,7 +29,9 @@ def made_of(engine: Any, step: Any, memo: Mapping[str, Any]) -> Made:
 def causes(engine: Any, step: Any, memo: Mapping[str, Any]) -> tuple[str, ...]:
     """The root causes of recomputing ``step`` now (its cached value being replaced), most upstream first."""
     name, changes = step.name, engine.changes
-    made = changes.made.get(name)
+    made, old = changes.made.get(name), engine.cache.get(name)
+    if made is not None and old is not None and made[0] != old.version:
+        made = None  # the cached value is an earlier one brought back, not the last computed
     node = engine.graph.nodes[name]
     if is_untracked(memo.get(name)):
         reason = engine.versions.untracked_reason(name) or "its value can't be versioned"
