@@ -20,6 +20,11 @@ def score(capped: pd.Series) -> pd.Series:
 '''
 
 
+def at(ip, text: str) -> str:
+    """``text`` naming the cell that runs now (cells typed here are not numbered, so all share one)."""
+    return text.replace("{AT}", f"in cell [{ip.shell.execution_count}]")
+
+
 def _ready(ip):
     ip.ok("x = pd.Series([1.0, 2, 3, 4, 5, 6])\nWEIGHT = 2")
     ip.ok(FEATURES)
@@ -35,9 +40,9 @@ def test_the_diff_names_the_edit_upstream_not_the_chain_between(ip):
     ip.ok(FEATURES.replace("x * 2", "x * 3"))
     ip.ok("%hamilton_execute score")
     diff = ip.ok("%hamilton_diff score").value
-    assert diff.why == ("`doubled` was edited (module `features`)",)
-    assert "Recomputed because `doubled` was edited (module `features`)." in repr(diff)
-    assert "Recomputed because <code>doubled</code> was edited (module <code>features</code>)." \
+    assert diff.why == (at(ip, "`doubled` was edited {AT} (module `features`)"),)
+    assert at(ip, "Recomputed because `doubled` was edited {AT} (module `features`).") in repr(diff)
+    assert at(ip, "Recomputed because <code>doubled</code> was edited {AT} (module <code>features</code>).") \
         in diff._repr_html_()
     assert hamilton_nb.get_session().diff("capped").why == diff.why  # the twin says the same
 
@@ -46,11 +51,11 @@ def test_the_diff_names_a_rebound_input_a_changed_config_and_a_changed_global(ip
     _ready(ip)
     ip.ok("x10 = x * 10\n%hamilton_inputs x=x10")
     ip.ok("%hamilton_execute score")
-    assert ip.ok("%hamilton_diff score").value.why == ("input `x` was rebound",)
+    assert ip.ok("%hamilton_diff score").value.why == (at(ip, "input `x` was rebound {AT}"),)
     ip.ok("%hamilton_config cap=5")
     ip.ok("%hamilton_execute score")
-    assert ip.ok("%hamilton_diff capped").value.why == ("config `cap` changed",)
-    assert ip.ok("%hamilton_diff score").value.why == ("config `cap` changed",)
+    assert ip.ok("%hamilton_diff capped").value.why == (at(ip, "config `cap` changed {AT}"),)
+    assert ip.ok("%hamilton_diff score").value.why == (at(ip, "config `cap` changed {AT}"),)
     ip.ok("WEIGHT = 3")
     ip.ok("%hamilton_execute score")
     assert ip.ok("%hamilton_diff score").value.why == (
@@ -71,7 +76,8 @@ def test_two_changes_before_one_execute_are_both_named(ip):
     ip.ok("x1 = x + 1\n%hamilton_inputs x=x1")
     ip.ok("%hamilton_execute score")
     why = ip.ok("%hamilton_diff score").value.why
-    assert set(why) == {"`doubled` was edited (module `features`)", "input `x` was rebound"}
+    assert set(why) == {at(ip, "`doubled` was edited {AT} (module `features`)"),
+                        at(ip, "input `x` was rebound {AT}")}
 
 
 def test_an_edit_recomputed_in_two_steps_keeps_its_cause(ip):
@@ -79,7 +85,7 @@ def test_an_edit_recomputed_in_two_steps_keeps_its_cause(ip):
     ip.ok(FEATURES.replace("x * 2", "x * 3"))
     ip.ok("%hamilton_execute capped")  # score stays stale for now
     ip.ok("%hamilton_execute score")
-    assert ip.ok("%hamilton_diff score").value.why == ("`doubled` was edited (module `features`)",)
+    assert ip.ok("%hamilton_diff score").value.why == (at(ip, "`doubled` was edited {AT} (module `features`)"),)
 
 
 def test_the_graph_hover_explains_values_computed_before_the_graph_was_shown():
@@ -96,3 +102,14 @@ def test_the_graph_hover_explains_values_computed_before_the_graph_was_shown():
         assert "because `avg_3wk_spend` was edited (module `features`)" in hover(shown, "score")
     finally:
         shown.close()
+
+
+def test_the_cell_named_is_the_numbered_cell_of_the_edit(ip):
+    _ready(ip)
+    shell = ip.shell
+    edit = shell.run_cell(FEATURES.replace("x * 2", "x * 3").strip("\n"), store_history=True)
+    assert edit.error_in_exec is None
+    shell.run_cell("unrelated = 1", store_history=True)  # another numbered cell between
+    ip.ok("%hamilton_execute score")
+    why = ip.ok("%hamilton_diff score").value.why
+    assert why == (f"`doubled` was edited in cell [{edit.execution_count}] (module `features`)",)

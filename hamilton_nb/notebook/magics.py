@@ -7,6 +7,7 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from ..errors import InputError
+from ..execution.diff.log import locate_changes_with
 from ..session import get_session
 from . import frontend_comm, live, verify_magic
 from .arguments import mapping
@@ -382,6 +383,8 @@ def _unquote(text: str) -> str:
 
 def load_ipython_extension(ipython) -> None:
     ipython.register_magics(HamiltonMagics, verify_magic.VerifyMagics)
+    magics = ipython.magics_manager.registry["HamiltonMagics"]
+    locate_changes_with(lambda: f"in cell [{magics._cell_number()}]")  # why a node recomputed names the cell
     live.tracker(ipython)
     frontend_comm.install(ipython)  # after the tracker: badges follow the refreshed outputs
 
@@ -391,5 +394,6 @@ def unload_ipython_extension(ipython) -> None:
     if magics is not None:
         ipython.events.unregister("pre_run_cell", magics._remember_cell_id)
     verify_magic.unload(ipython)
+    locate_changes_with(None)
     frontend_comm.remove(ipython)
     live.remove(ipython)

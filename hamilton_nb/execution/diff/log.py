@@ -1,11 +1,20 @@
 """What the executes since the last edit changed, with each changed node's previous value (bounded)."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .compare import Comparison, size_of
 
 DEFAULT_MAX_BYTES = 512 * 2**20  # previous values kept for diffs, in all
+
+_where_now: Callable[[], str] = lambda: ""  # noqa: E731
+
+
+def locate_changes_with(where_now: Callable[[], str] | None) -> None:
+    """Say where changes happen from now on (a notebook: ``lambda: "in cell [7]"``), so that why a
+    node was recomputed can name the cell of the edit; None: nowhere."""
+    global _where_now
+    _where_now = where_now or (lambda: "")
 
 
 class ChangeLog:
@@ -19,6 +28,7 @@ class ChangeLog:
         self.recent: dict[str, object] = {}  # node -> the execute that recomputed it since the last edit
         self.made: dict[str, tuple] = {}  # node -> what its cached value was made from (see .why)
         self.why: dict[str, tuple] = {}  # node -> (version its last recompute replaced, the causes of it)
+        self.where: dict[str, str] = {}  # node, input or config -> where it last changed ("in cell [7]")
         self._previous: dict[str, tuple[Any, int]] = {}  # name -> (value before, its bytes); oldest first
         self._bytes = 0
 
@@ -49,6 +59,15 @@ class ChangeLog:
         recent, outcome = self.recent, self.outcome
         return {n: (outcome[n], recent[n]) for n in names
                 if n in recent and recent[n] is not run and n in outcome}
+
+    def noted(self, names: Iterable[str]) -> None:
+        """``names`` (edited nodes, rebound inputs, config) change here and now: remember where."""
+        where = _where_now()
+        for name in names:
+            if where:
+                self.where[name] = where
+            else:
+                self.where.pop(name, None)
 
     def previous(self, name: str) -> tuple[bool, Any]:
         """(True, the value before its last recompute) if kept, else (False, None)."""

@@ -52,7 +52,7 @@ def causes(engine: Any, step: Any, memo: Mapping[str, Any]) -> tuple[str, ...]:
             found.append(_input_change(engine, dep))
     own = []
     if node.fingerprint != made[1]:
-        own.append(f"`{name}` was edited ({where(node.module)})")
+        own.append(f"`{name}` was edited{_at(changes, name)} ({where(node.module)})")
     elif engine.versions.globals_token(name) != made[2]:
         own.append(f"a global or helper that `{name}` reads ({where(node.module)}) changed")
     elif {dep for _, dep, _ in step.args} != set(made[3]):
@@ -79,9 +79,14 @@ def _inherited(engine: Any, dep: str, before: Any) -> list[str]:
     return list(found)
 
 
+def _at(changes: Any, name: str) -> str:
+    where = changes.where.get(name)
+    return f" {where}" if where else ""
+
+
 def _input_change(engine: Any, name: str) -> str:
     if name in engine.config and name not in engine.inputs:
-        return f"config `{name}` changed"
+        return f"config `{name}` changed{_at(engine.changes, name)}"
     if name in engine.inputs:
-        return f"input `{name}` was rebound"
+        return f"input `{name}` was rebound{_at(engine.changes, name)}"
     return f"`{name}` given to this execute changed"
