@@ -113,3 +113,21 @@ def test_the_cell_named_is_the_numbered_cell_of_the_edit(ip):
     ip.ok("%hamilton_execute score")
     why = ip.ok("%hamilton_diff score").value.why
     assert why == (f"`doubled` was edited in cell [{edit.execution_count}] (module `features`)",)
+
+
+def test_threads_say_why_too(ip):
+    _ready(ip)
+    ip.ok(FEATURES.replace("x * 2", "x * 3"))
+    ip.ok("%hamilton_execute score --executor threads")
+    assert ip.ok("%hamilton_diff score").value.why == (at(ip, "`doubled` was edited {AT} (module `features`)"),)
+
+
+def test_an_untracked_node_says_it_is_recomputed_every_time(ip):
+    ip.ok("import itertools\nticks = (i for i in itertools.count())")
+    ip.ok("%%hamilton odd\ndef tick(x: int) -> int:\n    return next(ticks) + x")
+    ip.ok("%hamilton_inputs x=0")
+    ip.ok("%hamilton_execute tick --dict")
+    ip.ok("%hamilton_execute tick --dict")
+    why = ip.ok("%hamilton_diff tick").value.why
+    assert len(why) == 1 and why[0].startswith("`tick` is untracked (reads `ticks`, which is a generator")
+    assert why[0].endswith("recomputed at every execute")
