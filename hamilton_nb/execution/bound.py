@@ -41,8 +41,10 @@ class BoundValues:
             self.tokens[name] = binding_token(self.inputs[name])
             self.versions.bind(name, self.tokens[name])
             self._changed([name])
-        if any(self.tokens[name] != token for name, token in before.items()):
+        rebound = [name for name, token in before.items() if self.tokens[name] != token]
+        if rebound:
             self.changes.edited()  # new data: the last execute's marks are outdated
+            self.changes.noted(rebound)
 
     def remove_input(self, name: str) -> None:
         self.changes.edited()
@@ -58,6 +60,7 @@ class BoundValues:
 
     def set_config(self, config: Mapping[str, Any]) -> None:
         self.changes.edited()
+        self.changes.noted(config)
         for name, value in config.items():
             if name in self.inputs:
                 self.config[name] = sharing.own(value)[0]

@@ -105,6 +105,7 @@ class Engine:
                 self.loaders.discard(name)
         for name in self.loaders.intersection(touched):
             self.versions.bind(name, None)  # an edited loader's last load no longer says what it reads
+        self.changes.noted(touched)
         forgotten = self.versions.graph_changed(touched)
         for name, version in self.versions.refresh_globals(recheck).items():
             forgotten.setdefault(name, version)

@@ -27,6 +27,7 @@ from ..graph.build import where
 from ..graph.types import describe
 from . import inplace, sharing
 from .diff import ChangeLog, Comparison, compare
+from .diff.why import causes, made_of
 from .cache import ValueCache
 from .check_book import CheckBook
 from .feed import ChangeFeed
@@ -51,6 +52,10 @@ class Engine(Protocol):
     checks: CheckBook
     feed: ChangeFeed
     last_report: ExecutionReport | None
+    versions: Any  # and inputs, config, loaders: what .diff.why reads to say why a node recomputes
+    inputs: Any
+    config: Any
+    loaders: set[str]
 
     def fit_budget(self, keep: Container[str] = ()) -> list[str]: ...
 
@@ -212,9 +217,11 @@ class Run:
             self.values[name] = value
             self.guards[name] = sharing.seal(value)
         else:
-            if old is not None:  # a recompute: did the value change? (before the old one is released)
-                self.report.recomputed(name, engine.changes.record(name, old.value, comparison, self.report))
+            if old is not None:  # a recompute: did the value change, and why? (before the old one is released)
+                why = (old.version, causes(engine, step, self.memo))
+                self.report.recomputed(name, engine.changes.record(name, old.value, comparison, self.report, why))
             self._keep(name, version, value, seconds)
+            engine.changes.made[name] = made_of(engine, step, self.memo)
             if engine.persistent is not None and not is_untracked(version):
                 if written is None:
                     engine.persistent.save(name, version, value, seconds)

@@ -8,7 +8,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from ..errors import InputError
 from ..session import get_session
-from . import frontend_comm, live, verify_magic
+from . import frontend_comm, live, notices, verify_magic
 from .arguments import mapping
 from .bound import bound_line
 
@@ -228,7 +228,8 @@ class HamiltonMagics(Magics):
         """What the last recompute of a node changed: its previous and current value side by side.
 
         Shows the rows that differ (before, after and the change) and summary statistics
-        before and after. After each execute, ``-v`` says which recomputed nodes changed
+        before and after, and why the node was recomputed (the edit, rebound input, config or
+        global behind it, with the cell it happened in). After each execute, ``-v`` says which recomputed nodes changed
         value and which came out the same; this shows one of them in full. One previous
         value is kept per changed node, until that node is edited again (at most 512 MB in
         all, the oldest going first). Python twin: ``get_session().diff(node)``.
@@ -382,6 +383,7 @@ def _unquote(text: str) -> str:
 
 def load_ipython_extension(ipython) -> None:
     ipython.register_magics(HamiltonMagics, verify_magic.VerifyMagics)
+    notices.install(ipython)  # warnings as a calm line; why a node recomputed names the cell
     live.tracker(ipython)
     frontend_comm.install(ipython)  # after the tracker: badges follow the refreshed outputs
 
@@ -391,5 +393,6 @@ def unload_ipython_extension(ipython) -> None:
     if magics is not None:
         ipython.events.unregister("pre_run_cell", magics._remember_cell_id)
     verify_magic.unload(ipython)
+    notices.remove(ipython)
     frontend_comm.remove(ipython)
     live.remove(ipython)

@@ -73,7 +73,9 @@ class StaticView:
         trail = getattr(self.view, "trail", None) or []
         where = f"<p style='margin:2px 0'>{' › '.join(html.escape(t) for t, _ in trail)}</p>" \
             if len(trail) > 1 else ""
-        return f"<div class='hamilton-graph-picture'>{where}{note}{as_img(self.svg(), self.alt(), 'hamilton-graph-svg')}</div>"
+        svg = self.svg()
+        return (f"<div class='hamilton-graph-picture'>{where}{note}<div style='overflow-x:auto'>"
+                f"{as_img(svg, self.alt(), 'hamilton-graph-svg', fitted(svg))}</div></div>")
 
     def alt(self) -> str:
         """The picture in words, for the image's alt text."""
@@ -135,6 +137,15 @@ def _edge(source: dict, target: dict, route: list, label: str) -> str:
         out += (f"<text x='{(ax + bx) / 2 + 4:.1f}' y='{(ay + by) / 2:.1f}' fill='#555' font-size='10'>"
                 f"{html.escape(label)}</text>")
     return out
+
+
+def fitted(svg: str) -> str:
+    """A wide picture shrinks to the output's width, down to half its size (its labels stay
+    legible); wider still, it scrolls sideways."""
+    width = svg[svg.index("width='") + 7:] if "width='" in svg else ""
+    width = width[:width.index("'")] if "'" in width else ""
+    least = f"min-width:{int(width) // 2}px;" if width.isdigit() else ""
+    return f"max-width:100%;height:auto;{least}"
 
 
 def graph_svg(view) -> str:

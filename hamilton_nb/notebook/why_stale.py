@@ -1,11 +1,11 @@
 """Why a node is stale: which edit, input or global changed since its value was computed.
 
 A node's version covers everything upstream of it, so the engine knows *that* a value is out
-of date, not what changed. While a graph is shown, this remembers, for each value as it is
-computed, its code, the globals it read and the versions of its inputs; a stale node is then
-explained by walking up through what differs to the root causes, named as the hover line and
-the details panel show them. Values computed before the graph was shown are explained by their
-topmost stale ancestors.
+of date, not what changed. The engine notes, for each value it computes, its code, the globals
+it read and the versions of its inputs (``engine.changes.made``, the same notes that let
+``%hamilton_diff`` say why a recompute happened); a stale node is explained by walking up
+through what differs to the root causes, named as the hover line and the details panel show
+them. Values loaded from the persistent cache are explained by their topmost stale ancestors.
 """
 from __future__ import annotations
 
@@ -15,23 +15,12 @@ from ..graph.build import where
 class StaleReasons:
     def __init__(self, session):
         self.session = session
-        self._made: dict[str, tuple] = {}  # node -> (its version, fingerprint, globals token, {input: version})
 
-    def record(self) -> None:
-        """Remember what each value computed since the last call was made from (call it when
-        states change: a new value is current then)."""
-        engine, graph = self.session.engine, self.session.graph
-        computed = {n: e.version for n in graph.nodes if (e := engine.cache.get(n)) is not None}
-        new = [n for n, v in computed.items() if self._made.get(n, (None,))[0] != v]
-        if not new:
-            return
-        dag = graph.dag
-        now = engine.versions_of(set(new) | {p for n in new for p in dag.predecessors(n)})
-        token = engine.versions.globals_token
-        for name in new:
-            if now[name] == computed[name]:  # current: made from what is there now
-                self._made[name] = (computed[name], graph.nodes[name].fingerprint, token(name),
-                                    {p: now[p] for p in dag.predecessors(name)})
+    @property
+    def _made(self) -> dict[str, tuple]:
+        """What each cached value was made from, as the engine noted when computing it (only
+        values still in the cache, at the version they were made at, count)."""
+        return self.session.engine.changes.made
 
     def why(self, name: str) -> list[str]:
         """The root causes of ``name`` being stale, most upstream first ([] when it is not)."""
@@ -47,13 +36,15 @@ class StaleReasons:
             if n in seen:
                 return
             seen.add(n)
-            node, made = graph.nodes.get(n), self._made.get(n)
+            node, made, entry = graph.nodes.get(n), self._made.get(n), engine.cache.get(n)
+            if made is not None and (entry is None or entry.version != made[0]):
+                made = None
             if made is None:
                 stale_up = [p for p in graph.dag.predecessors(n) if states.get(p) == "stale"]
                 for p in stale_up:
                     visit(p)
                 if not stale_up:
-                    reasons.append(f"`{n}` or what it reads changed before the graph was shown")
+                    reasons.append(f"`{n}` or what it reads changed (its value was loaded or brought back)")
                 return
             if node.fingerprint != made[1]:
                 reasons.append(f"`{n}` was edited ({where(node.module)})")

@@ -20,6 +20,7 @@ from .navigation import HINT, NO_SELECTION, Navigation
 from .graph_view import (INPUTS_GROUP, ViewSpec, build_view, group_element, node_classes, parallel_items,
                          state_class)
 from .saved_picture import SavedPicture, can_update
+from .slow import slow_nodes
 from .why_stale import StaleReasons
 from .static import StaticView
 from .style import MAX_ZOOM, MIN_ZOOM
@@ -34,11 +35,13 @@ def took_text(seconds: float) -> str:
     return f"{seconds:.3g} s" if seconds >= 1 else f"{seconds * 1000:.3g} ms"
 
 
-def _mark_changed(elements: list[dict], changed) -> None:
-    """Add the ``changed`` class to the elements of nodes the last execute changed."""
+def _mark_changed(elements: list[dict], changed, slow=()) -> None:
+    """Add the ``changed`` class to the elements of nodes the last execute changed, ``slow`` to slow ones."""
     for element in elements:
-        if element["data"]["id"] in changed and element["data"].get("kind") == "node":
-            element["classes"] = element.get("classes", "") + " changed"
+        if element["data"].get("kind") == "node":
+            name = element["data"]["id"]
+            element["classes"] = (element.get("classes", "") + (" changed" if name in changed else "")
+                                  + (" slow" if name in slow else ""))
 
 
 class GraphWidget(Navigation, W.VBox):
@@ -110,9 +113,8 @@ class GraphWidget(Navigation, W.VBox):
         self._render()
         # A weak reference: a closed or forgotten widget must not keep receiving events.
         ref = weakref.ref(self)
-        self.why = StaleReasons(session)  # what each value was made from, to say why it goes stale
+        self.why = StaleReasons(session)  # why a node is stale, from what its value was made from
         self._unsubscribe = session.subscribe(lambda event: (w := ref()) and w._on_event(event))
-        self.why.record()
 
     def _graph_box(self) -> W.Box:
         """The graph's room: what the details panel leaves, or the whole width when the panel has
@@ -136,7 +138,7 @@ class GraphWidget(Navigation, W.VBox):
                               parallel_items(session.engine))
             view.note = f"{str(exc).splitlines()[0]} Showing the overview. {view.note}".strip()
         self.view = view
-        _mark_changed(view.nodes, self.session.changed)
+        _mark_changed(view.nodes, self.session.changed, slow_nodes(self.session.engine))
         self._draw(view)
         self._draw_crumbs(view)
         self.note.value = f"<i>{html.escape(view.note)}</i>" if view.note else ""
@@ -181,7 +183,7 @@ class GraphWidget(Navigation, W.VBox):
         """The drawing settled (a new view, or states after a run or an edit): the legend shows
         what it draws, the saved picture follows it."""
         present = {n.data.get("state") for n in self.cyto.graph.nodes} | \
-            {c for n in self.cyto.graph.nodes for c in n.classes.split() if c in ("warning", "group")}
+            {c for n in self.cyto.graph.nodes for c in n.classes.split() if c in ("warning", "group", "slow")}
         legend = legend_html(present)
         if self.legend.value != legend:
             self.legend.value = legend
@@ -295,8 +297,6 @@ class GraphWidget(Navigation, W.VBox):
 
     # ---- following the session ------------------------------------------------------------
     def _on_event(self, event) -> None:
-        if event.kind in ("states", "executed", "graph"):
-            self.why.record()
         if event.kind in ("graph", "reset"):
             self._refresh_choices()
             self._render()
@@ -317,9 +317,11 @@ class GraphWidget(Navigation, W.VBox):
         if self.view is None:
             return
         drawn = {node.data["id"]: node for node in self.cyto.graph.nodes}
-        changed = self.session.changed
+        changed, slow = self.session.changed, slow_nodes(self.session.engine)
         for name, node in drawn.items():  # marks come and go without a state change
-            if ("changed" in node.classes.split()) != (name in changed) and name not in pending:
+            classes = node.classes.split()
+            if (("changed" in classes) != (name in changed) or ("slow" in classes) != (name in slow)) \
+                    and name not in pending:
                 pending[name] = node.data.get("state", "")
         if not pending:
             return
@@ -330,7 +332,7 @@ class GraphWidget(Navigation, W.VBox):
             if node is not None:
                 faded = " context" if "context" in node.classes.split() else ""
                 node.classes = (node_classes(state, name in warnings) + faded + self._picked(name)
-                                + (" changed" if name in changed else ""))
+                                + (" changed" if name in changed else "") + (" slow" if name in slow else ""))
                 if node.data.get("state") != state:
                     node.data = {**node.data, "state": state}
             else:

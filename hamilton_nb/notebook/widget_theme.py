@@ -20,6 +20,7 @@ import html
 
 from .graph_view import state_class
 from .saved_picture import WIDGET_CSS
+from .slow import CLOCK_URI
 from .style import CHANGED_COLOUR, FONT_PX, SELECTED_COLOUR, STATE_COLOURS, WARNING_COLOUR
 
 DETAILS_PX = 470
@@ -54,6 +55,12 @@ STYLE = [
     {"selector": "node.warning", "style": {"border-width": 4, "border-color": WARNING_COLOUR,
                                            "border-style": "solid"}},
     {"selector": "node.context", "style": {"opacity": 0.55, "border-style": "dotted"}},
+    # a small clock in the top right corner: its last compute took a large share of the time
+    {"selector": "node.slow", "style": {"background-image": CLOCK_URI, "background-width": 11,
+                                        "background-height": 11, "background-fit": "none",
+                                        "background-position-x": "100%", "background-position-y": "0%",
+                                        "background-offset-x": -3, "background-offset-y": 3,
+                                        "background-clip": "none"}},
     {"selector": "node.keyed", "style": {"overlay-color": SELECTED_COLOUR, "overlay-opacity": 0.18,
                                          "overlay-padding": 5}},
     {"selector": "node.picked", "style": {"border-width": 4, "border-color": SELECTED_COLOUR,
@@ -183,6 +190,9 @@ def legend_html(present: set | None = None) -> str:
                       "data-quality warning")
     chips += item(f"<span class='chip' style='width:10px;height:10px;border:3px solid {CHANGED_COLOUR}'></span>",
                   "value changed by the last execute")
+    if shown("slow"):
+        chips += item(f"<img src='{CLOCK_URI}' width='12' height='12' alt='clock' style='vertical-align:middle'>",
+                      "slow: ≥ 10% of the compute time of all cached values")
     if shown("group"):
         chips += item(f"<span class='chip' style='width:12px;height:12px;border:3px double {FG_DIM}'></span>",
                       "group of nodes (click to open)")

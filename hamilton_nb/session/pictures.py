@@ -48,14 +48,15 @@ def value_picture(value) -> str:
     return ""
 
 
-def as_img(svg: str, alt: str, css_class: str) -> str:
+def as_img(svg: str, alt: str, css_class: str, style: str = "") -> str:
     """``svg`` as an ``<img>`` with a data URI: notebook front ends sanitize HTML outputs of
     untrusted notebooks (JupyterLab drops inline ``<svg>`` elements, keeps images), and so do
     nbviewer-style renderers; the picture survives, ``alt`` says what it shows in words."""
     if not svg:
         return ""
     data = base64.b64encode(svg.encode()).decode()
-    return (f"<img class='{css_class}' alt='{html.escape(alt, quote=True)}' "
+    css = f" style='{style}'" if style else ""
+    return (f"<img class='{css_class}'{css} alt='{html.escape(alt, quote=True)}' "
             f"src='data:image/svg+xml;base64,{data}'/>")
 
 

@@ -1,11 +1,20 @@
 """What the executes since the last edit changed, with each changed node's previous value (bounded)."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .compare import Comparison, size_of
 
 DEFAULT_MAX_BYTES = 512 * 2**20  # previous values kept for diffs, in all
+
+_where_now: Callable[[], str] = lambda: ""  # noqa: E731
+
+
+def locate_changes_with(where_now: Callable[[], str] | None) -> None:
+    """Say where changes happen from now on (a notebook: ``lambda: "in cell [7]"``), so that why a
+    node was recomputed can name the cell of the edit; None: nowhere."""
+    global _where_now
+    _where_now = where_now or (lambda: "")
 
 
 class ChangeLog:
@@ -17,13 +26,19 @@ class ChangeLog:
         self.changed: dict[str, str] = {}  # nodes recomputed since the last edit with a new value -> how
         self.outcome: dict[str, Comparison] = {}  # each node's last recompute, while not edited since
         self.recent: dict[str, object] = {}  # node -> the execute that recomputed it since the last edit
+        self.made: dict[str, tuple] = {}  # node -> what its cached value was made from (see .why)
+        self.why: dict[str, tuple] = {}  # node -> (version its last recompute replaced, the causes of it)
+        self.where: dict[str, str] = {}  # node, input or config -> where it last changed ("in cell [7]")
         self._previous: dict[str, tuple[Any, int]] = {}  # name -> (value before, its bytes); oldest first
         self._bytes = 0
 
-    def record(self, name: str, old: Any, comparison: Comparison, run: object) -> Comparison:
+    def record(self, name: str, old: Any, comparison: Comparison, run: object,
+               why: tuple = (None, ())) -> Comparison:
         """``name`` was recomputed in ``run`` (an execute) and ``comparison`` says how its value
-        compares with ``old``: remember that, and keep ``old`` if it changed."""
+        compares with ``old``; ``why``: (the version replaced, the causes). Remember that, and
+        keep ``old`` if it changed."""
         self._release(name)
+        self.why[name] = why
         self.outcome[name] = comparison
         self.recent[name] = run
         if comparison.same:
@@ -45,6 +60,15 @@ class ChangeLog:
         return {n: (outcome[n], recent[n]) for n in names
                 if n in recent and recent[n] is not run and n in outcome}
 
+    def noted(self, names: Iterable[str]) -> None:
+        """``names`` (edited nodes, rebound inputs, config) change here and now: remember where."""
+        where = _where_now()
+        for name in names:
+            if where:
+                self.where[name] = where
+            else:
+                self.where.pop(name, None)
+
     def previous(self, name: str) -> tuple[bool, Any]:
         """(True, the value before its last recompute) if kept, else (False, None)."""
         found = self._previous.get(name)
@@ -59,7 +83,13 @@ class ChangeLog:
             self._release(name)
             self.outcome.pop(name, None)
 
-    forget = edited
+    def forget(self, names: Iterable[str] = ()) -> None:
+        """The values of ``names`` are gone: so is what they were made from."""
+        names = list(names)
+        self.edited(names)
+        for name in names:
+            self.made.pop(name, None)
+            self.why.pop(name, None)
 
     def clear(self) -> None:
         self.__init__(self.max_bytes)

@@ -28,6 +28,7 @@ class ValueDiff:
     after: Any = None
     detail: str = ""
     message: str = ""
+    why: tuple[str, ...] = ()  # what made its last recompute happen (root causes)
 
     @classmethod
     def of(cls, engine: Any, name: str, state: str) -> "ValueDiff":
@@ -45,24 +46,29 @@ class ValueDiff:
             return cls(name, message=f"`{name}` is stale: its code, or something upstream, is not what its "
                                      f"cached value was computed from.\nExecute it, then `%hamilton_diff {name}` "
                                      "compares the new value with the one before.")
+        why = changes.why.get(name, (None, ()))[1] if outcome is not None else ()
+        because = f"\n{_because(why)}" if why else ""
         if outcome is None:
             return cls(name, message=f"`{name}` has no previous value: it has not been recomputed since it "
                                      "was first computed or last edited.\nEdit it or something upstream, "
                                      "execute, then diff.")
         if outcome.same:
-            return cls(name, message=f"`{name}` was recomputed and its value is the same as before "
-                                     "(no difference to show).")
+            return cls(name, why=why, message=f"`{name}` was recomputed and its value is the same as before "
+                                              f"(no difference to show).{because}")
         kept, before = changes.previous(name)
         if not kept and not changes.max_bytes:
-            return cls(name, detail=outcome.detail,
+            return cls(name, detail=outcome.detail, why=why,
                        message=f"`{name}` changed ({outcome.detail}); previous values are not kept here "
-                               "(a Driver keeps none; `engine.changes.max_bytes` sets the room for them).")
+                               "(a Driver keeps none; `engine.changes.max_bytes` sets the room for them)."
+                               + because)
         if not kept:
-            return cls(name, detail=outcome.detail,
+            return cls(name, detail=outcome.detail, why=why,
                        message=f"`{name}` changed ({outcome.detail}), but its previous value was not kept: "
                                f"previous values for diffs are limited to {changes.max_bytes / 2**20:.0f} MB "
-                               f"in all, the oldest going first (this one: {size_of(entry.value) / 2**20:.1f} MB).")
-        return cls(name, fetch(before), fetch(entry.value), outcome.detail)  # a diff is asked for: brought here
+                               f"in all, the oldest going first (this one: {size_of(entry.value) / 2**20:.1f} MB)."
+                               + because)
+        # a diff is asked for: the values are brought here
+        return cls(name, fetch(before), fetch(entry.value), outcome.detail, why=why)
 
     # ---- the tables -------------------------------------------------------------------------
     @property
@@ -124,7 +130,7 @@ class ValueDiff:
     def __repr__(self) -> str:
         if self.message:
             return self.message
-        parts = [self._heading()]
+        parts = [self._heading()] + ([_because(self.why)] if self.why else [])
         rows = self.rows
         parts.append(f"\nRows that differ ({_first(len(rows))}):\n" + rows.head(SHOWN_ROWS).to_string())
         stats = self.stats
@@ -138,6 +144,7 @@ class ValueDiff:
         rows = self.rows
         parts = [f"<div class='hamilton-diff'><p><b>{html.escape(self.name)}</b>"
                  + (f": {html.escape(self.detail)}" if self.detail else "") + "</p>",
+                 f"<p class='hamilton-diff-why'>{_code(_because(self.why))}</p>" if self.why else "",
                  "<div style='display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start'>",
                  f"<div><p>Rows that differ ({_first(len(rows))})</p>{rows.head(SHOWN_ROWS).to_html()}</div>"]
         stats = self.stats
@@ -145,6 +152,17 @@ class ValueDiff:
             parts.append(f"<div><p>Summary, before and after</p>{stats.to_html()}</div>")
         parts.append("</div></div>")
         return "".join(parts)
+
+
+def _because(why: tuple[str, ...]) -> str:
+    """"Recomputed because `a` was edited (module `f`); input `b` was rebound"."""
+    return "Recomputed because " + "; ".join(why) + "."
+
+
+def _code(text: str) -> str:
+    """Escaped, with `names` as code."""
+    parts = html.escape(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
 def _first(count: int) -> str:
