@@ -3,6 +3,7 @@ values must have their (edited) checks run again."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from . import inplace
 
@@ -30,3 +31,10 @@ class CheckBook:
         self.errors.clear()
         self.checked.clear()
         self.recheck.clear()
+
+
+def verdict_of(value: Any, check: Any, quality_checks: tuple) -> tuple[str | None, list[tuple[bool, str]]]:
+    """What a value's checks say, computed where the value is: (the value's type name when it
+    contradicts the runtime type ``check``, else None; (passed, message) of each quality check)."""
+    wrong_type = type(value).__name__ if check is not None and not isinstance(value, check) else None
+    return wrong_type, [quality_check(value) for quality_check in quality_checks]

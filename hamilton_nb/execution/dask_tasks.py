@@ -25,7 +25,7 @@ from .cache import nbytes_of
 from .diff import compare
 from .entry_file import write_entry
 from .remote import Remote
-from .run import verdict_of
+from .check_book import verdict_of
 
 
 class Outcome:

@@ -29,7 +29,7 @@ from . import inplace, sharing
 from .diff import ChangeLog, Comparison, compare
 from .diff.why import causes, made_of
 from .cache import ValueCache
-from .check_book import CheckBook
+from .check_book import CheckBook, verdict_of
 from .feed import ChangeFeed
 from .plans import Step
 from .remote import Remote, fetch
@@ -384,13 +384,6 @@ class Run:
         self.engine.last_report = report
         return Interrupted(f"Interrupted while computing {shown}{more}; {done}; unfinished nodes were "
                            "not stored.\nFix: execute again to continue from there.", user_tb)
-
-
-def verdict_of(value: Any, check: Any, quality_checks: tuple) -> tuple[str | None, list[tuple[bool, str]]]:
-    """What a value's checks say, computed where the value is: (the value's type name when it
-    contradicts the runtime type ``check``, else None; (passed, message) of each quality check)."""
-    wrong_type = type(value).__name__ if check is not None and not isinstance(value, check) else None
-    return wrong_type, [quality_check(value) for quality_check in quality_checks]
 
 
 def type_name(value: Any) -> str:
