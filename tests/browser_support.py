@@ -223,32 +223,35 @@ def page(lab):
         yield page
 
 
-def run_cell(page, index: int, timeout: float = 30_000) -> str:
-    """Select cell ``index``, Shift+Enter, wait for its execution count; returns its output text.
+JS_KERNEL_READY = """() => {  // the notebook's kernel is connected (a run pressed before that is dropped)
+  const e = document.querySelector('.jp-Notebook-ExecutionIndicator');
+  return !!e && ['idle', 'busy'].includes(e.getAttribute('data-status'));
+}"""
 
-    A run pressed while the front end is still connecting its kernel is dropped silently, so
-    the key press is repeated until the prompt shows the cell queued or run."""
+
+def run_cell(page, index: int, timeout: float = 30_000) -> str:
+    """Select cell ``index``, press Shift+Enter once, wait until its execution count changes;
+    returns its output text.
+
+    The key is pressed only when the kernel is connected and the cell is the active one in
+    command mode, and never again: a second press would run the cell twice."""
     cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
     prompt = cell.locator(".jp-InputArea-prompt")
-    for attempt in range(10):
-        try:
-            dialog = page.locator(".jp-Dialog")
-            if dialog.count() and "Select Kernel" in dialog.first.inner_text():
-                # JupyterLab sometimes asks, on a loaded machine, although the notebook names python3
-                dialog.first.locator("button.jp-mod-accept").first.click()
-                page.wait_for_timeout(1000)  # the notebook re-renders its cells
-            cell.scroll_into_view_if_needed()
-            prompt.click()
-            page.keyboard.press("Escape")
-            page.keyboard.press("Shift+Enter")
-            page.wait_for_function("""(p) => /\\[(\\*|\\d+)\\]/.test(p.textContent)""",
-                                   arg=prompt.element_handle(), timeout=3_000)
-            break
-        except playwright_api.Error:
-            continue
+    before = prompt.inner_text().strip()
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count() and "Select Kernel" in dialog.first.inner_text():
+        # JupyterLab sometimes asks, on a loaded machine, although the notebook names python3
+        dialog.first.locator("button.jp-mod-accept").first.click()
+        page.wait_for_timeout(1000)  # the notebook re-renders its cells
+    page.wait_for_function(JS_KERNEL_READY, timeout=60_000)
+    cell.scroll_into_view_if_needed()
+    prompt.click()
+    page.keyboard.press("Escape")
+    playwright_api.expect(cell).to_have_class(re.compile(r"\bjp-mod-active\b"), timeout=5_000)
+    page.keyboard.press("Shift+Enter")
     try:
-        page.wait_for_function("""(p) => /\\[\\d+\\]/.test(p.textContent)""", arg=prompt.element_handle(),
-                               timeout=timeout)
+        page.wait_for_function("""([p, before]) => /\\[\\d+\\]/.test(p.textContent) && p.textContent.trim() !== before""",
+                               arg=[prompt.element_handle(), before], timeout=timeout)
     except playwright_api.Error:
         page.screenshot(path=str(ARTIFACTS / f"failed_cell_{index}.png"))
         raise
