@@ -163,7 +163,9 @@ def test_badges_marks_jumps_and_recompute(app):
     # a name in %hamilton_status jumps too
     run_cell(page, STATUS)
     status = page.locator(".jp-Notebook .jp-Cell").nth(STATUS)
-    status.locator("td", has_text=re.compile(r"^spend_zscore$")).first.click()
+    name = status.locator("td", has_text=re.compile(r"^spend_zscore$")).first
+    assert name.get_attribute("data-hamilton-node") == "spend_zscore"  # the table names its nodes
+    name.click()
     highlighted(page, MODEL_CELL)
 
     errors = [m for m in app["console"] if m.startswith("error")]
