@@ -5,7 +5,6 @@ import contextlib
 import inspect
 import json
 import os
-import re
 import secrets
 import signal
 import socket
@@ -17,7 +16,6 @@ from pathlib import Path
 import nbformat
 import pytest
 import test_graph_view
-from contrast import contrast
 from test_graph_view import FAMILIES, FEATURES, MODEL
 
 
@@ -41,6 +39,10 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright i
 if not CHROMIUM.exists():
     pytest.skip(f"no browser: {CHROMIUM} is missing (Debian package `chromium`; .ci/run installs it)",
                 allow_module_level=True)
+
+
+from browser_run import run_cell  # noqa: E402,F401 (re-exported: the tests import it from here)
+from browser_themes import assert_readable_in_theme, set_theme  # noqa: E402,F401
 
 
 # ---- the notebook --------------------------------------------------------------------------------
@@ -223,62 +225,6 @@ def page(lab):
         yield page
 
 
-JS_KERNEL_READY = """() => {  // the notebook's kernel is connected (a run pressed before that is dropped)
-  const e = document.querySelector('.jp-Notebook-ExecutionIndicator');
-  return !!e && ['idle', 'busy'].includes(e.getAttribute('data-status'));
-}"""
-
-
-JS_WATCH_BUSY = """() => {  // from now on, note whether the kernel got any request (it turns busy)
-  window.__kernelBusy = false;
-  const e = document.querySelector('.jp-Notebook-ExecutionIndicator');
-  if (window.__busyObserver) window.__busyObserver.disconnect();
-  window.__busyObserver = new MutationObserver(() => {
-    if (e.getAttribute('data-status') === 'busy') window.__kernelBusy = true; });
-  window.__busyObserver.observe(e, {attributes: true});
-}"""
-
-
-def run_cell(page, index: int, timeout: float = 30_000) -> str:
-    """Select cell ``index``, press Shift+Enter, wait until its execution count changes; returns
-    its output text.
-
-    The press is repeated only when the front end provably dropped it (which it does, silently,
-    while it is still connecting the kernel): the prompt is as before and the kernel has not
-    turned busy since. A cell the kernel got is never run twice."""
-    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
-    prompt = cell.locator(".jp-InputArea-prompt")
-    before = prompt.inner_text().strip()
-    page.wait_for_function(JS_KERNEL_READY, timeout=60_000)
-    deadline, presses, pressed = time.monotonic() + timeout / 1000, 0, 0.0
-    while True:
-        text = prompt.inner_text().strip()
-        if text != before and re.search(r"\[\d+\]", text):
-            return cell.locator(".jp-Cell-outputWrapper").inner_text()
-        dropped = text == before and time.monotonic() - pressed > 5 and not page.evaluate("window.__kernelBusy")
-        if presses == 0 or (dropped and presses < 3):
-            _press_run(page, cell, prompt)
-            presses, pressed = presses + 1, time.monotonic()
-        elif time.monotonic() > deadline:
-            page.screenshot(path=str(ARTIFACTS / f"failed_cell_{index}.png"))
-            raise AssertionError(f"cell {index} did not run: its prompt reads {text!r} ({presses} presses)")
-        page.wait_for_timeout(250)
-
-
-def _press_run(page, cell, prompt) -> None:
-    dialog = page.locator(".jp-Dialog")
-    if dialog.count() and "Select Kernel" in dialog.first.inner_text():
-        # JupyterLab sometimes asks, on a loaded machine, although the notebook names python3
-        dialog.first.locator("button.jp-mod-accept").first.click()
-        page.wait_for_timeout(1000)  # the notebook re-renders its cells
-    cell.scroll_into_view_if_needed()
-    prompt.click()
-    page.keyboard.press("Escape")
-    playwright_api.expect(cell).to_have_class(re.compile(r"\bjp-mod-active\b"), timeout=5_000)
-    page.evaluate(JS_WATCH_BUSY)
-    page.keyboard.press("Shift+Enter")
-
-
 def cy(page, selector: str, what: str, node: str | None = None):
     return page.evaluate(JS_CY, [selector, what, node])
 
@@ -434,65 +380,3 @@ def size_changes(page, seconds: float = 5) -> list[str]:
     page.evaluate(JS_WATCH_SIZES)
     page.wait_for_timeout(seconds * 1000)
     return page.evaluate("() => { window.__stopWatching(); return window.__sizeChanges; }")
-
-
-JS_CONTRAST = """(selector) => {  // WCAG contrast of each matching element's text against what is behind it
-  const parse = c => {
-    let m = c.match(/^rgba?\\(([^)]+)\\)/);
-    if (m) { const v = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; }
-    m = c.match(/^color\\(srgb ([^)]+)\\)/);
-    if (m) { const v = m[1].split(/[ \\/]+/).filter(Boolean).map(Number); return [v[0] * 255, v[1] * 255, v[2] * 255, v.length > 3 ? v[3] : 1]; }
-    return [0, 0, 0, 0];
-  };
-  const over = (top, under) => top.slice(0, 3).map((t, i) => t * top[3] + under[i] * (1 - top[3])).concat([1]);
-  const behind = el => {  // the backgrounds from the element up to the first opaque one, blended
-    const layers = [];
-    for (let e = el; e; e = e.parentElement) {
-      const c = parse(getComputedStyle(e).backgroundColor);
-      if (c[3] > 0) layers.push(c);
-      if (c[3] >= 1) break;
-    }
-    return layers.reverse().reduce((under, top) => over(top, under), [255, 255, 255, 1]);
-  };
-  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-                     return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
-  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
-  return [...document.querySelectorAll(selector)].filter(e => e.offsetParent).map(e => {
-    const bg = behind(e), fg = over(parse(getComputedStyle(e).color), bg);
-    return {text: e.textContent.slice(0, 30), ratio: Math.round(ratio(fg, bg) * 100) / 100};
-  });
-}"""
-
-
-JS_LABEL_CONTRAST = """(sel) => {  // node labels: their colour against their box's fill, in the canvas
-  const cy = document.querySelector(sel)._cyreg.cy, rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
-  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-                     return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
-  return cy.nodes().map(n => { const [x, y] = [lum(rgb(n.style('color'))), lum(rgb(n.style('background-color')))]
-                                 .sort((p, q) => q - p); return Math.round((x + 0.05) / (y + 0.05) * 100) / 100; });
-}"""
-
-
-def set_theme(page, name: str) -> None:
-    """Settings › Theme › ``name``, through the menu."""
-    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
-    page.locator(".lm-Menu-itemLabel", has_text=name).first.click()
-    light = "false" if "Dark" in name else "true"
-    page.wait_for_function(f"document.body.dataset.jpThemeLight === '{light}'", timeout=15_000)
-    page.wait_for_timeout(1000)
-
-
-def assert_readable_in_theme(page, theme: str) -> None:
-    """Node labels, legend, hints, details, value picture labels, banner text and chips: >= 4.5:1."""
-    import base64
-    labels = page.evaluate(JS_LABEL_CONTRAST, GRAPH_SELECTOR)
-    assert min(labels) >= 4.5, (theme, labels)
-    texts = page.evaluate(JS_CONTRAST, ".hamilton-legend, .hamilton-hover, .hamilton-details td, "
-                                       ".hamilton-stale, .hamilton-stale code, .hamilton-stale b")
-    assert texts and min(t["ratio"] for t in texts) >= 4.5, (theme, texts)
-    src = page.locator(".hamilton-details img.hamilton-value-picture").first.get_attribute("src")
-    svg = base64.b64decode(src.split(",", 1)[1]).decode()
-    paper = re.search(r"<rect width='\d+' height='\d+' fill='(#[0-9a-f]{6})'/>", svg).group(1)
-    for ink in set(re.findall(r"<text [^>]*fill='(#[0-9a-f]{6})'", svg)):
-        assert contrast(ink, paper) >= 4.5, (theme, ink, paper)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import nbformat
 import pytest
 
 from browser_support import (ARTIFACTS, JS_CY, cy, jupyter_server, notebook_page,  # noqa: E402
@@ -329,8 +330,8 @@ def test_a_reloaded_page_shows_the_badges_again(app):
     notebook_in_front(page, app["name"])
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell .jp-InputArea-editor", timeout=60_000)
     expected = {FEATURES_CELL: "fresh", MODEL_CELL: "fresh"}
-    sources = page.locator(".jp-Notebook .jp-Cell .jp-InputArea-editor").all_inner_texts()
-    expected.update({i: "fresh" for i, text in enumerate(sources) if text.startswith("%%hamilton slow")})
+    saved = nbformat.read(app["root"] / "widget_test.ipynb", as_version=4)  # the cells as saved above
+    expected.update({i: "fresh" for i, c in enumerate(saved.cells) if c.source.startswith("%%hamilton slow")})
     wait_for_badges(page, expected, timeout=30_000)
     errors = [m for m in app["console"] if m.startswith("error")]
     assert not errors, errors
