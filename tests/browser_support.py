@@ -5,7 +5,6 @@ import contextlib
 import inspect
 import json
 import os
-import re
 import secrets
 import signal
 import socket
@@ -17,7 +16,6 @@ from pathlib import Path
 import nbformat
 import pytest
 import test_graph_view
-from contrast import contrast
 from test_graph_view import FAMILIES, FEATURES, MODEL
 
 
@@ -41,6 +39,10 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright i
 if not CHROMIUM.exists():
     pytest.skip(f"no browser: {CHROMIUM} is missing (Debian package `chromium`; .ci/run installs it)",
                 allow_module_level=True)
+
+
+from browser_run import run_cell  # noqa: E402,F401 (re-exported: the tests import it from here)
+from browser_themes import assert_readable_in_theme, set_theme  # noqa: E402,F401
 
 
 # ---- the notebook --------------------------------------------------------------------------------
@@ -223,38 +225,6 @@ def page(lab):
         yield page
 
 
-def run_cell(page, index: int, timeout: float = 30_000) -> str:
-    """Select cell ``index``, Shift+Enter, wait for its execution count; returns its output text.
-
-    A run pressed while the front end is still connecting its kernel is dropped silently, so
-    the key press is repeated until the prompt shows the cell queued or run."""
-    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
-    prompt = cell.locator(".jp-InputArea-prompt")
-    for attempt in range(10):
-        try:
-            dialog = page.locator(".jp-Dialog")
-            if dialog.count() and "Select Kernel" in dialog.first.inner_text():
-                # JupyterLab sometimes asks, on a loaded machine, although the notebook names python3
-                dialog.first.locator("button.jp-mod-accept").first.click()
-                page.wait_for_timeout(1000)  # the notebook re-renders its cells
-            cell.scroll_into_view_if_needed()
-            prompt.click()
-            page.keyboard.press("Escape")
-            page.keyboard.press("Shift+Enter")
-            page.wait_for_function("""(p) => /\\[(\\*|\\d+)\\]/.test(p.textContent)""",
-                                   arg=prompt.element_handle(), timeout=3_000)
-            break
-        except playwright_api.Error:
-            continue
-    try:
-        page.wait_for_function("""(p) => /\\[\\d+\\]/.test(p.textContent)""", arg=prompt.element_handle(),
-                               timeout=timeout)
-    except playwright_api.Error:
-        page.screenshot(path=str(ARTIFACTS / f"failed_cell_{index}.png"))
-        raise
-    return cell.locator(".jp-Cell-outputWrapper").inner_text()
-
-
 def cy(page, selector: str, what: str, node: str | None = None):
     return page.evaluate(JS_CY, [selector, what, node])
 
@@ -410,65 +380,3 @@ def size_changes(page, seconds: float = 5) -> list[str]:
     page.evaluate(JS_WATCH_SIZES)
     page.wait_for_timeout(seconds * 1000)
     return page.evaluate("() => { window.__stopWatching(); return window.__sizeChanges; }")
-
-
-JS_CONTRAST = """(selector) => {  // WCAG contrast of each matching element's text against what is behind it
-  const parse = c => {
-    let m = c.match(/^rgba?\\(([^)]+)\\)/);
-    if (m) { const v = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; }
-    m = c.match(/^color\\(srgb ([^)]+)\\)/);
-    if (m) { const v = m[1].split(/[ \\/]+/).filter(Boolean).map(Number); return [v[0] * 255, v[1] * 255, v[2] * 255, v.length > 3 ? v[3] : 1]; }
-    return [0, 0, 0, 0];
-  };
-  const over = (top, under) => top.slice(0, 3).map((t, i) => t * top[3] + under[i] * (1 - top[3])).concat([1]);
-  const behind = el => {  // the backgrounds from the element up to the first opaque one, blended
-    const layers = [];
-    for (let e = el; e; e = e.parentElement) {
-      const c = parse(getComputedStyle(e).backgroundColor);
-      if (c[3] > 0) layers.push(c);
-      if (c[3] >= 1) break;
-    }
-    return layers.reverse().reduce((under, top) => over(top, under), [255, 255, 255, 1]);
-  };
-  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-                     return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
-  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
-  return [...document.querySelectorAll(selector)].filter(e => e.offsetParent).map(e => {
-    const bg = behind(e), fg = over(parse(getComputedStyle(e).color), bg);
-    return {text: e.textContent.slice(0, 30), ratio: Math.round(ratio(fg, bg) * 100) / 100};
-  });
-}"""
-
-
-JS_LABEL_CONTRAST = """(sel) => {  // node labels: their colour against their box's fill, in the canvas
-  const cy = document.querySelector(sel)._cyreg.cy, rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
-  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-                     return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
-  return cy.nodes().map(n => { const [x, y] = [lum(rgb(n.style('color'))), lum(rgb(n.style('background-color')))]
-                                 .sort((p, q) => q - p); return Math.round((x + 0.05) / (y + 0.05) * 100) / 100; });
-}"""
-
-
-def set_theme(page, name: str) -> None:
-    """Settings › Theme › ``name``, through the menu."""
-    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
-    page.locator(".lm-Menu-itemLabel", has_text=name).first.click()
-    light = "false" if "Dark" in name else "true"
-    page.wait_for_function(f"document.body.dataset.jpThemeLight === '{light}'", timeout=15_000)
-    page.wait_for_timeout(1000)
-
-
-def assert_readable_in_theme(page, theme: str) -> None:
-    """Node labels, legend, hints, details, value picture labels, banner text and chips: >= 4.5:1."""
-    import base64
-    labels = page.evaluate(JS_LABEL_CONTRAST, GRAPH_SELECTOR)
-    assert min(labels) >= 4.5, (theme, labels)
-    texts = page.evaluate(JS_CONTRAST, ".hamilton-legend, .hamilton-hover, .hamilton-details td, "
-                                       ".hamilton-stale, .hamilton-stale code, .hamilton-stale b")
-    assert texts and min(t["ratio"] for t in texts) >= 4.5, (theme, texts)
-    src = page.locator(".hamilton-details img.hamilton-value-picture").first.get_attribute("src")
-    svg = base64.b64decode(src.split(",", 1)[1]).decode()
-    paper = re.search(r"<rect width='\d+' height='\d+' fill='(#[0-9a-f]{6})'/>", svg).group(1)
-    for ink in set(re.findall(r"<text [^>]*fill='(#[0-9a-f]{6})'", svg)):
-        assert contrast(ink, paper) >= 4.5, (theme, ink, paper)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import nbformat
 import pytest
 
 from browser_support import (ARTIFACTS, JS_CY, cy, jupyter_server, notebook_page,  # noqa: E402
@@ -40,6 +41,15 @@ JS_CELLS = """() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')].map(
           title: badge ? badge.title : '', banner: !!c.querySelector('.hamilton-stale'),
           mark: !!c.querySelector('.hamilton-nb-output-mark'), count: prompt ? prompt.textContent.trim() : ''};
 })"""
+
+JS_OUTSIDE_PANEL = """(sel) => {  // drawn nodes not wholly on the panel's canvas, and the canvas past the panel
+  const cy = document.querySelector(sel)._cyreg.cy, canvas = cy.container().getBoundingClientRect();
+  const panel = document.querySelector('#hamilton-nb-panel').getBoundingClientRect();
+  const out = cy.nodes().filter(n => { const b = n.renderedBoundingBox();
+    return b.x1 < -0.5 || b.y1 < -0.5 || b.x2 > canvas.width + 0.5 || b.y2 > canvas.height + 0.5; }).map(n => n.id());
+  if (canvas.left < panel.left - 0.5 || canvas.right > panel.right + 0.5) out.push('the canvas');
+  return out;
+}"""
 
 APPS = {"jupyterlab": "/lab/tree/widget_test.ipynb", "notebook": "/notebooks/widget_test.ipynb"}
 
@@ -154,7 +164,9 @@ def test_badges_marks_jumps_and_recompute(app):
     # a name in %hamilton_status jumps too
     run_cell(page, STATUS)
     status = page.locator(".jp-Notebook .jp-Cell").nth(STATUS)
-    status.locator("td", has_text=re.compile(r"^spend_zscore$")).first.click()
+    name = status.locator("td", has_text=re.compile(r"^spend_zscore$")).first
+    assert name.get_attribute("data-hamilton-node") == "spend_zscore"  # the table names its nodes
+    name.click()
     highlighted(page, MODEL_CELL)
 
     errors = [m for m in app["console"] if m.startswith("error")]
@@ -172,6 +184,11 @@ def test_the_side_panel_shows_the_graph_and_finds_a_node(app):
     page.wait_for_selector(f"{graph} canvas", timeout=30_000)
     page.wait_for_function(f"({JS_CY})(['{graph}', 'count']) >= 3", timeout=30_000)
     assert {"spend_zscore", "score", "signups_norm"} <= set(cy(page, graph, "ids"))  # the model module
+    try:  # the default sidebar width: the whole picture, nothing cut at its sides
+        page.wait_for_function(f"({JS_OUTSIDE_PANEL})('{graph}').length === 0", timeout=10_000)
+    except playwright_api.Error:
+        page.screenshot(path=str(ARTIFACTS / f"frontend_{name}_panel_clipped.png"))
+        raise AssertionError(page.evaluate(JS_OUTSIDE_PANEL, graph)) from None
     playwright_api.expect(panel.locator(".hamilton-nb-panel-status tbody tr")).to_have_count(7, timeout=10_000)
     panel.locator("input[type=search]").fill("rolling")
     found = panel.locator(".hamilton-nb-found li")
@@ -231,6 +248,69 @@ def test_a_node_imported_from_a_file_opens_the_file_at_its_line(app):
     assert not errors, errors
 
 
+def add_cell(page, source: str) -> int:
+    """A new cell under the last one, holding ``source``; returns its index."""
+    page.locator(".jp-Notebook .jp-Cell").last.locator(".jp-InputArea-prompt").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    index = page.locator(".jp-Notebook .jp-Cell").count() - 1
+    set_source(page, index, source)
+    return index
+
+
+REBIND_BUTTON = """import ipywidgets as W
+from hamilton_nb import get_session
+rebind = W.Button(description="double the spend")
+rebind.on_click(lambda _: get_session().set_inputs(spend=spend_series * 2))
+rebind"""
+
+
+def test_a_change_made_by_a_widget_marks_the_stale_results(app):
+    """No cell runs: a button rebinds an input; the results that read it get their banner and mark."""
+    page = app["page"]
+    notebook_in_front(page, app["name"])
+    assert not any(c["mark"] for c in cells(page))
+    run_cell(page, add_cell(page, REBIND_BUTTON))
+    page.locator(".jp-Notebook .widget-button", has_text="double the spend").click()
+    page.wait_for_function("([js, i]) => (eval(js))()[i].mark", arg=[JS_CELLS, SCORE], timeout=15_000)
+    now = cells(page)
+    assert [c["mark"] for c in now] == [c["banner"] for c in now], now
+    assert [i for i, c in enumerate(now) if c["mark"]] == [SCORE], now  # signups_norm doesn't read spend
+    run_cell(page, add_cell(page, "%hamilton_inputs spend=spend_series"))  # as it was: fresh again
+    page.wait_for_function("([js, i]) => !(eval(js))()[i].mark", arg=[JS_CELLS, SCORE], timeout=15_000)
+
+
+SLOW = """%%hamilton slow
+import time
+import pandas as pd
+
+def slow_total(spend: pd.Series) -> pd.Series:
+    \"\"\"Takes its time.\"\"\"
+    time.sleep(4)
+    return spend.cumsum()
+"""
+
+
+def test_a_cell_whose_nodes_run_says_running_then_fresh(app):
+    page = app["page"]
+    notebook_in_front(page, app["name"])
+    slow = add_cell(page, SLOW)
+    run_cell(page, slow)
+    wait_for_badges(page, {FEATURES_CELL: "fresh", MODEL_CELL: "fresh", slow: "1 not computed"})
+    execute = add_cell(page, "%hamilton_execute slow_total")
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(execute)
+    cell.locator(".jp-InputArea-prompt").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Shift+Enter")
+    badge = page.locator(".jp-Notebook .jp-Cell").nth(slow).locator(".hamilton-nb-badge")
+    playwright_api.expect(badge).to_have_text("running", timeout=4_000)
+    assert badge.get_attribute("data-state") == "running"
+    page.screenshot(path=str(ARTIFACTS / f"frontend_{app['name']}_badge_running.png"))
+    playwright_api.expect(badge).to_have_text("fresh", timeout=15_000)
+    errors = [m for m in app["console"] if m.startswith("error")]
+    assert not errors, errors
+
+
 def notebook_in_front(page, name: str) -> None:
     """JupyterLab: the notebook's tab, not the file opened last (a reload restores that one)."""
     if name == "jupyterlab":
@@ -249,6 +329,9 @@ def test_a_reloaded_page_shows_the_badges_again(app):
     page.reload()
     notebook_in_front(page, app["name"])
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell .jp-InputArea-editor", timeout=60_000)
-    wait_for_badges(page, {FEATURES_CELL: "fresh", MODEL_CELL: "fresh"}, timeout=30_000)
+    expected = {FEATURES_CELL: "fresh", MODEL_CELL: "fresh"}
+    saved = nbformat.read(app["root"] / "widget_test.ipynb", as_version=4)  # the cells as saved above
+    expected.update({i: "fresh" for i, c in enumerate(saved.cells) if c.source.startswith("%%hamilton slow")})
+    wait_for_badges(page, expected, timeout=30_000)
     errors = [m for m in app["console"] if m.startswith("error")]
     assert not errors, errors

@@ -90,6 +90,25 @@ def test_a_change_outside_a_cell_is_sent_once_when_it_is_done(kernel):
     assert (cells["c-features"]["badge"], cells["c-model"]["badge"]) == ("fresh", "fresh")
 
 
+def test_shown_results_follow_a_change_outside_a_cell(kernel):
+    """An input rebound by a widget's callback (a slider): the shown result that read it gets its
+    stale banner at once (one redraw), and the one ``cells`` message after it marks that result."""
+    shown = kernel.run("%hamilton_execute score", "c-shown")
+    display_id = shown.outputs[0]["transient"]["display_id"]
+    later = ("from hamilton_nb import get_session\n"
+             "get_ipython().kernel.io_loop.call_later(1.5, lambda: get_session().set_inputs(signups=signups_series * 3))")
+    assert kernel.run(later, "c-timer").comm == []
+    import time
+    outputs, sent = kernel.drain(time.perf_counter(), timeout=10, quiet=3.0)[:2]
+    redrawn = [o for o in outputs if o["type"] == "update_display_data"
+               and o["transient"]["display_id"] == display_id]
+    assert len(redrawn) == 1 and "⚠ stale" in redrawn[0]["data"]["text/plain"], outputs
+    assert "input `signups` changed" in redrawn[0]["data"]["text/plain"], redrawn
+    cells = [m for m in sent if m["kind"] == "cells"]
+    assert len(cells) == 1 and "c-shown" in cells[0]["stale_outputs"], sent
+    kernel.run("%hamilton_inputs signups=signups_series*2", "c-rebind")  # as the first test left it
+
+
 def test_a_node_is_revealed_at_its_cell_and_found_by_search(kernel):
     kernel.send_comm({"kind": "reveal", "node": "spend_zscore"})
     sent = kernel.drain(0, timeout=5)[1]

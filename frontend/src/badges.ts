@@ -22,7 +22,7 @@ export function decorate(notebook: Notebook, link: KernelLink, onBadgeClick: (ce
     badge(cell, summary ? (link.running === id ? 'running' : summary.badge) : null,
       link.running === id ? 'running' : summary?.text ?? '', summary?.why ?? '', () => onBadgeClick(id));
     outputMark(cell, stale.has(id));
-    cell.node.classList.toggle(STATUS_OUTPUT, !!state && isStatusCell(cell));
+    cell.node.classList.toggle(STATUS_OUTPUT, !!state); // names in a status table link to their cell
   }
 }
 
@@ -66,20 +66,12 @@ function outputMark(cell: Cell, stale: boolean): void {
   }
 }
 
-function isStatusCell(cell: Cell): boolean {
-  return cell.model.type === 'code' && /^\s*%hamilton_status\b/m.test(cell.model.sharedModel.getSource());
-}
-
 /** The node a click in a `%hamilton_status` table names, if it names one of ``known``. */
 export function statusNode(target: HTMLElement, known: Set<string>): string | null {
-  const td = target.closest('td');
+  const td = target.closest('[data-hamilton-node]') as HTMLElement | null;
   if (!td || !td.closest(`.${STATUS_OUTPUT} .jp-OutputArea-output`)) {
     return null;
   }
-  const row = td.parentElement;
-  if (!row || row.querySelector('td') !== td) {
-    return null;
-  }
-  const name = (td.textContent ?? '').trim();
+  const name = td.dataset.hamiltonNode ?? '';
   return known.has(name) ? name : null;
 }

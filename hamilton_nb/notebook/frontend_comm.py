@@ -21,6 +21,9 @@ from . import cell_badges, live, node_lookup, picks
 logger = logging.getLogger("hamilton_nb")
 
 TARGET = "hamilton_nb"
+# The sidebar is about 300 px wide, half an output's narrowest canvas: its copy of the graph may
+# zoom out until the whole picture fits (labels get small there; Ctrl/⌘ + wheel zooms in).
+PANEL_MIN_ZOOM = 0.2
 
 
 class FrontendLink:
@@ -163,6 +166,9 @@ class FrontendLink:
             from .widget import GraphWidget
 
             self._panel = GraphWidget(self.session())
+            self._panel.cyto.min_zoom = PANEL_MIN_ZOOM
+            self._panel.graph_box.layout.min_width = "0"
+            self._panel.add_class("hamilton-panel-graph")
             self._panel.fit()  # the sidebar is narrower than an output: the whole picture, zoomed to fit
         return self._panel
 
@@ -240,6 +246,7 @@ class FrontendLink:
         loop.add_callback(self._scheduled_flush)
 
     def _scheduled_flush(self) -> None:
+        live.settle(self.shell)  # the banners first: the stale marks follow them
         self._scheduled = False
         if self.live:
             self.flush()

@@ -2,7 +2,8 @@
 
 A result of ``%hamilton_execute`` (or ``%hamilton_show``) that a cell displays is published
 with a display id and remembered with the stamp of what it was computed from. After every
-cell, each remembered output is compared with the session: a stale one is redrawn in place
+cell, and once after a change made outside a cell (a widget button, the side panel), each
+remembered output is compared with the session: a stale one is redrawn in place
 with a banner naming what changed (its old values still there, dimmed); a live one is
 recomputed (only what is stale) and redrawn. Redrawing uses the front end's display-update
 messages, so JupyterLab, Notebook 7 and VS Code need no extension, and a saved notebook
@@ -40,6 +41,10 @@ class Tracker:
         self._cell_id: str | None = None
         self._cell_number: int | None = None  # the execution count of the cell that just ran
         self._live_computed: dict[str, None] = {}  # what live outputs computed after this cell
+        self._in_cell = False
+        self._due = False  # a change made outside a cell waits for its refresh
+        self._refreshing = False
+        self._unsubscribe: Callable[[], None] | None = None
 
     # ---- installation ---------------------------------------------------------------------
     def install(self) -> None:
@@ -53,6 +58,9 @@ class Tracker:
             except ValueError:
                 pass
         self._release_pending()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
 
     @property
     def can_update(self) -> bool:
@@ -93,11 +101,14 @@ class Tracker:
 
     def _remember(self, shown: Shown) -> None:
         self.shown[shown.display_id] = shown
+        if self._unsubscribe is None:  # from the first shown output on: follow changes outside cells
+            self._unsubscribe = self.session().subscribe(self._changed)
         while len(self.shown) > MAX_TRACKED:
             self.shown.popitem(last=False)
 
     # ---- after every cell -------------------------------------------------------------------
     def pre_run_cell(self, info) -> None:
+        self._in_cell = True
         self._cell_id = getattr(info, "cell_id", None)
         if self._cell_id:  # the front end clears a re-run cell's outputs
             for key in [k for k, s in self.shown.items() if s.cell_id == self._cell_id]:
@@ -107,12 +118,40 @@ class Tracker:
         self._release_pending()
         self._cell_number = getattr(result, "execution_count", None)
         self._live_computed = {}
+        self._due, self._refreshing = False, True
         try:
             self.refresh()
             if self._live_computed:
                 print(self._after_live(self.session()))
         except Exception:  # a display must never break the user's cell
             logger.exception("hamilton_nb: could not refresh the outputs on screen")
+        finally:
+            self._in_cell, self._refreshing = False, False
+
+    # ---- after a change made outside a cell ---------------------------------------------------
+    def _changed(self, event) -> None:
+        """The session changed. Inside a cell, ``post_run_cell`` refreshes; outside (a widget
+        button, the side panel) one refresh is queued for when the handler returns, however many
+        events it sent. The refresh's own changes (a live output recomputing) queue nothing."""
+        if event.kind in ("node_started", "node_finished") or self._in_cell or self._refreshing or self._due:
+            return
+        loop = getattr(getattr(self.shell, "kernel", None), "io_loop", None)
+        if loop is not None and self.shown:
+            self._due = True
+            loop.add_callback(self.settle)
+
+    def settle(self) -> None:
+        """Run the refresh a change outside a cell queued, if it is still due (the badges' comm
+        calls this first, so the stale marks it sends match the banners)."""
+        if not self._due or self._in_cell:
+            return
+        self._due, self._refreshing, self._cell_number = False, True, None
+        try:
+            self.refresh()
+        except Exception:
+            logger.exception("hamilton_nb: could not refresh the outputs on screen")
+        finally:
+            self._refreshing = False
 
     def _after_live(self, session) -> str:
         """The line under a cell's own output (its edit receipt) saying what live outputs then
@@ -260,6 +299,13 @@ def offer(value: Any, outputs: Sequence[str], *, all: bool = False, inputs=None,
     found = tracker()
     if found is not None:
         found.offer(value, Request(list(outputs), all, inputs, overrides, result, node), live)
+
+
+def settle(shell) -> None:
+    """Refresh ``shell``'s shown outputs now if a change outside a cell is waiting for it."""
+    found = _TRACKERS.get(id(shell))
+    if found is not None and found.shell is shell:
+        found.settle()
 
 
 def stop_live() -> int:

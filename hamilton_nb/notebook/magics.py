@@ -11,6 +11,7 @@ from ..session import get_session
 from . import frontend_comm, live, notices, verify_magic
 from .arguments import mapping
 from .bound import bound_line
+from .status_table import StatusTable
 
 
 @magics_class
@@ -206,7 +207,7 @@ class HamiltonMagics(Magics):
         re-run)."""
         args = parse_argstring(self.hamilton_status, line)
         verify_magic.print_pending(self.session)  # what idle verification found since
-        return self.session.status(state=args.state, module=args.module)
+        return StatusTable(self.session.status(state=args.state, module=args.module))
 
     @magic_arguments()
     @argument("node", help="Node name.")
