@@ -17,6 +17,7 @@ import logging
 from typing import Any, Callable
 
 from . import cell_badges, live, node_lookup, picks
+from .per_shell import PerShell
 
 logger = logging.getLogger("hamilton_nb")
 
@@ -303,22 +304,13 @@ def cell_module(shell, session, cell_id: str, magic_line: str) -> str | None:
 
 
 # ---- one link per shell ---------------------------------------------------------------------
-_LINKS: dict[int, FrontendLink] = {}
+_LINKS: PerShell[FrontendLink] = PerShell(FrontendLink)
 
 
 def install(shell) -> FrontendLink:
     """The link of ``shell``, installed on first use (``%load_ext hamilton_nb``)."""
-    found = _LINKS.get(id(shell))
-    if found is None or found.shell is not shell:
-        from ..session import get_session
-
-        found = _LINKS[id(shell)] = FrontendLink(shell, get_session)
-        found.install()
-    return found
+    return _LINKS.get(shell)
 
 
 def remove(shell) -> None:
-    found = _LINKS.pop(id(shell), None)
-    if found is not None:
-        found.uninstall()
-
+    _LINKS.remove(shell)

@@ -23,6 +23,7 @@ from typing import Any, Callable, Sequence
 
 from ..execution.report import abbreviate
 from ..execution.result_stamp import ResultStamp, changes, reread_globals, stamp
+from .per_shell import PerShell
 from .shown import Request, Shown, facts, names, render, table_shape, trigger
 
 logger = logging.getLogger("hamilton_nb")
@@ -265,7 +266,7 @@ def _signature(session, result: ResultStamp) -> tuple:
 
 
 # ---- one tracker per shell ------------------------------------------------------------------
-_TRACKERS: dict[int, Tracker] = {}
+_TRACKERS: PerShell[Tracker] = PerShell(Tracker)
 
 
 def tracker(shell=None) -> Tracker | None:
@@ -278,19 +279,11 @@ def tracker(shell=None) -> Tracker | None:
         shell = get_ipython()
         if shell is None:
             return None
-    found = _TRACKERS.get(id(shell))
-    if found is None or found.shell is not shell:
-        from ..session import get_session
-
-        found = _TRACKERS[id(shell)] = Tracker(shell, get_session)
-        found.install()
-    return found
+    return _TRACKERS.get(shell)
 
 
 def remove(shell) -> None:
-    found = _TRACKERS.pop(id(shell), None)
-    if found is not None:
-        found.uninstall()
+    _TRACKERS.remove(shell)
 
 
 def offer(value: Any, outputs: Sequence[str], *, all: bool = False, inputs=None, overrides=None,
@@ -303,8 +296,8 @@ def offer(value: Any, outputs: Sequence[str], *, all: bool = False, inputs=None,
 
 def settle(shell) -> None:
     """Refresh ``shell``'s shown outputs now if a change outside a cell is waiting for it."""
-    found = _TRACKERS.get(id(shell))
-    if found is not None and found.shell is shell:
+    found = _TRACKERS.peek(shell)
+    if found is not None:
         found.settle()
 
 
