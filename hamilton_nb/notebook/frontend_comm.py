@@ -17,7 +17,7 @@ import logging
 from typing import Any, Callable
 
 from . import cell_badges, live, node_lookup, picks
-from .per_shell import PerShell
+from .per_shell import PerShell, follow_cells, unfollow_cells
 
 logger = logging.getLogger("hamilton_nb")
 
@@ -56,8 +56,7 @@ class FrontendLink:
 
     def install(self) -> None:
         """Register the comm target and open a comm; outside a kernel, do nothing at all."""
-        self.shell.events.register("pre_run_cell", self.pre_run_cell)
-        self.shell.events.register("post_run_cell", self.post_run_cell)
+        follow_cells(self)
         picks.followers.append(self.reveal)
         manager = getattr(self.kernel, "comm_manager", None)
         if manager is None:
@@ -71,11 +70,7 @@ class FrontendLink:
             logger.debug("hamilton_nb: no comm to the front end", exc_info=True)
 
     def uninstall(self) -> None:
-        for event, callback in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.post_run_cell)):
-            try:
-                self.shell.events.unregister(event, callback)
-            except ValueError:
-                pass
+        unfollow_cells(self)
         for comm in list(self.comms):
             comm.close()
         self.comms.clear()

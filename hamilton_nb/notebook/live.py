@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 
 from ..execution.report import abbreviate
 from ..execution.result_stamp import ResultStamp, changes, reread_globals, stamp
-from .per_shell import PerShell
+from .per_shell import PerShell, follow_cells, unfollow_cells
 from .shown import Request, Shown, facts, names, render, table_shape, trigger
 
 logger = logging.getLogger("hamilton_nb")
@@ -49,15 +49,10 @@ class Tracker:
 
     # ---- installation ---------------------------------------------------------------------
     def install(self) -> None:
-        self.shell.events.register("pre_run_cell", self.pre_run_cell)
-        self.shell.events.register("post_run_cell", self.post_run_cell)
+        follow_cells(self)
 
     def uninstall(self) -> None:
-        for event, callback in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.post_run_cell)):
-            try:
-                self.shell.events.unregister(event, callback)
-            except ValueError:
-                pass
+        unfollow_cells(self)
         self._release_pending()
         if self._unsubscribe is not None:
             self._unsubscribe()

@@ -1,5 +1,5 @@
 """One observer of each kind per IPython shell (live outputs, the front-end link): made and
-installed on first use, uninstalled when the extension is unloaded."""
+installed on first use, following every cell, uninstalled when the extension is unloaded."""
 from __future__ import annotations
 
 from typing import Any, Callable, Generic, TypeVar
@@ -33,3 +33,17 @@ class PerShell(Generic[T]):
         found = self._found.pop(id(shell), None)
         if found is not None:
             found.uninstall()
+
+
+def follow_cells(observer: Any) -> None:
+    """Have ``observer.pre_run_cell`` and ``observer.post_run_cell`` called around every cell."""
+    observer.shell.events.register("pre_run_cell", observer.pre_run_cell)
+    observer.shell.events.register("post_run_cell", observer.post_run_cell)
+
+
+def unfollow_cells(observer: Any) -> None:
+    for event, callback in (("pre_run_cell", observer.pre_run_cell), ("post_run_cell", observer.post_run_cell)):
+        try:
+            observer.shell.events.unregister(event, callback)
+        except ValueError:  # never followed, or already let go
+            pass
