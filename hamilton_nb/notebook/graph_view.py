@@ -18,7 +18,7 @@ from typing import Collection, Iterable, Mapping
 from ..errors import HamiltonError
 from ..graph import FunctionGraph
 from ..graph.types import describe
-from .grouping import (DETAIL_LIMIT, INPUTS_GROUP, MAX_ITEMS, MIN_ITEMS, SMALL_GROUP, Group, module_of,  # noqa: F401
+from .grouping import (DETAIL_LIMIT, INPUTS_GROUP, MAX_ITEMS, MIN_ITEMS, Group, module_of,  # noqa: F401
                        resolve, scope_items, with_blocks)
 from .layout import place
 from .style import label_size

@@ -17,8 +17,7 @@ from ..errors import HamiltonError
 from . import picks
 from .canvas import GRAPH_MIN_PX, picture_layout, room
 from .navigation import HINT, NO_SELECTION, Navigation
-from .graph_view import (INPUTS_GROUP, ViewSpec, build_view, group_element, node_classes, parallel_items,
-                         state_class)
+from .graph_view import INPUTS_GROUP, ViewSpec, build_view, group_element, node_classes, parallel_items
 from .saved_picture import SavedPicture, can_update
 from .slow import slow_nodes
 from .why_stale import StaleReasons
